@@ -1,0 +1,5 @@
+"""``python -m flashcards``: the same as the ``flashcards`` command."""
+
+from flashcards.cli import main
+
+main()

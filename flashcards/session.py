@@ -1,0 +1,221 @@
+"""The review queue of one sitting: daily limits, SM-2's same-day repeats, undo. No UI.
+
+Order, as SM-2 and Anki have it: cards due today (most overdue first), then new cards in
+deck order up to the daily limits, then the cards answered below 4 in this sitting, again
+and again until each gets a 4 or 5 (SM-2 step 7). Only the first answer of a study day
+moves a card's SM-2 state; ``Store.answer`` logs the others as repeats.
+
+Limits: a deck's own ``new_per_day`` / ``reviews_per_day`` cap that deck; the global
+settings cap the whole day across decks. Answers already given today count against both.
+Siblings (a card's reverse, other deletions of one cloze) are not shown on the same day.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flashcards import clock
+from flashcards.sm2 import review
+from flashcards.store import Answer, Card, Store
+
+MAX_ANSWER_SECONDS = 60  # a longer pause was a break, not thinking (Anki caps it too)
+NEW, REVIEW, AGAIN = "new", "review", "again"
+
+
+@dataclass
+class Summary:
+    """What a sitting did, for the end screen."""
+
+    answers: int
+    cards: int
+    grades: Counter
+    seconds: float
+    accuracy: float | None  # share of first answers graded 3 or more
+    due_tomorrow: int
+    leeches: list[Card] = field(default_factory=list)
+
+
+@dataclass
+class _Snapshot:
+    queue: list[tuple[int, str]]
+    answers: list[Answer]
+
+
+class Session:
+    """One sitting of reviews over one deck or all of them."""
+
+    def __init__(self, store: Store, deck: str | None = None) -> None:
+        self.store = store
+        self.deck = deck
+        self.today = store.today()
+        self.queue: list[tuple[int, str]] = self._build_queue()
+        self.answers: list[Answer] = []
+        self.leeches: list[Card] = []
+        self._undo: list[tuple[str, int, Answer | None, _Snapshot]] = []
+        self._started = clock.monotonic()
+        self._shown_at = self._started
+        self._current: Card | None = None
+
+    # -- building the queue ----------------------------------------------------------
+
+    def _build_queue(self) -> list[tuple[int, str]]:
+        config = self.store.config()
+        deck_limits = self.store.deck_limits()
+        done_new, done_reviews, seen_notes, again = self._done_today()
+        queue: list[tuple[int, str]] = []
+        for kind, cards, slot, done in (
+            (REVIEW, self.store.due_cards(self.today, self.deck), 1, done_reviews),
+            (NEW, self.store.new_cards(self.today, self.deck), 0, done_new),
+        ):
+            left = config[f"{kind}s_per_day"] - sum(done.values())
+            taken: Counter = Counter()
+            for card in cards if left > 0 else ():
+                deck_limit = deck_limits.get(card.deck, (None, None))[slot]
+                if deck_limit is not None and done[card.deck] + taken[card.deck] >= deck_limit:
+                    continue
+                if (card.deck, card.note_key) in seen_notes:
+                    continue
+                seen_notes.add((card.deck, card.note_key))
+                taken[card.deck] += 1
+                queue.append((card.id, kind))
+                if sum(taken.values()) >= left:
+                    break
+        return queue + [(card_id, AGAIN) for card_id in again]
+
+    def _done_today(self) -> tuple[Counter, Counter, set[tuple[str, str]], list[int]]:
+        """Today's answers so far: new cards and reviews per deck, the notes seen, and
+        the cards whose last answer was below 4 (an earlier sitting left them to repeat)."""
+        done_new: Counter = Counter()
+        done_reviews: Counter = Counter()
+        seen: set[tuple[str, str]] = set()
+        last_quality: dict[int, int] = {}
+        for row in self.store.reviews_on(self.today, self.deck):
+            seen.add((row.deck, row.note_key))
+            last_quality[row.card_id] = row.quality
+            if not row.repeat:
+                (done_new if row.was_new else done_reviews)[row.deck] += 1
+        showable = self.store.showable_ids(self.today, list(last_quality))
+        again = [c for c, q in last_quality.items() if q < 4 and c in showable]
+        return done_new, done_reviews, seen, again
+
+    # -- the current card ----------------------------------------------------------------
+
+    @property
+    def current(self) -> Card | None:
+        """The card to show now, or None when the sitting is over."""
+        if not self.queue:
+            return None
+        card_id = self.queue[0][0]
+        if self._current is None or self._current.id != card_id:
+            self._current = self.store.card(card_id)
+        return self._current
+
+    @property
+    def current_kind(self) -> str | None:
+        """Whether the current card is new, a review, or again (answered below 4 today)."""
+        return self.queue[0][1] if self.queue else None
+
+    def counts(self) -> dict[str, int]:
+        """Cards left in the sitting by kind: new, review, again."""
+        left = Counter(kind for _, kind in self.queue)
+        return {kind: left[kind] for kind in (NEW, REVIEW, AGAIN)}
+
+    def is_repeat(self) -> bool:
+        """True when the current card was already answered today (its state is settled)."""
+        return self.current_kind == AGAIN
+
+    def intervals(self) -> dict[int, int]:
+        """For each grade, the interval in days it would give the current card."""
+        card = self.current
+        if card is None:
+            return {}
+        if self.is_repeat():
+            return {q: card.interval for q in range(6)}
+        return {q: review(card.state, q).interval for q in range(6)}
+
+    # -- actions -------------------------------------------------------------------------
+
+    def answer(self, quality: int) -> Answer:
+        """Grade the current card; it is on disk when this returns."""
+        card = self._require_card()
+        seconds = min(clock.monotonic() - self._shown_at, MAX_ANSWER_SECONDS)
+        snapshot = self._snapshot()
+        result = self.store.answer(card.id, quality, duration_ms=round(seconds * 1000))
+        self.answers.append(result)
+        self.queue.pop(0)
+        if result.became_leech:
+            self.leeches.append(card)
+        elif quality < 4:
+            self.queue.append((card.id, AGAIN))
+        self._undo.append(("answer", card.id, result, snapshot))
+        self._shown_at = clock.monotonic()
+        return result
+
+    def suspend(self) -> Card:
+        """Suspend the current card: out of every review until unsuspended."""
+        card = self._require_card()
+        self._undo.append(("suspend", card.id, None, self._snapshot()))
+        self.store.set_suspended(card.id, True)
+        self._drop(card.id)
+        return card
+
+    def bury(self) -> Card:
+        """Hide the current card until tomorrow."""
+        card = self._require_card()
+        self._undo.append(("bury", card.id, None, self._snapshot()))
+        self.store.set_buried(card.id, self.today + timedelta(days=1))
+        self._drop(card.id)
+        return card
+
+    def undo(self) -> str | None:
+        """Take back the last answer, suspend or bury of this sitting; says which."""
+        if not self._undo:
+            return None
+        action, card_id, result, snapshot = self._undo.pop()
+        if action == "answer":
+            self.store.undo_answer(result.review_id)
+            self.leeches = [c for c in self.leeches if c.id != card_id]
+        elif action == "suspend":
+            self.store.set_suspended(card_id, False)
+        else:
+            self.store.set_buried(card_id, None)
+        self.queue, self.answers = snapshot.queue, snapshot.answers
+        self._current = None
+        self._shown_at = clock.monotonic()
+        return action
+
+    def can_undo(self) -> bool:
+        """True when there is something to take back."""
+        return bool(self._undo)
+
+    def _require_card(self) -> Card:
+        card = self.current
+        if card is None:
+            raise LookupError("the review is over: no current card")
+        return card
+
+    def _drop(self, card_id: int) -> None:
+        self.queue = [entry for entry in self.queue if entry[0] != card_id]
+        self._shown_at = clock.monotonic()
+
+    def _snapshot(self) -> _Snapshot:
+        return _Snapshot(list(self.queue), list(self.answers))
+
+    # -- the end -------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        """Figures of the sitting so far."""
+        firsts = [a for a in self.answers if not a.repeat]
+        tomorrow = self.today + timedelta(days=1)
+        return Summary(
+            answers=len(self.answers),
+            cards=len({a.card_id for a in self.answers}),
+            grades=Counter(a.quality for a in self.answers),
+            seconds=clock.monotonic() - self._started,
+            accuracy=sum(a.quality >= 3 for a in firsts) / len(firsts) if firsts else None,
+            due_tomorrow=self.store.count_due(tomorrow, self.deck),
+            leeches=list(self.leeches),
+        )
+
