@@ -1,0 +1,120 @@
+"""The command line: import, check, decks, config, draft, --db, one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from flashcards.cli import cli
+from flashcards.store import Store
+
+DECK = "deck: 牌组\ncards:\n  - id: a\n    front: 问题\n    back: 答案\n"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_every_command_has_help_text():
+    for name, command in cli.commands.items():
+        assert command.help, f"flashcards {name} has no help text"
+        assert run(name, "--help").exit_code == 0
+
+
+def test_import_prints_counts_per_deck(write_deck):
+    path = write_deck(DECK)
+    result = run("import", str(path))
+    assert result.exit_code == 0
+    assert "牌组" in result.output and "1" in result.output
+    again = run("import", str(path))
+    assert again.exit_code == 0
+    row = next(line for line in again.output.splitlines() if "牌组" in line)
+    assert row.split()[1:] == ["0", "0", "1", "0", "0"]
+
+
+def test_import_errors_are_one_line_each_with_no_traceback(tmp_path, write_deck):
+    path = write_deck("deck: x\ncards:\n  - front: q\n    bakc: a\n")
+    result = CliRunner().invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:4: card 1: unknown key 'bakc' (did you mean 'back'?)" in result.output
+    assert "Traceback" not in result.output
+    assert Store.open(tmp_path / "test.db").is_empty()
+
+
+def test_missing_path_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "nope.yaml" in result.output and "Traceback" not in result.output
+
+
+def test_dry_run_writes_nothing(tmp_path, write_deck):
+    result = run("import", "--dry-run", str(write_deck(DECK)))
+    assert "dry run" in result.output
+    assert Store.open(tmp_path / "test.db").is_empty()
+
+
+def test_db_option_before_or_after_the_command(tmp_path, write_deck):
+    path = str(write_deck(DECK))
+    run("--db", str(tmp_path / "one.db"), "import", path)
+    run("import", "--db", str(tmp_path / "two.db"), path)
+    for name in ("one.db", "two.db"):
+        assert not Store.open(tmp_path / name).is_empty()
+    assert not (tmp_path / "test.db").exists()
+
+
+def test_check_files_and_database(tmp_path, write_deck):
+    path = write_deck(DECK + "  - front: 草稿？\n    draft: true\n")
+    result = run("check", str(path))
+    assert result.exit_code == 0
+    assert f"{path}:6: draft: 草稿？" in result.output
+    assert "ok: 1 decks, 1 cards, 1 drafts" in result.output
+    assert not (tmp_path / "test.db").exists()  # checking files never opens the database
+    result = run("check")
+    assert result.exit_code == 0 and result.output.strip().endswith(": ok")
+
+
+def test_decks_lists_counts(write_deck):
+    run("import", str(write_deck(DECK)))
+    result = run("decks")
+    row = next(line for line in result.output.splitlines() if "牌组" in line)
+    assert row.split()[1:4] == ["1", "1", "0"]
+
+
+def test_deck_names_are_shown_literally(write_deck):
+    run("import", str(write_deck(DECK.replace("牌组", "'[bold]x[/]'"))))
+    assert "[bold]x[/]" in run("decks").output
+
+
+def test_config_show_and_set():
+    assert "new_per_day = 20" in run("config").output
+    assert run("config", "new_per_day", "5").output.strip() == "new_per_day = 5"
+    result = CliRunner().invoke(cli, ["config", "nope", "1"])
+    assert result.exit_code == 1 and "unknown setting" in result.output
+
+
+def test_bad_flashcards_now_is_a_one_line_error(monkeypatch):
+    monkeypatch.setenv("FLASHCARDS_NOW", "yesterday")
+    result = CliRunner().invoke(cli, ["decks"])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: FLASHCARDS_NOW")
+
+
+def test_python_dash_m_works():
+    result = subprocess.run([sys.executable, "-m", "flashcards", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "import" in result.stdout
+
+
+def test_draft_writes_a_deck_skeleton_and_refuses_to_overwrite(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("# ？梯度爆炸\n\nhttps://example.com/a\n", encoding="utf-8")
+    out = tmp_path / "draft.yaml"
+    assert run("draft", str(notes), "-o", str(out)).exit_code == 0
+    assert "draft: true" in out.read_text(encoding="utf-8")
+    assert run("check", str(out)).exit_code == 0
+    again = CliRunner().invoke(cli, ["draft", str(notes), "-o", str(out)])
+    assert again.exit_code == 1 and "--force" in again.output

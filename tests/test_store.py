@@ -1,0 +1,227 @@
+"""The store: import sync keeps history, the log and the card cache agree, migrations."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from flashcards import clock
+from flashcards.decks import DeckError
+from flashcards.store import LEECH_LAPSES, SCHEMA_VERSION, Store, StoreError
+
+DECK = """\
+deck: 大模型基础
+cards:
+  - id: kv-cache
+    front: 什么是 KV Cache？
+    back: 缓存已算过的 K 和 V。
+  - front: softmax 的作用？
+    back: 把 logits 变成概率分布。
+  - front: 1 + 1 = ?
+    back: "2"
+"""
+
+
+def counts(report):
+    (deck,) = report.decks
+    return deck.added, deck.updated, deck.unchanged, deck.retired
+
+
+def card_ids(store: Store) -> dict[str, int]:
+    return dict(store.query("SELECT front, id FROM cards WHERE retired = 0"))
+
+
+def test_import_adds_cards_then_reimport_changes_nothing(store, write_deck):
+    path = write_deck(DECK)
+    assert counts(store.import_files([path])) == (3, 0, 0, 0)
+    before = store.query("SELECT * FROM cards ORDER BY id")
+    assert counts(store.import_files([path])) == (0, 0, 3, 0)
+    assert store.query("SELECT * FROM cards ORDER BY id") == before
+
+
+def test_editing_the_back_keeps_the_card_and_its_history(store, write_deck):
+    path = write_deck(DECK)
+    store.import_files([path])
+    card_id = card_ids(store)["softmax 的作用？"]
+    store.answer(card_id, 5)
+    write_deck(DECK.replace("把 logits 变成概率分布。", "归一化为概率。"))
+    assert counts(store.import_files([path])) == (0, 1, 2, 0)
+    card = store.card(card_id)
+    assert card.back == "归一化为概率。"
+    assert (card.repetitions, card.interval) == (1, 1)
+
+
+def test_editing_the_front_of_a_card_with_an_id_keeps_it(store, write_deck):
+    path = write_deck(DECK)
+    store.import_files([path])
+    card_id = card_ids(store)["什么是 KV Cache？"]
+    write_deck(DECK.replace("什么是 KV Cache？", "KV Cache 缓存的是什么？"))
+    assert counts(store.import_files([path])) == (0, 1, 2, 0)
+    assert card_ids(store)["KV Cache 缓存的是什么？"] == card_id
+
+
+def test_small_edit_of_an_id_less_front_keeps_the_history(store, write_deck):
+    path = write_deck(DECK)
+    store.import_files([path])
+    card_id = card_ids(store)["softmax 的作用？"]
+    store.answer(card_id, 4)
+    write_deck(DECK.replace("softmax 的作用？", "softmax 函数的作用是什么？"))
+    assert counts(store.import_files([path])) == (0, 1, 2, 0)
+    assert card_ids(store)["softmax 函数的作用是什么？"] == card_id
+    assert store.query("SELECT count(*) FROM reviews WHERE card_id = ?", (card_id,)) == [(1,)]
+
+
+def test_a_rewritten_id_less_card_retires_the_old_one(store, write_deck):
+    path = write_deck(DECK)
+    store.import_files([path])
+    old_id = card_ids(store)["softmax 的作用？"]
+    write_deck(DECK.replace("softmax 的作用？", "sigmoid 输出范围？").replace(
+        "把 logits 变成概率分布。", "(0, 1)"))
+    assert counts(store.import_files([path])) == (1, 0, 2, 1)
+    assert store.query("SELECT retired FROM cards WHERE id = ?", (old_id,)) == [(1,)]
+
+
+def test_removed_cards_are_retired_and_come_back_with_their_history(store, write_deck):
+    path = write_deck(DECK)
+    store.import_files([path])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    store.answer(card_id, 5)
+    write_deck(DECK.split("  - front: 1 + 1")[0])
+    assert counts(store.import_files([path])) == (0, 0, 2, 1)
+    assert "1 + 1 = ?" not in card_ids(store)
+    write_deck(DECK)
+    assert counts(store.import_files([path])) == (0, 1, 2, 0)
+    assert card_ids(store)["1 + 1 = ?"] == card_id
+    assert store.card(card_id).repetitions == 1
+
+
+def test_dry_run_reports_without_writing(store, write_deck):
+    path = write_deck(DECK)
+    assert counts(store.import_files([path], dry_run=True)) == (3, 0, 0, 0)
+    assert store.is_empty()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_one_invalid_file_writes_nothing(tmp_path, write_deck):
+    db = tmp_path / "test.db"
+    good = write_deck(DECK)
+    store = Store.open(db)
+    store.import_files([good])
+    store.close()
+    before = file_digest(db)
+    write_deck(DECK.replace("大模型基础", "另一个"), "other.yaml")
+    write_deck("deck: 坏的\ncards:\n  - front: x\n    bakc: y\n", "bad.yaml")
+    store = Store.open(db)
+    with pytest.raises(DeckError) as error:
+        store.import_files([good.parent])
+    store.close()
+    assert any("bad.yaml:4: card 1: unknown key 'bakc'" in line for line in error.value.errors)
+    assert file_digest(db) == before
+
+
+def test_undo_restores_the_state_before_the_answer(store, write_deck):
+    store.import_files([write_deck(DECK)])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    first = store.answer(card_id, 5, at=clock.parse_moment("2026-03-01T09:00:00+01:00"))
+    before = store.card(card_id)
+    second = store.answer(card_id, 3)
+    assert store.card(card_id).repetitions == 2
+    restored = store.undo_answer(second.review_id)
+    assert restored == before
+    assert store.query("SELECT id FROM reviews") == [(first.review_id,)]
+
+
+def test_same_day_repeats_are_logged_but_do_not_move_the_state(store, write_deck):
+    store.import_files([write_deck(DECK)])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    first = store.answer(card_id, 2)
+    again = store.answer(card_id, 5)
+    assert (first.repeat, again.repeat) == (False, True)
+    assert again.state == first.state
+    assert store.card(card_id).due == "2026-03-11"
+
+
+def test_cache_equals_replay_of_the_log(store, write_deck):
+    store.import_files([write_deck(DECK)])
+    rng = random.Random(3)
+    start = clock.parse_moment("2025-01-01T08:00:00+08:00")
+    for card_id in card_ids(store).values():
+        moment = start
+        for _ in range(30):
+            store.answer(card_id, rng.randint(0, 5), at=moment)
+            moment += timedelta(hours=rng.choice((1, 5, 30, 200)))
+        card = store.card(card_id)
+        assert store.replay(card_id) == (card.state, card.due, card.lapses)
+
+
+def test_eight_lapses_make_a_leech_and_undo_takes_it_back(store, write_deck):
+    store.import_files([write_deck(DECK)])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    moment = clock.parse_moment("2026-01-01T09:00:00+01:00")
+    results = []
+    for _ in range(LEECH_LAPSES):
+        store.answer(card_id, 5, at=moment)
+        results.append(store.answer(card_id, 1, at=moment + timedelta(days=1)))
+        moment += timedelta(days=2)
+    assert [r.became_leech for r in results] == [False] * (LEECH_LAPSES - 1) + [True]
+    card = store.card(card_id)
+    assert (card.lapses, card.leech, card.suspended) == (LEECH_LAPSES, True, True)
+    card = store.undo_answer(results[-1].review_id)
+    assert (card.lapses, card.leech, card.suspended) == (LEECH_LAPSES - 1, False, False)
+
+
+def test_config_defaults_and_validation(store):
+    assert store.config() == {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200}
+    store.set_config("new_per_day", 5)
+    assert store.config()["new_per_day"] == 5
+    with pytest.raises(StoreError):
+        store.set_config("rollover_hour", 24)
+    with pytest.raises(StoreError):
+        store.set_config("nope", 1)
+
+
+def test_database_from_a_newer_version_is_refused_untouched(tmp_path):
+    db = tmp_path / "future.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    before = file_digest(db)
+    with pytest.raises(StoreError, match="newer than this flashcards"):
+        Store.open(db)
+    assert file_digest(db) == before
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="bogus.db"):
+        Store.open(bogus)
+
+
+def test_a_fresh_database_is_migrated_to_the_current_version(store):
+    assert store.version == SCHEMA_VERSION
+    assert store.integrity_check() == []
+
+
+def test_core_modules_never_import_textual():
+    core = ["decks", "sm2", "store", "session", "stats", "clock", "paths"]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {core!r}:\n"
+        "    importlib.import_module('flashcards.' + name)\n"
+        "import flashcards\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
