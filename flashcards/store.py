@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from flashcards.decks import CardSpec, DeckFile
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # = len(MIGRATIONS)
 BUSY_TIMEOUT_MS = 15_000
 LEECH_LAPSES = 8
 DEFAULT_CONFIG = {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200}
@@ -233,7 +233,28 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db.create_table("config", {"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS = [_migration_1]
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Covering indexes for stats and exports (a million reviews: ~0.4 s instead of seconds).
+
+    Each new reviews index starts with the columns of an index it replaces, so every
+    query served before is served as well, without a lookup into the table.
+    """
+    db.execute("DROP INDEX IF EXISTS idx_reviews_card_id_ts")
+    db.execute("DROP INDEX IF EXISTS idx_reviews_day")
+    # A card's log in time order: replay, first answers, the FSRS export.
+    db["reviews"].create_index(
+        ["card_id", "ts", "day", "quality", "repeat", "duration_ms"],
+        index_name="idx_reviews_card_history",
+    )
+    # Figures per study day: heatmap, retention, the daily export, reviews per deck.
+    db["reviews"].create_index(
+        ["day", "repeat", "quality", "duration_ms", "card_id"], index_name="idx_reviews_day_stats"
+    )
+    # A review's card identity without reading the card's text (the reviews export).
+    db["cards"].create_index(["id", "deck_id", "key"], index_name="idx_cards_identity")
+
+
+MIGRATIONS = [_migration_1, _migration_2]
 
 
 class Store:
@@ -386,7 +407,7 @@ class Store:
 
         unchanged, changed, errors = [], [], []
         for path in decks.find_deck_files(paths):
-            data = _read(path)
+            data = decks.read_file(path)
             digest = decks.file_hash(data)
             report = self.unchanged_deck(path, digest)
             if report:
@@ -516,6 +537,10 @@ class Store:
             "reviews_per_day, drafts) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (deck.name, *values),
         ).lastrowid
+
+    def deck_names(self) -> list[str]:
+        """Every deck's name, sorted (a cheap check before opening a review of one)."""
+        return [row[0] for row in self.query("SELECT name FROM decks ORDER BY name")]
 
     def deck_summaries(self, today: date) -> list[dict[str, Any]]:
         """Per deck: active cards, new, due today, suspended, retired, next due day."""
@@ -690,7 +715,8 @@ class Store:
             "SELECT reviews.card_id, decks.name, cards.note_key, reviews.quality, "
             "reviews.repeat, reviews.duration_ms, NOT EXISTS (SELECT 1 FROM reviews AS r2 "
             "WHERE r2.card_id = reviews.card_id AND r2.day < reviews.day) "
-            f"FROM reviews JOIN {CARD_FROM} ON cards.id = reviews.card_id "
+            "FROM reviews JOIN cards ON cards.id = reviews.card_id "
+            "JOIN decks ON decks.id = cards.deck_id "
             f"WHERE reviews.day = ?{' AND decks.name = ?' if deck else ''} ORDER BY reviews.ts",
             (day.isoformat(), *([deck] if deck else [])),
         )
@@ -722,14 +748,162 @@ class Store:
         problems += [f"foreign key: {row}" for row in self.query("PRAGMA foreign_key_check")]
         return problems
 
+    # -- stats and a portable history (see flashcards.stats) ------------------------------
 
-def _read(path: Path) -> bytes:
-    from flashcards.decks import DeckError
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: the queries inside all see the same state of the database."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
 
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise DeckError([f"{path}: cannot read: {error.strerror}"]) from None
+    def stage_reviews(self, rows: Iterable[tuple]) -> None:
+        """Load reviews to merge into a temporary table (call inside ``write()``).
+
+        Each row: (line, review_id, card_id, deck, card_key, reviewed_at, ts, quality,
+        duration_ms). A row with ``deck`` and ``card_key`` names its card by those (card ids
+        differ between databases), else by ``card_id``. Rows are read lazily.
+        """
+        self.conn.execute("DROP TABLE IF EXISTS temp.incoming_reviews")
+        self.conn.execute(
+            "CREATE TEMP TABLE incoming_reviews (line INTEGER PRIMARY KEY, id TEXT NOT NULL, "
+            "card_id INTEGER, deck TEXT, card_key TEXT, reviewed_at TEXT NOT NULL, "
+            "ts INTEGER NOT NULL, quality INTEGER NOT NULL, duration_ms INTEGER)"
+        )
+        self.conn.executemany(
+            "INSERT INTO temp.incoming_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+        self.conn.execute("CREATE INDEX temp.incoming_reviews_id ON incoming_reviews (id)")
+        self.conn.execute(
+            "UPDATE temp.incoming_reviews SET card_id = (SELECT cards.id FROM cards "
+            "JOIN decks ON decks.id = cards.deck_id WHERE decks.name = incoming_reviews.deck "
+            "AND cards.key = incoming_reviews.card_key) "
+            "WHERE deck IS NOT NULL AND card_key IS NOT NULL"
+        )
+
+    def staged_review_problems(self) -> list[tuple[int, str]]:
+        """(line, problem) for staged reviews that name no card or contradict another review."""
+        problems = [
+            (line, f"no card {card_key!r} in deck {deck!r}" if card_key is not None
+             else f"no card with card_id {card_id}")
+            for line, deck, card_key, card_id in self.query(
+                "SELECT line, deck, card_key, card_id FROM temp.incoming_reviews AS i "
+                "WHERE card_id IS NULL OR NOT EXISTS (SELECT 1 FROM cards WHERE id = i.card_id)"
+            )
+        ]
+        # Within a millisecond: a live answer's ts is rounded, its reviewed_at text truncated.
+        same = "a.card_id IS b.card_id AND abs(a.ts - b.ts) <= 1 AND a.quality = b.quality"
+        problems += [
+            (line, f"review_id {review_id!r} is also on line {first} with another card, "
+                   "time or quality")
+            for line, review_id, first in self.query(
+                "SELECT b.line, b.id, min(a.line) FROM temp.incoming_reviews AS a "
+                "JOIN temp.incoming_reviews AS b ON a.id = b.id AND a.line < b.line "
+                f"WHERE NOT ({same}) GROUP BY b.line"
+            )
+        ]
+        problems += [
+            (line, f"review_id {review_id!r} is already in the database with another card, "
+                   "time or quality")
+            for line, review_id in self.query(
+                "SELECT a.line, a.id FROM temp.incoming_reviews AS a "
+                f"JOIN reviews AS b ON a.id = b.id WHERE a.card_id IS NOT NULL AND NOT ({same})"
+            )
+        ]
+        return sorted(problems)
+
+    def apply_staged_reviews(self) -> tuple[int, int]:
+        """Add the staged reviews not yet in the log, then rebuild every card they touch.
+
+        Call inside the ``write()`` of ``stage_reviews``, after checking the problems.
+        Returns (reviews added, cards touched).
+        """
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS touched_cards (id INTEGER PRIMARY KEY)"
+        )
+        self.conn.execute("DELETE FROM temp.touched_cards")
+        new = (
+            "FROM temp.incoming_reviews AS i WHERE i.line = (SELECT min(line) FROM "
+            "temp.incoming_reviews WHERE id = i.id) AND NOT EXISTS "
+            "(SELECT 1 FROM reviews WHERE reviews.id = i.id)"
+        )
+        self.conn.execute(f"INSERT OR IGNORE INTO temp.touched_cards SELECT card_id {new}")
+        # The state columns are placeholders here: rebuild_history computes them.
+        added = self.conn.execute(
+            "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
+            "repetitions, interval, easiness, due, duration_ms) SELECT id, card_id, "
+            f"reviewed_at, ts, '', quality, 0, 0, 0, 2.5, '', duration_ms {new}"
+        ).rowcount
+        touched = [row[0] for row in self.query("SELECT id FROM temp.touched_cards")]
+        self.rebuild_history(touched)
+        return added, len(touched)
+
+    def rebuild_history(self, card_ids: Iterable[int]) -> int:
+        """Recompute these cards' logs and cached state from their answers alone.
+
+        Each answer's study day comes from its ``reviewed_at`` and the current rollover hour;
+        in ``ts`` order, the first answer of a day moves SM-2 and later ones are repeats;
+        every log row's state columns, then the card's state, lapses and leech flag follow
+        (a leech is suspended; a card that stops being one is unsuspended, as undo does).
+        Returns how many log rows changed.
+        """
+        rollover = self.config()["rollover_hour"]
+        ids = sorted(set(card_ids))
+        changed = 0
+        with self.write():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                leech = dict(self.query(f"SELECT id, leech FROM cards WHERE id IN ({marks})", chunk))
+                rows = self.conn.execute(
+                    "SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, interval, "
+                    f"easiness, due FROM reviews WHERE card_id IN ({marks}) "
+                    "ORDER BY card_id, ts, id",
+                    chunk,
+                )
+                updates: list[tuple] = []
+                replayed: dict[int, tuple[SM2State, str | None, int]] = {}
+                current, state, due, lapses, days = None, SM2State(), None, 0, set()
+                for card_id, review_id, reviewed_at, quality, *old in rows:
+                    if card_id != current:
+                        if current is not None:
+                            replayed[current] = (state, due, lapses)
+                        current, state, due, lapses, days = card_id, SM2State(), None, 0, set()
+                    day = clock.study_day(clock.parse_moment(reviewed_at), rollover)
+                    repeat = day in days
+                    if not repeat:
+                        days.add(day)
+                        lapses += quality < 3 and state.repetitions > 0
+                        state = review(state, quality)
+                        due = (day + timedelta(days=state.interval)).isoformat()
+                    new = [day.isoformat(), int(repeat), state.repetitions, state.interval,
+                           state.easiness, due]
+                    if new != old:
+                        updates.append((*new, review_id))
+                if current is not None:
+                    replayed[current] = (state, due, lapses)
+                self.conn.executemany(
+                    "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
+                    "easiness = ?, due = ? WHERE id = ?",
+                    updates,
+                )
+                changed += len(updates)
+                for card_id in chunk:
+                    state, due, lapses = replayed.get(card_id, (SM2State(), None, 0))
+                    self._save_state(card_id, state, due, lapses)
+                    is_leech = lapses >= LEECH_LAPSES
+                    if is_leech != bool(leech.get(card_id)):
+                        self.conn.execute(
+                            "UPDATE cards SET leech = ?, suspended = ? WHERE id = ?",
+                            (int(is_leech), int(is_leech), card_id),
+                        )
+        return changed
 
 
 def _ms(moment: datetime) -> int:
