@@ -460,9 +460,13 @@ class Store:
         }
         wanted = {spec.key for spec in deck.cards}
         vanished = {key: row for key, row in existing.items() if key not in wanted and not row[10]}
+        by_place = {
+            _place(row[8], row[2], key): key for key, row in vanished.items()
+            if key.startswith("~")
+        }
         inserts, updates = [], []
         for spec in deck.cards:
-            row = existing.get(spec.key) or self._edited_card(spec, vanished)
+            row = existing.get(spec.key) or self._edited_card(spec, vanished, by_place)
             values = (
                 spec.key, spec.note_key, spec.kind, spec.front, spec.back,
                 json.dumps(list(spec.tags), ensure_ascii=False), spec.source, spec.line,
@@ -499,24 +503,20 @@ class Store:
         return report
 
     @staticmethod
-    def _edited_card(spec: CardSpec, vanished: dict[str, tuple]) -> tuple | None:
-        """The vanished id-less card this new one is an edit of, if that is clear."""
+    def _edited_card(
+        spec: CardSpec, vanished: dict[str, tuple], by_place: dict[tuple, str]
+    ) -> tuple | None:
+        """The vanished id-less card at the same place that this new one is an edit of."""
         if spec.has_id:
             return None
-        suffix = spec.key.partition("::")[2]
-        for key, row in vanished.items():
-            same_place = (
-                key.startswith("~")
-                and key.partition("::")[2] == suffix
-                and row[8] == spec.position
-                and row[2] == spec.kind
-            )
-            if same_place and (
-                row[4] == spec.back
-                or difflib.SequenceMatcher(None, row[3], spec.front).ratio() >= EDIT_SIMILARITY
-            ):
-                del vanished[key]
-                return row
+        old_key = by_place.get(_place(spec.position, spec.kind, spec.key))
+        row = vanished.get(old_key)
+        if row and (
+            row[4] == spec.back
+            or difflib.SequenceMatcher(None, row[3], spec.front).ratio() >= EDIT_SIMILARITY
+        ):
+            del vanished[old_key]
+            return row
         return None
 
     def _upsert_deck(self, deck: DeckFile) -> int:
@@ -904,6 +904,11 @@ class Store:
                             (int(is_leech), int(is_leech), card_id),
                         )
         return changed
+
+
+def _place(position: int, kind: str, key: str) -> tuple:
+    """Where an id-less card stands in its file: entry, kind, and which sibling it is."""
+    return position, kind, key.partition("::")[2]
 
 
 def _ms(moment: datetime) -> int:
