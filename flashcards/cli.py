@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +67,12 @@ def db_option(command: Callable) -> Callable:
 
 def open_store() -> Store:
     """The store the command line asked for; the default location is created if missing."""
-    path = paths.db_path(click.get_current_context().meta.get(DB_META))
-    return Store.open(path, create_dirs=path == paths.default_db_path())
+    ctx = click.get_current_context()
+    path = paths.db_path(ctx.meta.get(DB_META))
+    store = Store.open(path, create_dirs=path == paths.default_db_path())
+    ctx.call_on_close(store.close)
+    store.daily_backup()
+    return store
 
 
 @click.group(cls=Group, invoke_without_command=True)
@@ -76,9 +80,38 @@ def open_store() -> Store:
 @click.version_option(package_name="flashcards")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """Spaced-repetition flashcards in the terminal: YAML decks, SQLite, exact SM-2."""
+    """Spaced-repetition flashcards in the terminal: YAML decks, SQLite, exact SM-2.
+
+    With no command, opens the review app on its home screen.
+    """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        store = open_store()
+        _import_bundled_if_empty(store)
+        _run_app(store, deck=None, start="home")
+
+
+@cli.command()
+@click.argument("deck", required=False)
+@db_option
+def review(deck: str | None) -> None:
+    """Review the cards due today in the app: all decks, or only DECK."""
+    store = open_store()
+    _import_bundled_if_empty(store)
+    if deck is not None and deck not in (names := store.deck_names()):
+        raise UserError([f"error: no deck named {deck!r} (known: {', '.join(names) or 'none'})"])
+    _run_app(store, deck=deck, start="review")
+
+
+def _import_bundled_if_empty(store: Store) -> None:
+    """On the very first run, fill the empty database with the decks shipped in the package."""
+    if store.is_empty():
+        store.import_files([paths.bundled_decks_dir()])
+
+
+def _run_app(store: Store, deck: str | None, start: str) -> None:
+    from flashcards.tui.app import make_app
+
+    make_app(store, deck=deck, start=start).run()
 
 
 @cli.command("import")
@@ -203,15 +236,246 @@ def draft(notes: str, output: str | None, force: bool) -> None:
     write_output(text, output, force)
 
 
-def write_output(text: str, output: str | None, force: bool) -> None:
-    """Print to stdout, or write a new file (an existing one only with --force)."""
-    if output is None:
-        click.echo(text, nl=False)
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@db_option
+def stats(as_json: bool) -> None:
+    """Progress: cards by state per deck, due, streak, retention, forecast, a year of reviews."""
+    from flashcards.stats import compute_stats
+
+    figures = compute_stats(open_store())
+    if as_json:
+        import json
+
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+    elif not figures["decks"]:
+        click.echo("no decks yet: flashcards import DECK.yaml")
+    else:
+        _print_stats(figures)
+
+
+def _print_stats(figures: dict[str, Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from flashcards.stats import STATES, heatmap_text
+
+    console = _console()
+    totals = figures["totals"]
+    retention = figures["retention"]
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="dim")
+    summary.add_column()
+    summary.add_row("today", f"{figures['today']} (days start at "
+                             f"{figures['rollover_hour']:02d}:00)")
+    summary.add_row("due", f"{totals['due']} today, {totals['due_tomorrow']} by tomorrow")
+    summary.add_row("reviews today", f"{totals['reviews_today']} in "
+                                     f"{_duration(totals['seconds_today'])}")
+    summary.add_row("streak", f"{_days(totals['streak'])} (longest {_days(totals['longest_streak'])})"
+                    + ("" if totals["studied_today"] or not totals["streak"]
+                       else ": review today to keep it"))
+    summary.add_row("retention", "   ".join(
+        f"{window} {_percent(entry['rate'])} of {entry['answers']}"
+        for window, entry in retention.items()
+    ))
+    console.print(summary)
+
+    table = Table(box=None, title_justify="left", show_footer=True)
+    columns = ("cards", *STATES, "due", "due_tomorrow", "reviews_today")
+    headers = {"due_tomorrow": "tomorrow", "reviews_today": "today"}
+    table.add_column("deck", footer="total")
+    for column in columns:
+        table.add_column(headers.get(column, column), justify="right",
+                         footer=str(totals[column]))
+    table.add_column("retention 30d", justify="right", footer=_percent(totals["retention_30d"]))
+    for deck in figures["decks"]:
+        table.add_row(Text(deck["name"]), *(str(deck[c]) for c in columns),
+                      _percent(deck["retention_30d"]))
+    console.print()
+    console.print(table)
+    console.print()
+    console.print(Text("due in the next 30 days", style="bold"))
+    console.print(_forecast_chart(figures["forecast"]))
+    console.print()
+    console.print(Text(f"reviews in the last year ({sum(d['reviews'] for d in figures['heatmap'])})",
+                       style="bold"))
+    console.print(heatmap_text(figures["heatmap"], width=console.width))
+
+
+def _forecast_chart(forecast: list[dict[str, Any]], height: int = 4) -> Any:
+    """Due cards per day as vertical bars (eighth blocks), today on the left."""
+    from rich.text import Text
+
+    counts = [day["due"] for day in forecast]
+    peak = max(counts, default=0)
+    text = Text()
+    for row in range(height, 0, -1):
+        line = ""
+        for count in counts:
+            eighths = round(count / peak * height * 8) if peak else 0
+            filled = eighths - (row - 1) * 8
+            line += "█" if filled >= 8 else " ▁▂▃▄▅▆▇"[max(filled, 0)]
+        label = str(peak) if row == height else ""
+        text.append(f"{label:>6} ", style="dim")
+        text.append(line + "\n", style="cyan")
+    peak_day = forecast[counts.index(peak)]["date"] if peak else "-"
+    text.append(f"{'':>7}today{'+29d':>{len(counts) - 5}}", style="dim")
+    text.append(f"   total {sum(counts)}, peak {peak} on {peak_day}", style="dim")
+    return text
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' * (count != 1)}"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"
+
+
+EXPORT_WHAT = ("reviews", "cards", "daily")
+EXPORT_FORMATS = ("csv", "json", "jsonl", "fsrs")
+
+
+@cli.command()
+@click.option("--what", type=click.Choice(EXPORT_WHAT), default="reviews", show_default=True,
+              help="reviews (the log, oldest first), cards (all, retired ones too) or daily "
+                   "(one row per study day).")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv",
+              show_default=True,
+              help="csv (UTF-8, header), json (a list of objects), jsonl (one object a line) "
+                   "or fsrs (the review log as the FSRS optimizer's CSV).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@db_option
+def export(what: str, fmt: str, output: str | None, force: bool) -> None:
+    """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS."""
+    from flashcards.stats import export_text
+
+    if fmt == "fsrs" and what != "reviews":
+        raise UserError(["error: --format fsrs exports the review log: use --what reviews"])
+    write_output(export_text(open_store(), what, fmt), output, force)
+
+
+@cli.command("import-reviews")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Check the file and count what it would add.")
+@db_option
+def import_reviews(file: str, dry_run: bool) -> None:
+    """Merge the reviews of a JSONL export (say, another machine's) into the log.
+
+    Reviews already here (same review_id) are skipped, so importing twice changes nothing.
+    A card is found by deck + card_key (ids differ between databases), else by card_id.
+    Each card that gets reviews has its state rebuilt by replaying its log in time order.
+    If any line is wrong, every bad line is listed as FILE:LINE and nothing is written.
+    """
+    from flashcards.stats import ReviewImportError
+    from flashcards.stats import import_reviews as merge
+
+    store = open_store()
+    stream = click.get_binary_stream("stdin") if file == "-" else None
+    try:
+        report = merge(store, "<stdin>" if file == "-" else file, dry_run=dry_run,
+                       stream=stream)
+    except ReviewImportError as error:
+        raise UserError(error.errors) from None
+    verb = "dry run: nothing written; would add" if dry_run else "added"
+    click.echo(f"{verb} {report.added} review{'s' * (report.added != 1)} to {report.cards} "
+               f"card{'s' * (report.cards != 1)}; {report.present} already here")
+
+
+@cli.command()
+@click.argument("which", required=False)
+@db_option
+def restore(which: str | None) -> None:
+    """List the automatic backups, or restore one: WHICH is its number or file name.
+
+    A backup is made before every schema migration, once a day on first use, and before a
+    restore; the newest 7 are kept next to the database in backups/.
+    """
+    from flashcards import backup
+
+    store = open_store()
+    backups = backup.list_backups(store.path)
+    if which is None:
+        for number, path in enumerate(backups, start=1):
+            click.echo(f"{number:>2}  {path.name}  {path.stat().st_size / 1e6:.1f} MB")
+        if not backups:
+            click.echo(f"no backups yet in {backup.backup_dir(store.path)}")
+        return
+    chosen = _choose_backup(backups, which)
+    saved = backup.restore(store.conn, store.path, chosen)
+    click.echo(f"restored {chosen.name}; the database as it was is in {saved.name}")
+
+
+def _choose_backup(backups: list[Path], which: str) -> Path:
+    if which.isdigit() and 1 <= int(which) <= len(backups):
+        return backups[int(which) - 1]
+    for path in backups:
+        if which in (path.name, str(path)):
+            return path
+    raise UserError([f"error: no backup {which!r}; run `flashcards restore` to list them"])
+
+
+def write_output(text: str | Iterable[str], output: str | None, force: bool) -> None:
+    """Print to stdout (also for ``-o -``), or write a new file (an existing one only with
+    --force). ``text`` may be chunks, streamed as they come (a big export).
+
+    A file is written under a temporary name beside it and renamed into place, so a failure
+    never leaves half a file; a symlink at the path is replaced, never written through.
+    """
+    import os
+    import uuid
+
+    chunks = [text] if isinstance(text, str) else text
+    if output is None or output == "-":
+        _write_stdout(chunks)
         return
     target = Path(output)
-    if target.exists() and not force:
-        raise UserError([f"error: {target} exists; use --force to overwrite it"])
-    target.write_text(text, encoding="utf-8")
+    exists = UserError([f"error: {target} exists; use --force to overwrite it"])
+    if target.is_dir():
+        raise UserError([f"error: {target} is a directory"])
+    if os.path.lexists(target) and not force:
+        raise exists
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as out:
+            for chunk in chunks:
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if force:
+            os.replace(temporary, target)
+        else:
+            try:  # a hard link never replaces a file that appeared meanwhile
+                os.link(temporary, target)
+            except FileExistsError:
+                raise exists from None
+            except OSError:  # a file system without hard links
+                if os.path.lexists(target):
+                    raise exists from None
+                os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_stdout(chunks: Iterable[str]) -> None:
+    """Write text to stdout as UTF-8, whatever the locale; stop quietly if the reader left."""
+    import os
+
+    stream = click.get_binary_stream("stdout")
+    try:
+        for chunk in chunks:
+            stream.write(chunk.encode("utf-8"))
+        stream.flush()
+    except BrokenPipeError:  # `flashcards export | head`: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
 
 
 def _console(stderr: bool = False) -> Any:

@@ -309,6 +309,10 @@ class Store:
             )
         if version == SCHEMA_VERSION:
             return
+        if version > 0:
+            from flashcards.backup import make_backup
+
+            make_backup(self.conn, self.path, f"before-v{SCHEMA_VERSION}")
         with self.write():
             for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                 migration(self.db)
@@ -322,6 +326,14 @@ class Store:
 
             self._db = sqlite_utils.Database(self.conn)
         return self._db
+
+    def daily_backup(self) -> Path | None:
+        """On the first use of a day, a backup of a database that holds cards."""
+        from flashcards import backup
+
+        if self.is_empty() or backup.has_backup_today(self.path):
+            return None
+        return backup.make_backup(self.conn, self.path, "daily")
 
     def close(self) -> None:
         """Close the connection."""
@@ -635,6 +647,7 @@ class Store:
         day = clock.study_day(at, self.config()["rollover_hour"])
         with self.write():
             card = self.card(card_id)
+            ts, day = self._after_last_answer(card_id, _ms(at), day)
             repeat = self._answered_on(card_id, day)
             if repeat:
                 state, due, lapses = card.state, card.due, card.lapses
@@ -648,7 +661,7 @@ class Store:
                 "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
                 "repetitions, interval, easiness, due, duration_ms) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (review_id, card_id, clock.iso(at), _ms(at), day.isoformat(), quality,
+                (review_id, card_id, clock.iso(at), ts, day.isoformat(), quality,
                  int(repeat), state.repetitions, state.interval, state.easiness, due,
                  duration_ms),
             )
@@ -658,6 +671,19 @@ class Store:
                     "UPDATE cards SET leech = 1, suspended = 1 WHERE id = ?", (card_id,)
                 )
         return Answer(review_id, card_id, quality, repeat, state, due, became_leech)
+
+    def _after_last_answer(self, card_id: int, ts: int, day: date) -> tuple[int, date]:
+        """Order and day for a new answer that never fall before the card's last answer.
+
+        When the clock moves backwards, the log keeps its order (so replaying it gives the
+        cached state) and no study day is counted twice.
+        """
+        last_ts, last_day = self.conn.execute(
+            "SELECT max(ts), max(day) FROM reviews WHERE card_id = ?", (card_id,)
+        ).fetchone()
+        if last_ts is None:
+            return ts, day
+        return max(ts, last_ts + 1), max(day, date.fromisoformat(last_day))
 
     def _answered_on(self, card_id: int, day: date) -> bool:
         return self.conn.execute(

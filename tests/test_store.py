@@ -225,3 +225,28 @@ def test_core_modules_never_import_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_clock_moving_backwards_keeps_the_log_in_order(store, write_deck):
+    store.import_files([write_deck(DECK)])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    store.answer(card_id, 5, at=clock.parse_moment("2026-03-12T09:00:00+01:00"))
+    late = store.answer(card_id, 2, at=clock.parse_moment("2026-03-10T09:00:00+01:00"))
+    assert late.repeat  # the day of the last answer is not counted a second time
+    card = store.card(card_id)
+    assert card.due == "2026-03-13"  # never scheduled before the last answer's day
+    assert store.replay(card_id) == (card.state, card.due, card.lapses)
+    days = store.query("SELECT day FROM reviews ORDER BY ts")
+    assert days == [("2026-03-12",), ("2026-03-12",)]
+
+
+def test_flying_west_the_same_evening_is_still_one_day(store, write_deck):
+    store.import_files([write_deck(DECK)])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    store.answer(card_id, 5, at=clock.parse_moment("2026-03-10T20:00:00+08:00"))  # Shanghai
+    # Twelve hours later in New York it is 07:00 the same calendar day: same study day.
+    again = store.answer(card_id, 5, at=clock.parse_moment("2026-03-10T07:00:00-05:00"))
+    assert again.repeat
+    # The next morning there is a new day, and the card is due from it on.
+    nxt = store.answer(card_id, 5, at=clock.parse_moment("2026-03-11T08:00:00-05:00"))
+    assert not nxt.repeat and nxt.due == "2026-03-17"

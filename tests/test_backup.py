@@ -1,0 +1,112 @@
+"""Automatic backups and restore; broken database files give one-line errors."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from flashcards import backup
+from flashcards.cli import cli
+from flashcards.store import Store
+
+DECK = "deck: 牌组\ncards:\n  - id: a\n    front: 问题\n    back: 答案\n"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_first_use_of_a_day_makes_one_backup(tmp_path, write_deck, monkeypatch):
+    db = tmp_path / "test.db"
+    run("import", str(write_deck(DECK)))
+    assert backup.list_backups(db) == []  # an empty database is not worth a copy
+    run("decks")
+    run("decks")
+    (daily,) = backup.list_backups(db)
+    assert daily.name == "test-20260310-090000-daily.db"
+    copy = sqlite3.connect(daily)
+    assert copy.execute("SELECT front FROM cards").fetchall() == [("问题",)]
+    monkeypatch.setenv("FLASHCARDS_NOW", "2026-03-11T09:00:00+01:00")
+    run("decks")
+    assert len(backup.list_backups(db)) == 2
+
+
+def test_only_the_newest_seven_are_kept(store):
+    store.import_files([])
+    made = [backup.make_backup(store.conn, store.path, f"r{i}") for i in range(10)]
+    kept = backup.list_backups(store.path)
+    assert len(kept) == backup.KEEP
+    assert set(kept) == set(made[-backup.KEEP:])
+
+
+def test_restore_lists_and_restores_and_keeps_what_it_replaced(tmp_path, write_deck):
+    db = tmp_path / "test.db"
+    path = write_deck(DECK)
+    run("import", str(path))
+    run("decks")  # the daily backup, with one card
+    write_deck(DECK + "  - id: b\n    front: 第二题\n    back: 二\n")
+    run("import", str(path))
+    listing = run("restore").output
+    assert " 1  test-20260310-090000-daily.db" in listing
+    result = run("restore", "1")
+    assert result.exit_code == 0, result.output
+    store = Store.open(db)
+    assert store.query("SELECT count(*) FROM cards") == [(1,)]
+    saved = next(p for p in backup.list_backups(db) if "before-restore" in p.name)
+    assert sqlite3.connect(saved).execute("SELECT count(*) FROM cards").fetchone() == (2,)
+    assert run("restore", "nope").exit_code == 1
+
+
+def test_a_migration_is_preceded_by_a_backup(tmp_path):
+    db = tmp_path / "old.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 0")  # pretend it predates the schema
+    conn.execute("DROP TABLE reviews")
+    conn.execute("DROP TABLE config")
+    conn.execute("DROP TABLE cards")
+    conn.execute("DROP TABLE decks")
+    conn.commit()
+    conn.close()
+    Store.open(db).close()  # version 0 is a new file: nothing to back up
+    assert backup.list_backups(db) == []
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty-header"])
+def test_a_broken_database_is_a_one_line_error_and_is_not_touched(tmp_path, write_deck, damage):
+    db = tmp_path / "test.db"
+    deck = "deck: 牌组\ncards:\n" + "".join(
+        f"  - id: c{i}\n    front: 问题 {i} {'长' * 200}\n    back: 答案\n" for i in range(300)
+    )
+    run("import", str(write_deck(deck)))
+    data = db.read_bytes()
+    if damage == "garbage":
+        db.write_bytes(b"definitely not sqlite " * 500)
+    elif damage == "truncated":
+        db.write_bytes(data[: len(data) // 3])
+    else:
+        db.write_bytes(b"\0" * 100 + data[100:])
+    before = digest(db)
+    for args in (["decks"], ["check"], ["import", str(tmp_path / "decks")]):
+        result = run(*args)
+        assert result.exit_code != 0, (args, result.output)
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+        assert "Traceback" not in result.output
+    assert digest(db) == before
+
+
+def test_a_missing_directory_is_a_one_line_error(tmp_path):
+    result = run("--db", str(tmp_path / "nowhere" / "x.db"), "decks")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"error: {tmp_path / 'nowhere' / 'x.db'}: directory {tmp_path / 'nowhere'} does not exist"
+    )
+    assert not (tmp_path / "nowhere").exists()
