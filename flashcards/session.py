@@ -69,7 +69,9 @@ class Session:
             (REVIEW, self.store.due_cards(self.today, self.deck), 1, done_reviews),
             (NEW, self.store.new_cards(self.today, self.deck), 0, done_new),
         ):
-            left = config[f"{kind}s_per_day"] - sum(done.values())
+            left = config[f"{kind}_per_day" if kind == NEW else "reviews_per_day"] - sum(
+                done.values()
+            )
             taken: Counter = Counter()
             for card in cards if left > 0 else ():
                 deck_limit = deck_limits.get(card.deck, (None, None))[slot]
@@ -189,6 +191,13 @@ class Session:
     def can_undo(self) -> bool:
         """True when there is something to take back."""
         return bool(self._undo)
+
+    def reload(self) -> None:
+        """Read the cards again after their deck was re-imported (edited while reviewing);
+        cards the import retired leave the queue."""
+        self._current = None
+        showable = self.store.showable_ids(self.today, [card_id for card_id, _ in self.queue])
+        self.queue = [entry for entry in self.queue if entry[0] in showable]
 
     def _require_card(self) -> Card:
         card = self.current

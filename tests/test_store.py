@@ -244,8 +244,8 @@ def test_flying_west_the_same_evening_is_still_one_day(store, write_deck):
     store.import_files([write_deck(DECK)])
     card_id = card_ids(store)["1 + 1 = ?"]
     store.answer(card_id, 5, at=clock.parse_moment("2026-03-10T20:00:00+08:00"))  # Shanghai
-    # Twelve hours later in New York it is 07:00 the same calendar day: same study day.
-    again = store.answer(card_id, 5, at=clock.parse_moment("2026-03-10T07:00:00-05:00"))
+    # Eleven hours later the flight lands in New York at 19:00 the same calendar day.
+    again = store.answer(card_id, 5, at=clock.parse_moment("2026-03-10T19:00:00-05:00"))
     assert again.repeat
     # The next morning there is a new day, and the card is due from it on.
     nxt = store.answer(card_id, 5, at=clock.parse_moment("2026-03-11T08:00:00-05:00"))
