@@ -63,18 +63,20 @@ def build_db(path: Path, n_cards: int, n_reviews: int, n_decks: int = 10, seed: 
         for i in range(n_cards):
             state, due, lapses, count = SM2State(), None, 0, min(per_card, left)
             day = end - timedelta(days=730) + timedelta(days=rng.randrange(60))
-            for _ in range(count):
+            for done in range(count):
                 quality = rng.choice((2, 3, 4, 4, 4, 5, 5))
                 lapses += quality < 3 and state.repetitions > 0
                 state = review(state, quality)
                 due_day = day + timedelta(days=state.interval)
+                # Long intervals would run past the end: such cards were reviewed early.
+                step = max(1, min(state.interval, (end - day).days // (count - done)))
                 at = datetime(day.year, day.month, day.day, 9, rng.randrange(60), tzinfo=tz)
                 reviews.append((
                     f"{i:08x}{len(reviews):024x}", i + 1, at.isoformat(timespec="milliseconds"),
                     int(at.timestamp() * 1000), day.isoformat(), quality, state.repetitions,
                     state.interval, state.easiness, due_day.isoformat(), rng.randrange(2000, 20000),
                 ))
-                due, day = due_day.isoformat(), min(due_day, end)
+                due, day = due_day.isoformat(), day + timedelta(days=step)
             left -= count
             cards.append((
                 i + 1, i % n_decks + 1, f"card-{i}", f"card-{i}", "basic",
@@ -89,6 +91,7 @@ def build_db(path: Path, n_cards: int, n_reviews: int, n_decks: int = 10, seed: 
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             cards,
         )
+        reviews.sort(key=lambda row: row[3])  # a real log is appended in time order
         conn.executemany(
             "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repetitions, "
             "interval, easiness, due, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

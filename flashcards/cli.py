@@ -35,11 +35,9 @@ class Group(click.Group):
     """A click group that turns expected failures into one-line errors."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from flashcards.decks import DeckError
-
         try:
             return super().invoke(ctx)
-        except DeckError as error:
+        except _deck_error() as error:  # evaluated only once something was raised
             count = len(error.errors)
             raise UserError(
                 [*error.errors, f"{count} error{'s' * (count != 1)}: nothing was changed"]
@@ -50,6 +48,13 @@ class Group(click.Group):
             raise UserError([f"error: database: {error}"]) from None
         except OSError as error:
             raise UserError([f"error: {error.filename or ''}: {error.strerror}"]) from None
+
+
+def _deck_error() -> type[Exception]:
+    """``DeckError``, imported only when needed: ``decks`` loads PyYAML (~20 ms of start-up)."""
+    from flashcards.decks import DeckError
+
+    return DeckError
 
 
 def _remember_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -65,13 +70,18 @@ def db_option(command: Callable) -> Callable:
     )(command)
 
 
-def open_store() -> Store:
-    """The store the command line asked for; the default location is created if missing."""
+def open_store(daily_backup: bool = True) -> Store:
+    """The store the command line asked for; the default location is created if missing.
+
+    The app passes ``daily_backup=False`` and makes the day's backup itself, in a thread
+    once the first screen is up (copying a big database takes ~0.2 s).
+    """
     ctx = click.get_current_context()
     path = paths.db_path(ctx.meta.get(DB_META))
     store = Store.open(path, create_dirs=path == paths.default_db_path())
     ctx.call_on_close(store.close)
-    store.daily_backup()
+    if daily_backup:
+        store.daily_backup()
     return store
 
 
@@ -85,7 +95,7 @@ def cli(ctx: click.Context) -> None:
     With no command, opens the review app on its home screen.
     """
     if ctx.invoked_subcommand is None:
-        store = open_store()
+        store = open_store(daily_backup=False)
         _import_bundled_if_empty(store)
         _run_app(store, deck=None, start="home")
 
@@ -95,7 +105,7 @@ def cli(ctx: click.Context) -> None:
 @db_option
 def review(deck: str | None) -> None:
     """Review the cards due today in the app: all decks, or only DECK."""
-    store = open_store()
+    store = open_store(daily_backup=False)
     _import_bundled_if_empty(store)
     if deck is not None and deck not in (names := store.deck_names()):
         raise UserError([f"error: no deck named {deck!r} (known: {', '.join(names) or 'none'})"])
@@ -111,7 +121,7 @@ def _import_bundled_if_empty(store: Store) -> None:
 def _run_app(store: Store, deck: str | None, start: str) -> None:
     from flashcards.tui.app import make_app
 
-    make_app(store, deck=deck, start=start).run()
+    make_app(store, deck=deck, start=start, daily_backup=True).run()
 
 
 @cli.command("import")
@@ -243,7 +253,7 @@ def stats(as_json: bool) -> None:
     """Progress: cards by state per deck, due, streak, retention, forecast, a year of reviews."""
     from flashcards.stats import compute_stats
 
-    figures = compute_stats(open_store())
+    figures = compute_stats(open_store(daily_backup=False))  # reads only: nothing to save
     if as_json:
         import json
 
@@ -275,24 +285,32 @@ def _print_stats(figures: dict[str, Any]) -> None:
                     + ("" if totals["studied_today"] or not totals["streak"]
                        else ": review today to keep it"))
     summary.add_row("retention", "   ".join(
-        f"{window} {_percent(entry['rate'])} of {entry['answers']}"
+        f"{window} {_percent(entry['rate'])}" + (f" of {entry['answers']}" if entry["answers"] else "")
         for window, entry in retention.items()
     ))
     console.print(summary)
-
-    table = Table(box=None, title_justify="left", show_footer=True)
-    columns = ("cards", *STATES, "due", "due_tomorrow", "reviews_today")
-    headers = {"due_tomorrow": "tomorrow", "reviews_today": "today"}
-    table.add_column("deck", footer="total")
-    for column in columns:
-        table.add_column(headers.get(column, column), justify="right",
-                         footer=str(totals[column]))
-    table.add_column("retention 30d", justify="right", footer=_percent(totals["retention_30d"]))
+    # Two narrow tables rather than one of 14 columns: each fits an 80-column terminal.
+    progress = Table(box=None, show_footer=len(figures["decks"]) > 1, collapse_padding=True)
+    progress.add_column("deck", footer="total")
+    for column, header in (("due", "due"), ("due_tomorrow", "by tomorrow"),
+                           ("reviews_today", "answers today"), ("cards", "cards")):
+        progress.add_column(header, justify="right", footer=str(totals[column]))
+    progress.add_column("retention 30d", justify="right", footer=_percent(totals["retention_30d"]))
+    states = Table(box=None, show_footer=len(figures["decks"]) > 1, collapse_padding=True)
+    states.add_column("deck", footer="total")
+    for state in STATES:
+        states.add_column(state, justify="right", footer=str(totals[state]))
     for deck in figures["decks"]:
-        table.add_row(Text(deck["name"]), *(str(deck[c]) for c in columns),
-                      _percent(deck["retention_30d"]))
+        name = Text(deck["name"])  # never markup
+        progress.add_row(name, *(str(deck[c]) for c in ("due", "due_tomorrow",
+                                                          "reviews_today", "cards")),
+                         _percent(deck["retention_30d"]))
+        states.add_row(name, *(str(deck[state]) for state in STATES))
     console.print()
-    console.print(table)
+    console.print(progress)
+    console.print()
+    console.print(Text("cards by state", style="bold"))
+    console.print(states)
     console.print()
     console.print(Text("due in the next 30 days", style="bold"))
     console.print(_forecast_chart(figures["forecast"]))
@@ -333,7 +351,10 @@ def _days(count: int) -> str:
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 60 else f"{seconds / 60:.0f} min"
+    minutes = round(seconds / 60)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 EXPORT_WHAT = ("reviews", "cards", "daily")
@@ -358,7 +379,7 @@ def export(what: str, fmt: str, output: str | None, force: bool) -> None:
 
     if fmt == "fsrs" and what != "reviews":
         raise UserError(["error: --format fsrs exports the review log: use --what reviews"])
-    write_output(export_text(open_store(), what, fmt), output, force)
+    write_output(export_text(open_store(daily_backup=False), what, fmt), output, force)
 
 
 @cli.command("import-reviews")
@@ -439,14 +460,15 @@ def write_output(text: str | Iterable[str], output: str | None, force: bool) -> 
     exists = UserError([f"error: {target} exists; use --force to overwrite it"])
     if target.is_dir():
         raise UserError([f"error: {target} is a directory"])
+    if not target.parent.is_dir():
+        raise UserError([f"error: {target}: directory {target.parent} does not exist"])
     if os.path.lexists(target) and not force:
         raise exists
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with open(descriptor, "w", encoding="utf-8", newline="") as out:
-            for chunk in chunks:
-                out.write(chunk)
+            out.writelines(chunks)
             out.flush()
             os.fsync(out.fileno())
         if force:

@@ -644,6 +644,7 @@ class Store:
         same day (SM-2's "repeat items below 4") are logged as repeats and change nothing.
         """
         at = at or clock.now()
+        at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # as the log stores it
         day = clock.study_day(at, self.config()["rollover_hour"])
         with self.write():
             card = self.card(card_id)
@@ -826,17 +827,18 @@ class Store:
         # Within a millisecond: a live answer's ts is rounded, its reviewed_at text truncated.
         same = "a.card_id IS b.card_id AND abs(a.ts - b.ts) <= 1 AND a.quality = b.quality"
         problems += [
-            (line, f"review_id {review_id!r} is also on line {first} with another card, "
-                   "time or quality")
+            (line, (f"review_id {review_id!r} is also on line {first} with another card, "
+                    "time or quality"))
             for line, review_id, first in self.query(
-                "SELECT b.line, b.id, min(a.line) FROM temp.incoming_reviews AS a "
-                "JOIN temp.incoming_reviews AS b ON a.id = b.id AND a.line < b.line "
-                f"WHERE NOT ({same}) GROUP BY b.line"
+                "SELECT b.line, b.id, a.line FROM temp.incoming_reviews AS b "
+                "JOIN temp.incoming_reviews AS a ON a.id = b.id AND a.line = (SELECT min(line) "
+                "FROM temp.incoming_reviews WHERE id = b.id) "
+                f"WHERE b.line > a.line AND NOT ({same})"
             )
         ]
         problems += [
-            (line, f"review_id {review_id!r} is already in the database with another card, "
-                   "time or quality")
+            (line, (f"review_id {review_id!r} is already in the database with another "
+                    "card, time or quality"))
             for line, review_id in self.query(
                 "SELECT a.line, a.id FROM temp.incoming_reviews AS a "
                 f"JOIN reviews AS b ON a.id = b.id WHERE a.card_id IS NOT NULL AND NOT ({same})"
@@ -873,8 +875,9 @@ class Store:
     def rebuild_history(self, card_ids: Iterable[int]) -> int:
         """Recompute these cards' logs and cached state from their answers alone.
 
-        Each answer's study day comes from its ``reviewed_at`` and the current rollover hour;
-        in ``ts`` order, the first answer of a day moves SM-2 and later ones are repeats;
+        In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
+        rollover hour, never before the day of the answer before it (as ``answer`` keeps it
+        when the clock goes back); the first answer of a day moves SM-2, later ones repeat;
         every log row's state columns, then the card's state, lapses and leech flag follow
         (a leech is suspended; a card that stops being one is unsuspended, as undo does).
         Returns how many log rows changed.
@@ -902,6 +905,8 @@ class Store:
                             replayed[current] = (state, due, lapses)
                         current, state, due, lapses, days = card_id, SM2State(), None, 0, set()
                     day = clock.study_day(clock.parse_moment(reviewed_at), rollover)
+                    # As answer() does when the clock went back: no day before the last one.
+                    day = max(day, max(days, default=day))
                     repeat = day in days
                     if not repeat:
                         days.add(day)
@@ -920,15 +925,22 @@ class Store:
                     updates,
                 )
                 changed += len(updates)
+                saved, flagged = [], []
                 for card_id in chunk:
                     state, due, lapses = replayed.get(card_id, (SM2State(), None, 0))
-                    self._save_state(card_id, state, due, lapses)
+                    saved.append((state.repetitions, state.interval, state.easiness, due,
+                                  lapses, card_id))
                     is_leech = lapses >= LEECH_LAPSES
                     if is_leech != bool(leech.get(card_id)):
-                        self.conn.execute(
-                            "UPDATE cards SET leech = ?, suspended = ? WHERE id = ?",
-                            (int(is_leech), int(is_leech), card_id),
-                        )
+                        flagged.append((int(is_leech), int(is_leech), card_id))
+                self.conn.executemany(
+                    "UPDATE cards SET repetitions = ?, interval = ?, easiness = ?, due = ?, "
+                    "lapses = ? WHERE id = ?",
+                    saved,
+                )
+                self.conn.executemany(
+                    "UPDATE cards SET leech = ?, suspended = ? WHERE id = ?", flagged
+                )
         return changed
 
 

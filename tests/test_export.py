@@ -1,0 +1,518 @@
+"""Exports parsed back (csv, json, jsonl, fsrs), safe output files, and import-reviews:
+idempotent merges that leave two databases with the same states, errors by line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from flashcards import stats
+from flashcards.cli import EXPORT_FORMATS, EXPORT_WHAT, UserError, cli, write_output
+from flashcards.stats import ReviewImportError, export_text, import_reviews
+from flashcards.store import LEECH_LAPSES, Store
+
+DECK = """\
+deck: 语言 [b]x[/b]
+cards:
+  - id: a
+    front: "Quote \\" comma, newline\\n第二行 [red]x[/red]"
+    back: 答案
+    tags: [基础, two words]
+  - id: b
+    front: q b
+    back: a b
+  - id: gone
+    front: q gone
+    back: a gone
+"""
+OTHER = "deck: other\ncards:\n" + "".join(
+    f"  - id: o{i}\n    front: q{i}\n    back: a{i}\n" for i in range(5)
+)
+
+
+def at(day: str, time: str = "09:00") -> datetime:
+    return datetime.fromisoformat(f"{day}T{time}:00+01:00")
+
+
+def ids(store: Store, deck: str = "语言 [b]x[/b]") -> dict[str, int]:
+    return dict(store.query(
+        "SELECT cards.key, cards.id FROM cards JOIN decks ON decks.id = cards.deck_id "
+        "WHERE decks.name = ?", (deck,),
+    ))
+
+
+def text(store: Store, what: str, fmt: str) -> str:
+    return "".join(export_text(store, what, fmt))
+
+
+@pytest.fixture
+def reviewed(store: Store, write_deck) -> Store:
+    """Three cards, a few days of answers (with a same-day repeat), one card retired."""
+    path = write_deck(DECK)
+    store.import_files([path])
+    card = ids(store)
+    store.answer(card["a"], 4, duration_ms=4000, at=at("2026-03-01"))
+    store.answer(card["a"], 2, duration_ms=6000, at=at("2026-03-02"))
+    store.answer(card["a"], 4, duration_ms=3000, at=at("2026-03-02", "09:10"))  # repeat
+    store.answer(card["b"], 5, at=at("2026-03-02", "08:00"))
+    store.answer(card["gone"], 3, duration_ms=1000, at=at("2026-03-09", "23:30"))
+    path.write_text(DECK[:DECK.index("  - id: gone")], encoding="utf-8")
+    store.import_files([path])
+    return store
+
+
+# -- exports ------------------------------------------------------------------------------
+
+
+def test_cli_choices_are_the_library_ones():
+    assert EXPORT_WHAT == stats.EXPORTS and EXPORT_FORMATS == stats.EXPORT_FORMATS
+
+
+def test_reviews_csv_reads_back_in_time_order(reviewed):
+    rows = list(csv.DictReader(io.StringIO(text(reviewed, "reviews", "csv"))))
+    assert list(rows[0]) == list(stats.export_columns("reviews"))
+    assert [(r["card_key"], r["quality"], r["repeat"]) for r in rows] == [
+        ("a", "4", "0"), ("b", "5", "0"), ("a", "2", "0"), ("a", "4", "1"), ("gone", "3", "0"),
+    ]
+    times = [datetime.fromisoformat(r["reviewed_at"]) for r in rows]
+    assert times == sorted(times) and all(t.utcoffset() is not None for t in times)
+    first = rows[0]
+    assert first["deck"] == "语言 [b]x[/b]" and first["day"] == "2026-03-01"
+    assert (first["repetitions"], first["interval"], first["easiness"], first["due"]) == (
+        "1", "1", "2.5", "2026-03-02")
+    assert rows[1]["duration_ms"] == ""  # unknown, not zero
+    assert rows[-1]["day"] == "2026-03-09"  # 23:30 is the same study day
+
+
+def test_json_and_jsonl_hold_the_same_records_as_csv(reviewed):
+    for what in stats.EXPORTS:
+        listed = json.loads(text(reviewed, what, "json"))
+        lines = [json.loads(line) for line in text(reviewed, what, "jsonl").splitlines()]
+        assert isinstance(listed, list) and listed == lines
+        rows = list(csv.DictReader(io.StringIO(text(reviewed, what, "csv"))))
+        assert len(rows) == len(listed) and list(rows[0]) == list(listed[0])
+    reviews = json.loads(text(reviewed, "reviews", "json"))
+    assert [r["repeat"] for r in reviews] == [False, False, False, True, False]
+    assert reviews[1]["duration_ms"] is None and isinstance(reviews[0]["easiness"], float)
+
+
+def test_an_empty_export_is_still_valid(store):
+    assert json.loads(text(store, "reviews", "json")) == []
+    assert text(store, "reviews", "jsonl") == ""
+    assert text(store, "reviews", "csv") == ",".join(stats.export_columns("reviews")) + "\n"
+
+
+def test_cards_export_has_every_card_with_status_tags_and_source(reviewed, tmp_path):
+    rows = list(csv.DictReader(io.StringIO(text(reviewed, "cards", "csv"))))
+    by_key = {row["card_key"]: row for row in rows}
+    assert set(by_key) == {"a", "b", "gone"}
+    assert by_key["gone"]["status"] == "retired"
+    assert by_key["a"]["status"] == "learning" and by_key["a"]["lapses"] == "1"
+    assert by_key["b"]["status"] == "learning" and by_key["b"]["due"] == "2026-03-03"
+    a = by_key["a"]
+    assert a["front"] == 'Quote " comma, newline\n第二行 [red]x[/red]'  # survives CSV quoting
+    assert json.loads(a["tags"]) == ["基础", "two words"]
+    assert a["type"] == "basic" and a["deck"] == "语言 [b]x[/b]"
+    assert a["source"] == f"{(tmp_path / 'decks' / 'deck.yaml').resolve()}:3"
+    cards = {card["card_key"]: card for card in json.loads(text(reviewed, "cards", "json"))}
+    assert cards["a"]["tags"] == ["基础", "two words"]
+    assert cards["a"]["buried_until"] is None
+
+
+def test_daily_export_is_one_row_per_study_day(reviewed):
+    rows = list(csv.DictReader(io.StringIO(text(reviewed, "daily", "csv"))))
+    assert [row["date"] for row in rows] == ["2026-03-01", "2026-03-02", "2026-03-09"]
+    second = rows[1]  # a wrong (review), its repeat, b new and right
+    assert {key: second[key] for key in stats.export_columns("daily")} == {
+        "date": "2026-03-02", "reviews": "3", "repeats": "1", "correct": "2", "new_cards": "1",
+        "review_answers": "1", "review_correct": "0", "retention": "0.0", "seconds": "9.0",
+    }
+    assert rows[0]["new_cards"] == "1" and rows[0]["retention"] == ""
+
+
+def test_fsrs_export_maps_grades_and_states(store, write_deck):
+    store.import_files([write_deck(DECK)])
+    card = ids(store)
+    days = [("2026-02-01", 4), ("2026-02-02", 5), ("2026-02-08", 3), ("2026-02-20", 1),
+            ("2026-02-21", 4), ("2026-02-22", 4), ("2026-02-28", 0)]
+    for day, quality in days:
+        store.answer(card["a"], quality, duration_ms=2500, at=at(day))
+    store.answer(card["a"], 4, at=at("2026-02-28", "09:30"))  # a same-day repeat
+    store.answer(card["b"], 2, at=at("2026-02-01"))  # failed when new: learning, not relearning
+    store.answer(card["b"], 4, at=at("2026-02-02"))
+    rows = list(csv.DictReader(io.StringIO(text(store, "reviews", "fsrs"))))
+    assert list(rows[0]) == ["card_id", "review_time", "review_rating", "review_state",
+                             "review_duration"]
+    a = [(r["review_rating"], r["review_state"]) for r in rows if r["card_id"] == str(card["a"])]
+    # ratings: 4->3 5->4 3->2 1->1 4->3 4->3 0->1 4->3; states before each answer:
+    # new, learning (1 rep), review (2), review (3: the lapse), relearning x2, review, relearning
+    assert a == [("3", "0"), ("4", "1"), ("2", "2"), ("1", "2"), ("3", "3"), ("3", "3"),
+                 ("1", "2"), ("3", "3")]
+    b = [(r["review_rating"], r["review_state"]) for r in rows if r["card_id"] == str(card["b"])]
+    assert b == [("1", "0"), ("3", "1")]
+    first = rows[0]
+    assert int(first["review_time"]) == int(at("2026-02-01").timestamp() * 1000)
+    assert first["review_duration"] == "2500"
+    assert rows[7]["review_duration"] == "0"  # unknown durations are 0 for the optimizer
+
+
+def test_fsrs_needs_the_review_log():
+    result = CliRunner().invoke(cli, ["export", "--what", "cards", "--format", "fsrs"])
+    assert result.exit_code == 1 and "--what reviews" in result.output
+
+
+# -- the command and its output file ----------------------------------------------------------
+
+
+def run(*args: str, input: bytes | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def test_export_to_stdout_by_default(reviewed):
+    result = run("export", "--what", "reviews", "--format", "jsonl")
+    assert result.exit_code == 0
+    assert [json.loads(line)["card_key"] for line in result.output.splitlines()] == [
+        "a", "b", "a", "a", "gone"]
+
+
+def test_export_to_a_file_never_overwrites_without_force(reviewed, tmp_path):
+    target = tmp_path / "out.csv"
+    assert run("export", "-o", str(target)).exit_code == 0
+    assert len(list(csv.DictReader(target.open(encoding="utf-8")))) == 5
+    target.write_text("mine", encoding="utf-8")
+    result = run("export", "--what", "cards", "-o", str(target))
+    assert result.exit_code == 1 and "exists; use --force" in result.output
+    assert target.read_text(encoding="utf-8") == "mine"
+    assert run("export", "--what", "cards", "-o", str(target), "--force").exit_code == 0
+    assert target.read_text(encoding="utf-8").startswith("card_id,deck,")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_symlink_is_replaced_not_written_through(tmp_path):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(precious)
+    with pytest.raises(UserError):
+        write_output("new", str(link), force=False)
+    write_output("new", str(link), force=True)
+    assert precious.read_text(encoding="utf-8") == "keep"
+    assert not link.is_symlink() and link.read_text(encoding="utf-8") == "new"
+
+
+def test_a_failed_export_leaves_no_file(tmp_path):
+    def chunks():
+        yield "half,"
+        raise RuntimeError("disk on fire")
+
+    target = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError):
+        write_output(chunks(), str(target), force=False)
+    assert list(tmp_path.iterdir()) == []
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        write_output(chunks(), str(target), force=True)
+    assert target.read_text(encoding="utf-8") == "old" and len(list(tmp_path.iterdir())) == 1
+
+
+# -- import-reviews -------------------------------------------------------------------------------
+
+
+def two_machines(tmp_path: Path, write_deck) -> tuple[Store, Store]:
+    """Two databases with the same deck; the second has another deck first, so the same
+    card has another card_id there."""
+    deck = write_deck(DECK)
+    first = Store.open(tmp_path / "laptop.db")
+    first.import_files([deck])
+    second = Store.open(tmp_path / "desktop.db")
+    second.import_files([write_deck(OTHER, "other.yaml")])
+    second.import_files([deck])
+    assert ids(first) != ids(second)
+    return first, second
+
+
+def export_file(store: Store, path: Path) -> Path:
+    path.write_text(text(store, "reviews", "jsonl"), encoding="utf-8")
+    return path
+
+
+def state(store: Store, deck: str = "语言 [b]x[/b]") -> tuple[list, list]:
+    """Everything the log decides about a deck, by portable identity (not card id or ts)."""
+    cards = store.query(
+        "SELECT decks.name, cards.key, repetitions, interval, easiness, due, lapses, leech, "
+        "suspended FROM cards JOIN decks ON decks.id = cards.deck_id WHERE decks.name = ? "
+        "ORDER BY 1, 2", (deck,),
+    )
+    log = store.query(
+        "SELECT reviews.id, decks.name, cards.key, reviewed_at, day, quality, repeat, "
+        "reviews.repetitions, reviews.interval, reviews.easiness, reviews.due, duration_ms "
+        "FROM reviews JOIN cards ON cards.id = reviews.card_id "
+        "JOIN decks ON decks.id = cards.deck_id ORDER BY reviews.id"
+    )
+    return cards, log
+
+
+def test_merging_both_ways_gives_both_machines_the_same_states(tmp_path, write_deck):
+    laptop, desktop = two_machines(tmp_path, write_deck)
+    on_laptop, on_desktop = ids(laptop), ids(desktop)
+    laptop.answer(on_laptop["a"], 4, duration_ms=1000, at=at("2026-03-01"))
+    laptop.answer(on_laptop["a"], 5, at=at("2026-03-03"))
+    desktop.answer(on_desktop["a"], 2, at=at("2026-03-02"))  # offline, in between
+    desktop.answer(on_desktop["a"], 4, at=at("2026-03-03", "22:00"))  # the 3rd again: a repeat
+    desktop.answer(on_desktop["b"], 3, at=at("2026-03-04"))
+    from_laptop = export_file(laptop, tmp_path / "laptop.jsonl")
+    from_desktop = export_file(desktop, tmp_path / "desktop.jsonl")
+
+    report = import_reviews(desktop, from_laptop)
+    assert (report.added, report.present, report.cards) == (2, 0, 1)
+    report = import_reviews(laptop, from_desktop)
+    assert (report.added, report.present, report.cards) == (3, 0, 2)
+    assert state(laptop) == state(desktop)
+
+    # The merged card is what answering everything in time order on one machine gives.
+    reference = Store.open(tmp_path / "reference.db")
+    reference.import_files([write_deck(DECK)])
+    card = ids(reference)["a"]
+    for moment, quality in (("2026-03-01", 4), ("2026-03-02", 2), ("2026-03-03", 5)):
+        reference.answer(card, quality, at=at(moment))
+    reference.answer(card, 4, at=at("2026-03-03", "22:00"))
+    merged = laptop.card(ids(laptop)["a"])
+    expected = reference.card(card)
+    assert (merged.repetitions, merged.interval, merged.easiness, merged.due, merged.lapses) == (
+        expected.repetitions, expected.interval, expected.easiness, expected.due, expected.lapses)
+    repeats = laptop.query("SELECT day, quality, repeat FROM reviews WHERE card_id = ? "
+                           "ORDER BY ts", (ids(laptop)["a"],))
+    assert repeats == [("2026-03-01", 4, 0), ("2026-03-02", 2, 0), ("2026-03-03", 5, 0),
+                       ("2026-03-03", 4, 1)]
+
+    # Idempotent: the same files again change nothing, on either side.
+    before = state(laptop)
+    assert import_reviews(laptop, from_desktop).added == 0
+    assert import_reviews(laptop, from_laptop).present == 2
+    assert state(laptop) == before
+    for store in (laptop, desktop, reference):
+        store.close()
+
+
+def test_lapses_from_both_machines_make_a_leech(tmp_path, write_deck):
+    laptop, desktop = two_machines(tmp_path, write_deck)
+    day = date(2026, 1, 1)
+    for n in range(LEECH_LAPSES):  # good then wrong, alternating machines: one lapse each
+        machine = laptop if n % 2 else desktop
+        card = ids(machine)["a"]
+        machine.answer(card, 4, at=at(day.isoformat()))
+        machine.answer(card, 1, at=at((day + timedelta(days=1)).isoformat()))
+        day += timedelta(days=2)
+    assert not laptop.card(ids(laptop)["a"]).leech
+    import_reviews(laptop, export_file(desktop, tmp_path / "d.jsonl"))
+    import_reviews(desktop, export_file(laptop, tmp_path / "l.jsonl"))
+    for machine in (laptop, desktop):
+        card = machine.card(ids(machine)["a"])
+        assert (card.lapses, card.leech, card.suspended) == (LEECH_LAPSES, True, True)
+    assert state(laptop) == state(desktop)
+
+
+def test_a_live_answer_with_sub_millisecond_time_merges_back_cleanly(tmp_path, write_deck):
+    laptop, desktop = two_machines(tmp_path, write_deck)
+    moment = at("2026-03-01").replace(microsecond=123_600)  # ts rounds up, the text truncates
+    laptop.answer(ids(laptop)["a"], 4, at=moment)
+    import_reviews(desktop, export_file(laptop, tmp_path / "l.jsonl"))
+    report = import_reviews(laptop, export_file(desktop, tmp_path / "d.jsonl"))
+    assert (report.added, report.present) == (0, 1)
+
+
+def test_a_log_from_another_tool_needs_only_four_keys(store, write_deck, tmp_path):
+    store.import_files([write_deck(DECK)])
+    card = ids(store)["b"]
+    lines = [
+        {"review_id": "x1", "card_id": card, "reviewed_at": "2026-03-05T08:00:00Z", "quality": 5},
+        # 02:00 local time is before the rollover hour: study day the 5th again -> a repeat
+        {"review_id": "x2", "card_id": card, "reviewed_at": "2026-03-06T02:00:00+01:00",
+         "quality": 3, "duration_ms": 1500},
+        {"review_id": "x3", "card_id": card, "reviewed_at": "2026-03-06T09:00:00+01:00",
+         "quality": 4, "comment": "ignored"},
+    ]
+    path = tmp_path / "other-tool.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n\n", encoding="utf-8")
+    report = import_reviews(store, path)
+    assert (report.lines, report.added, report.cards) == (4, 3, 1)
+    assert store.query("SELECT id, day, repeat, repetitions, interval FROM reviews ORDER BY ts") == [
+        ("x1", "2026-03-05", 0, 1, 1), ("x2", "2026-03-05", 1, 1, 1),
+        ("x3", "2026-03-06", 0, 2, 6),
+    ]
+    assert store.query("SELECT reviewed_at FROM reviews WHERE id = 'x1'") == [
+        ("2026-03-05T08:00:00.000+00:00",)]
+    merged = store.card(card)
+    assert (merged.repetitions, merged.interval, merged.due) == (2, 6, "2026-03-12")
+
+
+def test_every_bad_line_is_reported_and_nothing_is_written(reviewed, tmp_path):
+    card = ids(reviewed)
+    existing = reviewed.query("SELECT id FROM reviews ORDER BY ts LIMIT 1")[0][0]
+    good = {"review_id": "g1", "card_id": card["a"], "reviewed_at": "2026-03-05T09:00:00+01:00",
+            "quality": 4}
+    lines = [
+        json.dumps(good),
+        "{not json",
+        "[1, 2]",
+        json.dumps({"review_id": "m1"}),
+        json.dumps({**good, "review_id": "q1", "quality": 6}),
+        json.dumps({**good, "review_id": "q2", "quality": True}),
+        json.dumps({**good, "review_id": "k1", "card_id": None, "deck": "语言 [b]x[/b]",
+                    "card_key": "nope"}),
+        json.dumps({**good, "review_id": "c1", "card_id": 999}),
+        json.dumps({**good, "review_id": "t1", "reviewed_at": "yesterday"}),
+        json.dumps({"review_id": "u1", "card_id": card["a"], "reviewed_at": good["reviewed_at"],
+                    "qualty": 4}),
+        json.dumps({**good, "quality": 2}),  # the id of line 1 with another grade
+        json.dumps({**good, "review_id": existing, "quality": 0}),
+        json.dumps(good),  # an exact duplicate is fine
+        "",
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    before = state(reviewed)
+    with pytest.raises(ReviewImportError) as raised:
+        import_reviews(reviewed, path)
+    p = str(path)
+    assert raised.value.errors == [
+        f"{p}:2: not valid JSON: Expecting property name enclosed in double quotes (column 2)",
+        f"{p}:3: expected a JSON object, not a list",
+        f"{p}:4: missing reviewed_at, quality, card_id (or deck and card_key)",
+        f"{p}:5: quality must be an integer from 0 to 5, not 6",
+        f"{p}:6: quality must be an integer from 0 to 5, not true",
+        f"{p}:7: no card 'nope' in deck '语言 [b]x[/b]'",
+        f"{p}:8: no card with card_id 999",
+        f"{p}:9: reviewed_at: not an ISO 8601 time: 'yesterday'",
+        f"{p}:10: missing quality",
+        f"{p}:10: unknown key 'qualty' — did you mean 'quality'?",
+        f"{p}:11: review_id 'g1' is also on line 1 with another card, time or quality",
+        (f"{p}:12: review_id '{existing}' is already in the database with another card, "
+         "time or quality"),
+        "12 errors: nothing was written",
+    ]
+    assert state(reviewed) == before
+    assert reviewed.query("SELECT name FROM sqlite_temp_master") == []
+
+
+def test_import_reviews_command(reviewed, tmp_path):
+    path = export_file(reviewed, tmp_path / "all.jsonl")
+    result = run("import-reviews", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.output == "added 0 reviews to 0 cards; 5 already here\n"
+    other = tmp_path / "other.db"
+    result = run("--db", str(other), "import-reviews", "--dry-run", str(path))
+    assert result.exit_code == 1 and f"{path}:1: no card 'a' in deck" in result.output
+    assert result.output.rstrip().endswith("5 errors: nothing was written")
+
+
+def test_import_reviews_dry_run_and_stdin(tmp_path, write_deck):
+    laptop, desktop = two_machines(tmp_path, write_deck)
+    laptop.answer(ids(laptop)["a"], 4, at=at("2026-03-01"))
+    data = text(laptop, "reviews", "jsonl").encode("utf-8")
+    result = run("--db", str(desktop.path), "import-reviews", "--dry-run", "-", input=data)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("dry run: nothing written; would add 1 review to 1 card")
+    assert desktop.query("SELECT count(*) FROM reviews") == [(0,)]
+    result = run("--db", str(desktop.path), "import-reviews", "-", input=data)
+    assert result.output.startswith("added 1 review to 1 card")
+    assert desktop.card(ids(desktop)["a"]).due == "2026-03-02"
+
+
+def test_rebuilding_a_live_log_changes_nothing(store, write_deck):
+    """The replay of import-reviews agrees with Store.answer, repeats and leeches included."""
+    store.import_files([write_deck(DECK)])
+    rng = random.Random(4)
+    cards = list(ids(store).values())
+    moment = at("2025-06-01")
+    for _ in range(300):  # now and then the clock goes back (a time zone, a wrong clock)
+        moment += timedelta(hours=rng.choice((1, 3, 7, 20, 30, -2, -30)))
+        store.answer(rng.choice(cards), rng.choice((0, 1, 2, 3, 4, 4, 5)), at=moment)
+    before = state(store)
+    assert store.rebuild_history(cards) == 0
+    assert state(store) == before
+
+
+def test_the_export_streams(reviewed, monkeypatch):
+    """Chunks come from the cursor as it is read, not from a list of every row."""
+    monkeypatch.setattr(stats, "_CHUNK_ROWS", 2)
+    chunks = export_text(reviewed, "reviews", "csv")
+    first = next(chunks)
+    assert first.count("\n") == 3  # the header and the first two rows
+    assert len(list(chunks)) == 2
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_every_export_writes_utf8_files(reviewed, tmp_path, fmt):
+    for what in stats.EXPORTS:
+        target = tmp_path / f"{what}.{fmt}"
+        assert run("export", "--what", what, "--format", fmt, "-o", str(target)).exit_code == 0
+        assert target.read_bytes().decode("utf-8")
+        assert os.stat(target).st_size > 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_offline_sessions_merge_to_the_one_true_history(tmp_path, write_deck, seed):
+    """Both machines answer at random (same days, repeats, lapses); after merging both ways
+    each equals a third database that got every answer live, in time order."""
+    rng = random.Random(seed)
+    laptop, desktop = two_machines(tmp_path, write_deck)
+    reference = Store.open(tmp_path / "reference.db")
+    reference.import_files([write_deck(DECK)])
+    answers = []
+    minute = 0
+    for _ in range(60):
+        minute += rng.choice((7, 61, 300, 1440, 2000))  # distinct moments, some same-day
+        moment = at("2025-12-01") + timedelta(minutes=minute)
+        answers.append((moment, rng.choice("ab"), rng.choice((0, 2, 3, 4, 4, 5)),
+                        rng.choice((laptop, desktop))))
+    for moment, key, quality, machine in answers:
+        machine.answer(ids(machine)[key], quality, at=moment)
+        reference.answer(ids(reference)[key], quality, at=moment)
+    import_reviews(laptop, export_file(desktop, tmp_path / "d.jsonl"))
+    import_reviews(desktop, export_file(laptop, tmp_path / "l.jsonl"))
+    cards, log = state(laptop)
+    assert (cards, log) == state(desktop)
+    reference_cards, reference_log = state(reference)
+    assert cards == reference_cards
+    # Review ids differ (the reference answered itself); everything else matches.
+    assert sorted(row[1:] for row in log) == sorted(row[1:] for row in reference_log)
+
+
+def test_export_into_a_missing_directory_says_so(tmp_path):
+    result = run("export", "-o", str(tmp_path / "nope" / "out.csv"))
+    assert result.exit_code == 1
+    assert result.output == f"error: {tmp_path / 'nope' / 'out.csv'}: directory " \
+                            f"{tmp_path / 'nope'} does not exist\n"
+
+
+def test_a_clock_that_went_back_on_one_machine_still_merges_both_ways(tmp_path, write_deck):
+    laptop, desktop = two_machines(tmp_path, write_deck)
+    card = ids(laptop)["a"]
+    laptop.answer(card, 4, at=at("2026-03-05", "10:00"))
+    laptop.answer(card, 4, at=at("2026-03-04", "10:00"))  # the clock went back a day
+    laptop.answer(card, 2, at=at("2026-03-06", "10:00"))
+    desktop.answer(ids(desktop)["a"], 5, at=at("2026-03-05", "12:00"))
+    desktop.answer(ids(desktop)["a"], 3, at=at("2026-03-07", "12:00"))
+    import_reviews(desktop, export_file(laptop, tmp_path / "l.jsonl"))
+    import_reviews(laptop, export_file(desktop, tmp_path / "d.jsonl"))
+    assert state(laptop) == state(desktop)
+    for machine in (laptop, desktop):  # again, both ways: nothing new, no conflict
+        other = desktop if machine is laptop else laptop
+        report = import_reviews(machine, export_file(other, tmp_path / "again.jsonl"))
+        assert (report.added, report.present) == (0, 5)
+    # In log order; the answer given when the clock said the 4th counts on the 5th, as live.
+    assert laptop.query("SELECT substr(reviewed_at, 1, 16), day, repeat FROM reviews "
+                        "WHERE card_id = ? ORDER BY ts", (card,)) == [
+        ("2026-03-05T10:00", "2026-03-05", 0), ("2026-03-04T10:00", "2026-03-05", 1),
+        ("2026-03-05T12:00", "2026-03-05", 1), ("2026-03-06T10:00", "2026-03-06", 0),
+        ("2026-03-07T12:00", "2026-03-07", 0),
+    ]

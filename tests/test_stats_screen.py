@@ -1,0 +1,104 @@
+"""The stats screen in a tiny app: the same figures as `flashcards stats`, user text literal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import App
+from textual.widgets import DataTable, Sparkline, Static
+
+from flashcards.stats import compute_stats
+from flashcards.store import Store
+from flashcards.tui.screens.stats import StatsScreen
+
+DECKS = {
+    "markup.yaml": "deck: '[b]粗体[/b] [@click=app.quit]x'\ncards:\n"
+                   "  - id: a\n    front: q\n    back: a\n  - id: b\n    front: q2\n    back: a2\n",
+    "plain.yaml": "deck: plain\ncards:\n  - id: c\n    front: q\n    back: a\n",
+}
+
+
+class StatsApp(App[None]):
+    """Just enough app to show the screen."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def on_mount(self) -> None:
+        self.push_screen(StatsScreen(self.store))
+
+
+def fill(store: Store, write_deck) -> None:
+    store.import_files([write_deck(text, name) for name, text in DECKS.items()])
+    for card_id, quality, moment in ((1, 4, "2026-03-08T09:00"), (1, 4, "2026-03-09T09:00"),
+                                     (3, 2, "2026-03-10T08:00")):
+        store.answer(card_id, quality, at=datetime.fromisoformat(moment + ":00+01:00"))
+
+
+async def shown(app: StatsApp, pilot) -> StatsScreen:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, StatsScreen) and screen.figures is not None
+    return screen
+
+
+async def test_the_screen_shows_the_figures_with_deck_names_as_text(store, write_deck):
+    fill(store, write_deck)
+    figures = compute_stats(store)
+    app = StatsApp(store)
+    async with app.run_test(size=(110, 50)) as pilot:
+        screen = await shown(app, pilot)
+        assert screen.figures == figures
+        table = screen.query_one("#stats-decks", DataTable)
+        names = [table.get_row_at(row)[0] for row in range(table.row_count)]
+        assert all(isinstance(name, Text) for name in names)
+        assert [name.plain for name in names] == ["[b]粗体[/b] [@click=app.quit]x", "plain",
+                                                   "total"]
+        assert screen.query_one("#stats-forecast", Sparkline).data == [
+            day["due"] for day in figures["forecast"]]
+        heatmap = screen.query_one("#stats-heatmap", Static).content
+        assert isinstance(heatmap, Text) and heatmap.plain.splitlines()[1].startswith("Mon")
+        summary = str(screen.query_one("#stats-summary", Static).render())
+        assert "streak" in summary and "Retention" in summary
+        await pilot.press("escape")
+        assert not isinstance(app.screen, StatsScreen)
+
+
+async def test_refresh_reads_the_new_answers(store, write_deck):
+    fill(store, write_deck)
+    app = StatsApp(store)
+    async with app.run_test(size=(110, 50)) as pilot:
+        screen = await shown(app, pilot)
+        assert screen.figures["totals"]["reviews"] == 3
+        store.answer(2, 5)
+        await pilot.press("r")
+        screen = await shown(app, pilot)
+        assert screen.figures["totals"]["reviews"] == 4
+
+
+async def test_an_empty_database_shows_zeros(store):
+    app = StatsApp(store)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await shown(app, pilot)
+        assert screen.query_one("#stats-decks", DataTable).row_count == 0
+        assert "nothing due" in str(screen.query_one("#stats-forecast-legend", Static).render())
+
+
+async def test_s_on_the_home_screen_opens_the_stats_and_escape_comes_back(store, write_deck):
+    from flashcards.tui.app import make_app
+    from flashcards.tui.screens.home import HomeScreen
+
+    fill(store, write_deck)
+    app = make_app(store)
+    async with app.run_test(size=(110, 50)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("s")
+        screen = await shown(app, pilot)
+        assert screen.figures["totals"]["reviews"] == 3
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
