@@ -1,0 +1,59 @@
+"""Databases of every earlier schema version open, migrate, and keep every review."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from flashcards import backup
+from flashcards.session import Session
+from flashcards.store import SCHEMA_VERSION, Store
+
+DATA = Path(__file__).parent / "data"
+# One fixture per earlier version, made by that version's code (see git history of store.py).
+FIXTURES = sorted(DATA.glob("schema-v*.db"))
+
+
+def test_there_is_a_fixture_for_every_earlier_version():
+    versions = {int(path.stem.removeprefix("schema-v")) for path in FIXTURES}
+    assert versions == set(range(1, SCHEMA_VERSION))
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda path: path.stem)
+def test_an_old_database_migrates_and_keeps_everything(fixture, tmp_path):
+    db = tmp_path / "old.db"
+    shutil.copy(fixture, db)
+    old = sqlite3.connect(db)
+    old_version = old.execute("PRAGMA user_version").fetchone()[0]
+    reviews = old.execute("SELECT * FROM reviews ORDER BY id").fetchall()
+    cards = old.execute(
+        "SELECT id, key, front, back, repetitions, interval, easiness, due, lapses FROM cards"
+    ).fetchall()
+    config = old.execute("SELECT * FROM config").fetchall()
+    old.close()
+    assert old_version < SCHEMA_VERSION and reviews
+
+    store = Store.open(db)
+    assert store.version == SCHEMA_VERSION
+    review_columns = ", ".join(
+        row[1] for row in sqlite3.connect(fixture).execute("PRAGMA table_info(reviews)")
+    )
+    assert store.query(f"SELECT {review_columns} FROM reviews ORDER BY id") == reviews
+    assert store.query(
+        "SELECT id, key, front, back, repetitions, interval, easiness, due, lapses FROM cards"
+    ) == cards
+    assert store.query("SELECT * FROM config") == config
+    for card_id, *_ in cards:
+        card = store.card(card_id)
+        assert store.replay(card_id) == (card.state, card.due, card.lapses)
+    assert store.integrity_check() == []
+    Session(store)  # the review queue works on it
+
+    (saved,) = backup.list_backups(db)
+    assert f"before-v{SCHEMA_VERSION}" in saved.name
+    copy = sqlite3.connect(saved)
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == old_version
+    assert copy.execute("SELECT count(*) FROM reviews").fetchone()[0] == len(reviews)
