@@ -1,0 +1,222 @@
+"""How fast the review app feels, measured the way a user sees it: bytes on a terminal.
+
+    python benchmarks/tui_latency.py [--cards 100000] [--runs 10] [--grades 200]
+
+1. Builds (once, cached in the temp dir) a database of ``--cards`` cards with a review log
+   spread over two years (``generate.build_db``).
+2. Start-up: launches ``flashcards --db DB review`` in a pseudo-terminal (120x40,
+   xterm-256color) and times process launch -> the first card's front text arriving on
+   the terminal. Next to it, the same for a minimal Textual app that shows one line.
+   Each run uses a fresh copy of the database with no backup yet (the day's first
+   launch, the slowest); the median and the best of ``--runs``.
+3. Grade -> next card: in one of those sessions, for ``--grades`` cards: press space,
+   wait for the back to arrive, then time writing "4" to the pty -> the next card's
+   front arriving. The queue order is known in advance (a Session over the same
+   database), so each wait is for one exact text. Median and 95th percentile.
+
+The app is unchanged: nothing in it knows it is being measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import build_db
+
+from flashcards.session import Session
+from flashcards.store import Store
+
+NOW = "2026-03-10T09:00:00+08:00"  # the day build_db's review log ends
+COLUMNS, LINES = 120, 40
+ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
+BASELINE = """\
+from textual.app import App
+from textual.widgets import Static
+
+class Baseline(App):
+    def compose(self):
+        yield Static("baseline: one line of text")
+
+Baseline().run()
+"""
+
+
+class Terminal:
+    """A child process on a pseudo-terminal, and the text it has drawn so far."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.started = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: become the program
+            os.execvpe(argv[0], argv, env)
+        self.pid, self.fd = pid, fd
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+        self.raw = b""
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> float:
+        """Read until ``text`` has been drawn; the perf_counter time it arrived."""
+        needle = text.encode()
+        deadline = time.perf_counter() + timeout
+        while True:
+            if needle in ANSI.sub(b"", self.raw):
+                return time.perf_counter()
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError(f"{text!r} never appeared")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    self.raw += os.read(self.fd, 1 << 16)
+                    self.drain()  # a frame comes in several reads: search once it is all in
+                except OSError:
+                    raise TimeoutError(f"process ended before {text!r} appeared") from None
+
+    def press(self, key: bytes) -> float:
+        """Forget what was drawn so far, send a key; the perf_counter time it was sent."""
+        self.drain()
+        self.raw = b""
+        sent = time.perf_counter()
+        os.write(self.fd, key)
+        return sent
+
+    def drain(self) -> None:
+        """Read whatever output is already waiting."""
+        while select.select([self.fd], [], [], 0)[0]:
+            self.raw += os.read(self.fd, 1 << 16)
+
+    def close(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def environment(db: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(LINES),
+               FLASHCARDS_NOW=NOW)
+    if db:
+        env["FLASHCARDS_DB"] = str(db)
+    return env
+
+
+def marker(front: str) -> str:
+    """A piece of the front that is drawn as one run of text: "第 245 题"."""
+    return front.split("：")[0]
+
+
+def queue_fronts(db: Path) -> list[str]:
+    """The fronts of the review's queue, in order, if every card is graded 4."""
+    store = Store.open(db)
+    session = Session(store)
+    fronts = [store.card(card_id).front for card_id, _ in session.queue]
+    store.close()
+    return fronts
+
+
+def startup(argv: list[str], env: dict[str, str], text: str) -> tuple[float, Terminal]:
+    terminal = Terminal(argv, env)
+    arrived = terminal.wait_for(text)
+    return arrived - terminal.started, terminal
+
+
+def fresh_copy(db: Path, work: Path) -> Path:
+    """A copy of the database with no backup yet: every launch is the day's first, which
+    also makes the daily backup (in the background, after the first card is shown)."""
+    copy = work / "run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(copy) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(work / "backups", ignore_errors=True)
+    shutil.copyfile(db, copy)
+    return copy
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, default=300_000)
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--grades", type=int, default=200)
+    args = parser.parse_args()
+
+    work = Path(tempfile.gettempdir()) / "flashcards-tui-bench"
+    work.mkdir(exist_ok=True)
+    db = work / f"cards-{args.cards}-{args.reviews}.db"
+    if not db.exists():
+        started = time.perf_counter()
+        os.environ["FLASHCARDS_NOW"] = NOW
+        build_db(db, args.cards, args.reviews)
+        print(f"built {db} in {time.perf_counter() - started:.1f} s")
+    os.environ["FLASHCARDS_NOW"] = NOW
+    fronts = queue_fronts(db)
+    flashcards = shutil.which("flashcards")
+    baseline = work / "baseline_app.py"
+    baseline.write_text(BASELINE)
+
+    app_times, base_times = [], []
+    for _ in range(args.runs):
+        seconds, terminal = startup([sys.executable, str(baseline)], environment(),
+                                    "baseline: one line")
+        terminal.close()
+        base_times.append(seconds)
+        copy = fresh_copy(db, work)
+        seconds, terminal = startup([flashcards, "review"], environment(copy),
+                                    marker(fronts[0]))
+        terminal.close()
+        app_times.append(seconds)
+
+    copy = fresh_copy(db, work)
+    _, terminal = startup([flashcards, "review"], environment(copy), marker(fronts[0]))
+    time.sleep(1)  # the first card is read; the day's backup (in the background) is done
+    grade_ms, reveal_ms = [], []
+    count = min(args.grades, len(fronts) - 1)
+    for index in range(count):
+        back = Store.open(copy)  # what the back starts with, read as the app would
+        answer = back.query("SELECT back FROM cards WHERE front = ?", (fronts[index],))
+        back.close()
+        time.sleep(0.25)  # a person reads the front first: the app is idle when space comes
+        sent = terminal.press(b" ")
+        reveal_ms.append((terminal.wait_for(answer[0][0].splitlines()[0]) - sent) * 1000)
+        time.sleep(0.25)  # and reads the back before grading
+        sent = terminal.press(b"4")
+        grade_ms.append((terminal.wait_for(marker(fronts[index + 1])) - sent) * 1000)
+    terminal.close()
+    store = Store.open(copy)
+    saved = store.query("SELECT count(*) FROM reviews WHERE day = '2026-03-10'")[0][0]
+    store.close()
+
+    def quantile(values: list[float], q: float) -> float:
+        return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+    print(f"database: {args.cards} cards, {args.reviews} reviews; terminal {COLUMNS}x{LINES}")
+    print(f"start-up to first card, {args.runs} runs (median / best):")
+    print(f"  flashcards review    {statistics.median(app_times) * 1000:6.0f} ms"
+          f" / {min(app_times) * 1000:.0f} ms")
+    print(f"  minimal Textual app  {statistics.median(base_times) * 1000:6.0f} ms"
+          f" / {min(base_times) * 1000:.0f} ms")
+    extra = statistics.median(app_times) - statistics.median(base_times)
+    print(f"  difference           {extra * 1000:6.0f} ms")
+    print(f"grade key -> next card on the terminal, {count} cards:")
+    print(f"  median {statistics.median(grade_ms):.1f} ms, p95 {quantile(grade_ms, 0.95):.1f} ms, "
+          f"max {max(grade_ms):.1f} ms")
+    print(f"space -> back on the terminal: median {statistics.median(reveal_ms):.1f} ms, "
+          f"p95 {quantile(reveal_ms, 0.95):.1f} ms")
+    print(f"answers saved in the database: {saved} (expected {count})")
+
+
+if __name__ == "__main__":
+    main()

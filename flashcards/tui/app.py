@@ -1,0 +1,100 @@
+"""The Textual app: which screen comes first, and how the screens hand over to each other."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Literal
+
+from textual import work
+from textual.app import App
+from textual.screen import Screen
+
+from flashcards.session import Session
+from flashcards.store import Store
+
+
+class FlashcardsApp(App[None]):
+    """Daily reviews in the terminal: home (decks), review (one sitting), summary."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "flashcards"
+
+    def __init__(self, store: Store, deck: str | None = None,
+                 start: Literal["home", "review"] = "home", daily_backup: bool = False) -> None:
+        super().__init__()
+        self.store = store
+        self.deck = deck
+        self.start = start
+        self.daily_backup = daily_backup
+
+    def on_mount(self) -> None:
+        if self.daily_backup:
+            self.call_after_refresh(self._back_up)
+
+    @work(thread=True, exit_on_error=False)
+    def _back_up(self) -> None:
+        """The day's first backup, after the first frame, on a connection of its own."""
+        store = Store.open(self.store.path)
+        try:
+            store.daily_backup()
+        except (OSError, sqlite3.Error) as error:
+            self.notify(f"daily backup failed: {error}", severity="warning", markup=False)
+        finally:
+            store.close()
+
+    def get_default_screen(self) -> Screen:
+        """The first screen is the one asked for, so the very first frame already shows it."""
+        if self.start == "review":
+            from flashcards.tui.screens.review import ReviewScreen
+
+            return ReviewScreen(Session(self.store, self.deck))
+        from flashcards.tui.screens.home import HomeScreen
+
+        return HomeScreen()
+
+    def review(self, deck: str | None = None) -> None:
+        """Start a sitting over one deck (or all of them) on top of the current screen."""
+        from flashcards.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(Session(self.store, deck)))
+
+    def finish_review(self, session: Session) -> None:
+        """Replace the review screen by its summary."""
+        from flashcards.tui.screens.summary import SummaryScreen
+
+        self._replace_top(SummaryScreen(session))
+
+    def resume_review(self, session: Session) -> None:
+        """Go back from the summary into the same sitting (after an undo)."""
+        from flashcards.tui.screens.review import ReviewScreen
+
+        self._replace_top(ReviewScreen(session))
+
+    def go_home(self) -> None:
+        """Show the home screen: back down the stack if it is there, else in place of the top."""
+        from flashcards.tui.screens.home import HomeScreen
+
+        homes = [screen for screen in self.screen_stack if isinstance(screen, HomeScreen)]
+        if homes:
+            while self.screen is not homes[-1]:
+                self.pop_screen()
+        else:
+            self._replace_top(HomeScreen())
+
+    def _replace_top(self, screen: Screen) -> None:
+        # The first screen cannot be switched away (Textual keeps no result callback for
+        # it), so a screen that replaces it goes on top of it instead.
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+
+def make_app(store: Store, deck: str | None = None,
+             start: Literal["home", "review"] = "home",
+             daily_backup: bool = False) -> FlashcardsApp:
+    """The app over an open store, starting on the home screen or straight in a review.
+
+    With ``daily_backup`` it makes the day's first backup in the background.
+    """
+    return FlashcardsApp(store, deck=deck, start=start, daily_backup=daily_backup)

@@ -1,0 +1,177 @@
+"""The home screen: decks with new / due / total and next due day, today's progress, the keys.
+
+The stats key appears by itself once ``flashcards/tui/screens/stats.py`` defines
+``StatsScreen(store)``: its binding is here already and ``check_action`` hides it until then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib.util import find_spec
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from flashcards.session import Session
+from flashcards.store import DayAnswer, Store
+from flashcards.tui.widgets.key_footer import KeyFooter
+
+EMPTY = """\
+No cards yet.
+
+Add a deck (a YAML file of cards) with
+
+    flashcards import DECK.yaml
+
+and run flashcards again. A deck looks like:
+
+    deck: spanish
+    cards:
+      - front: el perro
+        back: the dog
+        reverse: true
+"""
+
+
+@cache
+def stats_screen_exists() -> bool:
+    """True once the stats screen module is part of the package."""
+    return find_spec("flashcards.tui.screens.stats") is not None
+
+
+def next_due_label(due_now: int, next_due: str | None, today: date) -> str:
+    """"now" when cards are due, else the next day something is due, as "in 3d (Mar 13)"."""
+    if due_now:
+        return "now"
+    if not next_due:
+        return "-"
+    day = date.fromisoformat(next_due)
+    days = (day - today).days
+    return f"{'tomorrow' if days == 1 else f'in {days}d'} ({day:%b %d})"
+
+
+def title(today: date) -> Content:
+    """``flashcards  Tuesday 10 March 2026``."""
+    return Content.assemble(("flashcards", "bold"), "  ", (f"{today:%A %d %B %Y}", "dim"))
+
+
+@dataclass
+class DecksLoaded(Message):
+    """The worker read the decks and today's figures."""
+
+    today: date
+    decks: list[dict[str, Any]]
+    answers: list[DayAnswer]
+    left: dict[str, int]
+
+
+class HomeScreen(Screen[None]):
+    """Decks and today's progress; enter/r reviews the selected deck, a reviews them all."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # The table takes enter itself (RowSelected, below); r does the same from anywhere.
+        Binding("r", "review_selected", "review deck", key_display="enter/r"),
+        Binding("a", "review_all", "review all"),
+        Binding("s", "stats", "stats"),
+        Binding("q", "app.quit", "quit"),
+    ]
+
+    deck_count = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(title(self.app.store.today()), id="home-title")
+        yield Static(id="home-progress")
+        table: DataTable = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
+        table.add_column("deck", key="deck")
+        for column in ("new", "due", "total"):
+            table.add_column(column, key=column)
+        table.add_column("next due", key="next")
+        yield table
+        yield Static(Content(EMPTY), id="home-empty")
+        yield KeyFooter()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_decks()
+
+    @work(thread=True, exclusive=True)
+    def refresh_decks(self) -> None:
+        """Read the deck counts and today's answers again (after a review or an import).
+
+        Counting a deck means scanning its cards (~0.1 s for 100,000), so it happens in a
+        thread, on a connection of its own (a second reader is free in WAL mode).
+        """
+        store = Store.open(self.app.store.path)
+        try:
+            today = store.today()
+            decks = [deck for deck in store.deck_summaries(today) if deck["cards"]]
+            answers = store.reviews_on(today)
+            left = Session(store).counts()  # what "a" would review now, daily limits applied
+        finally:
+            store.close()
+        self.post_message(DecksLoaded(today, decks, answers, left))
+
+    def on_decks_loaded(self, message: DecksLoaded) -> None:
+        today, decks = message.today, message.decks
+        table = self.query_one(DataTable)
+        selected = table.cursor_row
+        table.clear()
+        for deck in decks:
+            table.add_row(
+                Text(deck["name"]),  # rich Text(str) is never markup; a bare str would be
+                *(_number(deck[key]) for key in ("new", "due", "cards")),
+                Text(next_due_label(deck["due"], deck["next_due"], today)),
+                key=deck["name"],
+            )
+        if decks:
+            table.move_cursor(row=min(selected, len(decks) - 1))
+        self.deck_count = len(decks)
+        self.query_one("#home-title", Static).update(title(today))  # the day may have turned
+        self.set_class(not decks, "-empty")
+        answers, left = message.answers, message.left
+        cards = len({answer.card_id for answer in answers})
+        self.query_one("#home-progress", Static).update(Content.assemble(
+            "Today: ", (str(cards), "bold"), f" card{'s' * (cards != 1)} reviewed, ",
+            (str(len(answers)), "bold"), f" answer{'s' * (len(answers) != 1)}",
+            "  ·  up next: ", (str(left["new"]), "bold $text-primary"), " new, ",
+            (str(left["review"]), "bold $text-success"), " due, ",
+            (str(left["again"]), "bold $text-error"), " again",
+        ))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stats":
+            return stats_screen_exists()
+        if action in ("review_selected", "review_all"):
+            return self.deck_count > 0
+        return True
+
+    def action_review_selected(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            row_key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+            self.app.review(row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter (or a click) on a deck's row reviews that deck."""
+        self.app.review(event.row_key.value)
+
+    def action_review_all(self) -> None:
+        self.app.review(None)
+
+    def action_stats(self) -> None:
+        from flashcards.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen(self.app.store))
+
+
+def _number(value: int) -> Text:
+    return Text(str(value), justify="right")

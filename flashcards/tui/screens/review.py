@@ -1,0 +1,224 @@
+"""One sitting: the front, a reveal, a grade, the next card; undo, suspend, bury, edit.
+
+Every action goes through ``Session``, which has written it to SQLite when it returns, and
+only then does the next card appear. Widgets are updated in place (no recompose), so a
+grade reaches the screen within a frame.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from typing import ClassVar
+
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from flashcards.session import Session
+from flashcards.sm2 import QUALITY_LABELS
+from flashcards.store import LEECH_LAPSES
+from flashcards.tui.widgets.card_view import CardView
+from flashcards.tui.widgets.key_footer import KeyFooter
+from flashcards.tui.widgets.review_header import ReviewHeader
+
+
+def format_interval(days: int) -> str:
+    """An interval as Anki shows it: 1d, 6d, 15d, 2.3mo, 1.5y."""
+    if days < 30:
+        return f"{days}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
+def editor_command(path: str, line: int | None) -> list[str] | None:
+    """``$VISUAL``/``$EDITOR`` (else vi) opening ``path`` at ``line``; None if there is none."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or shutil.which("vi")
+    if not editor:
+        return None
+    return [*shlex.split(editor), *([f"+{line}"] if line else []), path]
+
+
+def run_editor(command: list[str]) -> str | None:
+    """Run the editor and wait for it; a one-line problem if it could not start.
+
+    Nothing may raise out of ``App.suspend()``: the terminal would stay handed over.
+    """
+    try:
+        subprocess.run(command, check=False)
+    except OSError as error:
+        return f"cannot run {command[0]}: {error.strerror}"
+    return None
+
+
+CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
+
+
+class ReviewScreen(Screen[None]):
+    """Front first; space reveals; 0-5 grade; the summary replaces this screen at the end."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space,enter", "reveal", "show answer", priority=True),
+        *(Binding(str(q), f"grade({q})", QUALITY_LABELS[q], priority=True) for q in range(6)),
+        Binding("u", "undo", "undo"),
+        Binding("s", "suspend", "suspend"),
+        Binding("b", "bury", "bury"),
+        Binding("e", "edit", "edit"),
+        Binding("q,escape", "leave", "home"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self._intervals: dict[int, int] = {}
+        self.revealed = False
+
+    def compose(self) -> ComposeResult:
+        yield ReviewHeader()
+        yield CardView(self.session.current, self.session.current_kind or "new")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        if self.session.current is None:
+            self.call_after_refresh(self.app.finish_review, self.session)
+        else:
+            self._show_header()
+
+    # -- what the footer shows -------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Grades only after the reveal, reveal only before it, undo only with a past."""
+        if action not in CARD_ACTIONS:
+            return True
+        if self.session.current is None:
+            return False
+        if action == "grade":
+            return self.revealed
+        if action == "reveal":
+            return not self.revealed
+        if action == "undo":
+            return self.session.can_undo()
+        return True
+
+    def key_label(self, binding: Binding) -> str | None:
+        """Grade keys read "good 6d": the label and the interval that grade would give."""
+        if binding.action.startswith("grade("):
+            quality = int(binding.key)
+            days = self._intervals.get(quality)
+            label = QUALITY_LABELS[quality]
+            return label if days is None else f"{label} {format_interval(days)}"
+        return None
+
+    # -- actions -----------------------------------------------------------------------------
+
+    async def action_reveal(self) -> None:
+        await self.query_one(CardView).reveal()
+        self.revealed = True
+        self._intervals = self.session.intervals()
+        self.refresh_bindings()
+
+    async def action_grade(self, quality: int) -> None:
+        card = self.session.current
+        result = self.session.answer(quality)  # on disk when this returns
+        if result.became_leech:
+            self.notify(
+                f"{_first_line(card.front)}\nlapsed {LEECH_LAPSES} times: suspended and "
+                "tagged as a leech. Rewrite it or split it up.",
+                title="leech", severity="warning", timeout=8, markup=False,
+            )
+        await self._next()
+
+    async def action_undo(self) -> None:
+        undone = self.session.undo()
+        if undone:
+            self.notify(f"undid {undone}", timeout=2, markup=False)
+        await self._next()
+
+    async def action_suspend(self) -> None:
+        card = self.session.suspend()
+        self.notify(f"suspended: {_first_line(card.front)}", timeout=3, markup=False)
+        await self._next()
+
+    async def action_bury(self) -> None:
+        card = self.session.bury()
+        self.notify(f"buried until tomorrow: {_first_line(card.front)}", timeout=3,
+                    markup=False)
+        await self._next()
+
+    async def action_edit(self) -> None:
+        card = self.session.current
+        if not card.file or not os.path.exists(card.file):
+            self.notify(f"no deck file for this card: {card.file or '(none)'}",
+                        severity="error", markup=False)
+            return
+        command = editor_command(card.file, card.line)
+        if command is None:
+            self.notify("set $EDITOR to edit cards", severity="error", markup=False)
+            return
+        try:
+            with self.app.suspend():
+                failure = run_editor(command)
+        except SuspendNotSupported:
+            failure = "this terminal cannot be handed to an editor"
+        if failure:
+            self.notify(failure, severity="error", markup=False)
+            return
+        await self._reimport(card.file)
+
+    def action_leave(self) -> None:
+        self.app.go_home()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _reimport(self, path: str) -> None:
+        from flashcards.decks import DeckError
+        from flashcards.store import StoreError
+
+        try:
+            self.app.store.import_files([path])
+        except DeckError as error:
+            self.notify("\n".join(error.errors), title="deck not re-imported",
+                        severity="error", timeout=15, markup=False)
+            return
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        revealed = self.revealed
+        before = self.session.current
+        self.session.reload()
+        self.notify("deck re-imported", timeout=2, markup=False)
+        await self._next()
+        if revealed and before and self.session.current and self.session.current.id == before.id:
+            await self.action_reveal()
+
+    async def _next(self) -> None:
+        """Show the session's current card, front only, or the summary when it is over.
+
+        One batch: the header, the new front and the footer reach the screen in one frame.
+        """
+        card = self.session.current
+        if card is None:
+            self.app.finish_review(self.session)
+            return
+        with self.app.batch_update():
+            self._show_header()
+            self.revealed = False
+            await self.query_one(CardView).show(card, self.session.current_kind)
+            self.refresh_bindings()
+
+    def _show_header(self) -> None:
+        session = self.session
+        done = len(session.answers)
+        card = session.current
+        self.query_one(ReviewHeader).show(
+            card.deck, done + 1, done + len(session.queue), session.counts()
+        )
+        self._intervals = session.intervals()
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 60 else line[:59] + "…"

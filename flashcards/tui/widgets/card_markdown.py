@@ -1,0 +1,37 @@
+"""Markdown whose first document is on the very first frame.
+
+Textual's ``Markdown`` renders the text it is created with only after it is mounted (parse
+in a thread, then a second mount), so a screen shows up empty and the text a frame later.
+The first card of a review should not wait for that: this widget builds its first blocks
+in ``compose``. Every later change goes through the ordinary ``update``.
+
+Bare URLs are not turned into links ("linkify"): compiling linkify's patterns costs 5-15 ms
+the first time, on the first card. ``[text](url)`` and ``<url>`` links still work.
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from textual.app import ComposeResult
+from textual.events import Mount
+from textual.widgets import Markdown
+
+
+def card_parser() -> MarkdownIt:
+    """Textual's GitHub-like Markdown, without linkify."""
+    return MarkdownIt("gfm-like", {"linkify": False})
+
+
+class CardMarkdown(Markdown):
+    """A ``Markdown`` that composes its initial document instead of loading it after mount."""
+
+    def __init__(self, markdown: str = "", **kwargs: object) -> None:
+        super().__init__(parser_factory=card_parser, **kwargs)
+        self._first_document = markdown
+
+    def compose(self) -> ComposeResult:
+        self._markdown = self._first_document
+        yield from self._build_from_source(self._first_document)
+
+    async def _on_mount(self, event: Mount) -> None:
+        event.prevent_default()  # Markdown's own handler would build the same blocks again

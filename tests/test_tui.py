@@ -1,0 +1,509 @@
+"""The review app, driven with Pilot: reveal, grades, undo, suspend, bury, edit, summary, home."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from contextlib import nullcontext
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from textual.widgets import DataTable, Markdown
+
+from flashcards import paths
+from flashcards.cli import cli
+from flashcards.session import AGAIN, Session
+from flashcards.store import LEECH_LAPSES, Store
+from flashcards.tui.app import FlashcardsApp, make_app
+from flashcards.tui.screens.home import HomeScreen
+from flashcards.tui.screens.review import ReviewScreen, editor_command, format_interval
+from flashcards.tui.screens.summary import SummaryScreen
+from flashcards.tui.widgets.card_view import CardView
+from flashcards.tui.widgets.key_footer import KeyFooter
+from flashcards.tui.widgets.review_header import ReviewHeader
+
+TODAY = date(2026, 3, 10)  # conftest's FLASHCARDS_NOW, before the 4 am rollover: same day
+
+DECK = """\
+deck: 基础
+cards:
+  - id: one
+    front: Front one
+    back: Back one
+  - id: two
+    front: Front two
+    back: Back two
+  - id: three
+    front: Front three
+    back: Back three
+"""
+
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def deck_path(write_deck) -> Path:
+    return write_deck(DECK)
+
+
+@pytest.fixture
+def loaded(store: Store, deck_path: Path) -> Store:
+    store.import_files([deck_path])
+    return store
+
+
+def review_app(store: Store, deck: str | None = None) -> FlashcardsApp:
+    return make_app(store, deck=deck, start="review")
+
+
+def front(app: FlashcardsApp) -> str:
+    return app.screen.query_one(CardView).card.front
+
+
+def shown_text(widget) -> str:
+    """The plain text a Markdown widget shows, block by block."""
+    return "\n".join(block._content.plain for block in widget.query("MarkdownBlock"))
+
+
+def footer_text(app: FlashcardsApp) -> str:
+    return "\n".join(line.plain for line in app.screen.query_one(KeyFooter).lines(200))
+
+
+async def settle(pilot) -> None:
+    """Let the home screen's worker read the decks and the screen show them."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def log(store: Store) -> list[tuple]:
+    return store.query(
+        "SELECT cards.key, quality, repeat FROM reviews JOIN cards ON cards.id = card_id "
+        "ORDER BY ts, reviews.rowid"
+    )
+
+
+# -- review: front, reveal, grades -----------------------------------------------------------
+
+
+async def test_front_first_then_space_reveals_the_back(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        assert isinstance(app.screen, ReviewScreen)
+        assert shown_text(view.query_one("#front", Markdown)) == "Front one"
+        assert not view.revealed
+        assert not view.query_one("#back").display or not view.revealed
+        assert "show answer" in footer_text(app) and "good" not in footer_text(app)
+        await pilot.press("space")
+        assert view.revealed
+        assert shown_text(view.query_one("#back", Markdown)) == "Back one"
+        assert "show answer" not in footer_text(app)
+
+
+async def test_enter_reveals_too(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        assert app.screen.query_one(CardView).revealed
+
+
+async def test_grades_are_refused_before_the_reveal(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"012345")
+        assert log(loaded) == []
+        assert front(app) == "Front one"
+
+
+@pytest.mark.parametrize("quality", range(6))
+async def test_every_grade_is_saved_and_shows_the_next_card(loaded, quality):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", str(quality))
+        assert log(loaded) == [("one", quality, 0)]  # committed before the next card shows
+        assert front(app) == "Front two"
+        assert not app.screen.query_one(CardView).revealed
+        session = app.screen.session
+        assert session.counts()[AGAIN] == (1 if quality < 4 else 0)
+
+
+async def test_footer_shows_each_grade_with_label_and_interval(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        text = footer_text(app)
+        for item in ("0 blackout 1d", "1 wrong 1d", "2 hard wrong 1d", "3 hard 1d",
+                     "4 good 1d", "5 perfect 1d", "s suspend", "b bury", "e edit"):
+            assert item in text
+        assert "u undo" not in text  # nothing to undo yet: the key is not offered
+
+
+def test_interval_format():
+    assert [format_interval(d) for d in (1, 6, 29, 45, 400)] == [
+        "1d", "6d", "29d", "1.5mo", "1.1y"]
+
+
+async def test_a_card_graded_below_4_comes_back_until_it_gets_4(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "2")  # one: again
+        await pilot.press("space", "4", "space", "5")  # two, three
+        assert front(app) == "Front one"
+        assert app.screen.session.current_kind == AGAIN
+        await pilot.press("space", "3")  # still below 4: again
+        assert front(app) == "Front one"
+        await pilot.press("space", "4")
+        assert isinstance(app.screen, SummaryScreen)
+    assert log(loaded) == [
+        ("one", 2, 0), ("two", 4, 0), ("three", 5, 0), ("one", 3, 1), ("one", 4, 1)]
+    card = next(loaded.iter_cards("cards.key = 'one'"))
+    assert (card.repetitions, card.interval) == (0, 1)  # only the first answer moved it
+
+
+async def test_header_shows_deck_position_and_counts(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        header = app.screen.query_one(ReviewHeader)
+        assert str(header.render()).startswith("基础  1/3 ")
+        assert "new 3  review 0  again 0" in str(header.render())
+        await pilot.press("space", "1")
+        assert "2/4 " in str(header.render())
+        assert "new 2  review 0  again 1" in str(header.render())
+
+
+# -- undo, suspend, bury -------------------------------------------------------------------
+
+
+async def test_undo_brings_the_card_back_with_its_state_and_log(loaded):
+    before = next(loaded.iter_cards("cards.key = 'one'"))
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "5")
+        assert front(app) == "Front two"
+        assert "u undo" in footer_text(app)
+        await pilot.press("u")
+        assert front(app) == "Front one"
+        assert not app.screen.query_one(CardView).revealed
+        assert "u undo" not in footer_text(app)
+    assert log(loaded) == []
+    assert next(loaded.iter_cards("cards.key = 'one'")) == before
+
+
+async def test_suspend_and_bury_take_the_card_out_and_can_be_undone(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        assert front(app) == "Front two"
+        await pilot.press("b")
+        assert front(app) == "Front three"
+        rows = dict(loaded.query("SELECT key, suspended FROM cards"))
+        assert rows == {"one": 1, "two": 0, "three": 0}
+        buried = dict(loaded.query("SELECT key, buried_until FROM cards"))
+        assert buried["two"] == "2026-03-11"
+        await pilot.press("u")  # unbury two
+        assert front(app) == "Front two"
+        assert dict(loaded.query("SELECT key, buried_until FROM cards"))["two"] is None
+    assert Session(loaded).counts()["new"] == 2  # one stays suspended, two is back
+
+
+# -- limits, summary ------------------------------------------------------------------------
+
+
+async def test_daily_new_limit_ends_the_review_early(loaded):
+    loaded.set_config("new_per_day", 2)
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "1/2 " in str(app.screen.query_one(ReviewHeader).render())
+        await pilot.press("space", "5", "space", "4")
+        assert isinstance(app.screen, SummaryScreen)
+    # a second sitting the same day has nothing left under the limit
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        text = str(app.screen.query_one("#summary Static").render())
+        assert "Nothing to review right now" in text
+
+
+async def test_summary_after_the_last_card(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "5", "space", "4", "space", "3", "space", "5")
+        assert isinstance(app.screen, SummaryScreen)
+        text = " ".join(str(app.screen.query_one("#summary Static").render()).split())
+        assert "Cards reviewed 3 (4 answers)" in text
+        assert "Accuracy 100%" in text
+        assert "Due tomorrow 3" in text
+        assert "5 perfect 2" in text and "4 good 1" in text and "3 hard 1" in text
+        await pilot.press("u")  # back into the review to take the last answer back
+        assert isinstance(app.screen, ReviewScreen) and front(app) == "Front three"
+        await pilot.press("space", "5")
+        assert isinstance(app.screen, SummaryScreen)
+        await pilot.press("enter")
+        assert isinstance(app.screen, HomeScreen)
+
+
+# -- home --------------------------------------------------------------------------------------
+
+
+async def test_empty_state_says_how_to_add_a_deck(store):
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HomeScreen) and screen.has_class("-empty")
+        assert "flashcards import DECK.yaml" in str(screen.query_one("#home-empty").render())
+        assert "review" not in footer_text(app)
+        await pilot.press("a")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_home_lists_decks_and_reviews_the_selected_one(loaded, write_deck):
+    loaded.import_files([write_deck(DECK.replace("基础", "other"), "other.yaml")])
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["other", "基础"]
+        assert [str(cell) for cell in table.get_row_at(1)] == ["基础", "3", "0", "3", "-"]
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.session.deck == "基础"
+        await pilot.press("space", "5", "q")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert [str(cell) for cell in table.get_row_at(1)] == [
+            "基础", "2", "0", "3", "tomorrow (Mar 11)"]
+        progress = str(app.screen.query_one("#home-progress").render())
+        assert "1 card reviewed, 1 answer  ·  up next: 5 new, 0 due, 0 again" in progress
+        await pilot.press("a")
+        assert app.screen.session.deck is None and app.screen.session.counts()["new"] == 5
+        await pilot.press("escape", "q")
+    assert app.return_code == 0
+
+
+async def test_leaving_a_review_started_from_the_command_line_goes_home(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        assert isinstance(app.screen, HomeScreen)
+        await settle(pilot)
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+# -- text is never markup -----------------------------------------------------------------
+
+MARKUP = """\
+deck: "[bold]牌[/] a[0]"
+cards:
+  - id: m
+    front: "a[0] [bold]x [/] [@click=app.quit]q[/]"
+    back: "[/] b[1] [@click=app.quit]click[/] `c[2]`"
+    tags: ["[red]t[/]"]
+"""
+
+
+async def test_markup_in_cards_decks_and_tags_is_shown_literally(store, write_deck):
+    store.import_files([write_deck(MARKUP)])
+    app = review_app(store)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        view = app.screen.query_one(CardView)
+        assert shown_text(view.query_one("#front", Markdown)) == (
+            "a[0] [bold]x [/] [@click=app.quit]q[/]")
+        assert str(app.screen.query_one(ReviewHeader).render()).startswith("[bold]牌[/] a[0]")
+        assert "[red]t[/]" in str(view.query_one(".card-view--meta").render())
+        await pilot.click("#front")
+        await pilot.press("space")
+        assert shown_text(view.query_one("#back", Markdown)) == (
+            "[/] b[1] [@click=app.quit]click[/] c[2]")
+        await pilot.click("#back")
+        assert app.is_running
+        await pilot.press("s")  # the notification quotes the card
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert any("a[0] [bold]x [/] [@click=app.quit]q[/]" in text for text in toasts)
+        assert app.is_running
+
+
+async def test_markup_deck_name_on_home(store, write_deck):
+    store.import_files([write_deck(MARKUP)])
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert str(table.get_row_at(0)[0]) == "[bold]牌[/] a[0]"
+
+
+async def test_cjk_wraps_on_cell_width(store, write_deck):
+    text = "deck: 中文\ncards:\n  - front: " + "汉字" * 60 + "\n    back: 是\n"
+    store.import_files([write_deck(text)])
+    app = review_app(store)
+    async with app.run_test(size=(40, 30)):
+        paragraph = app.screen.query_one("#front MarkdownParagraph")
+        width = paragraph.content_region.width
+        assert paragraph.content_region.height == -(-240 // width)  # 120 wide characters
+        strips = paragraph.render_lines(paragraph.content_region.reset_offset)
+        assert all(strip.cell_length <= paragraph.size.width for strip in strips)
+
+
+async def test_tiny_terminal_keeps_working(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=(24, 8)) as pilot:
+        await pilot.press("space", "4")
+        await pilot.resize_terminal(12, 4)
+        await pilot.press("space", "5")
+        await pilot.resize_terminal(80, 24)
+        assert front(app) == "Front three"
+        assert len(app.screen.query_one(KeyFooter).lines(24)) > 1  # keys wrap, none hidden
+
+
+# -- leeches, edit --------------------------------------------------------------------------
+
+
+async def test_a_leech_is_suspended_and_the_user_is_told(loaded):
+    loaded.conn.execute(
+        "UPDATE cards SET lapses = ?, repetitions = 3, interval = 10, due = '2026-03-10' "
+        "WHERE key = 'two'", (LEECH_LAPSES - 1,),
+    )
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert front(app) == "Front two"  # due cards come before new ones
+        await pilot.press("space", "1")
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert any("leech" in text and "Front two" in text for text in toasts)
+        assert app.screen.session.counts()[AGAIN] == 0  # suspended: it does not come back
+        await pilot.press("space", "5", "space", "5", "space", "5")
+        assert isinstance(app.screen, SummaryScreen)
+        assert "Leeches" in str(app.screen.query_one("#summary Static").render())
+    card = next(loaded.iter_cards("cards.key = 'two'"))
+    assert card.leech and card.suspended
+
+
+EDITOR = """\
+import pathlib, sys
+pathlib.Path(sys.argv[-1] + ".args").write_text(" ".join(sys.argv[1:]))
+path = pathlib.Path(sys.argv[-1])
+path.write_text(path.read_text().replace("Back one", "Back one, edited"))
+"""
+
+
+async def test_edit_opens_the_editor_at_the_card_line_and_reimports(loaded, deck_path,
+                                                                    tmp_path, monkeypatch):
+    script = tmp_path / "editor.py"
+    script.write_text(EDITOR)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        # the headless test driver cannot hand the terminal over; the real one does
+        monkeypatch.setattr(app, "suspend", nullcontext)
+        await pilot.press("space", "e")
+        await pilot.pause()
+        view = app.screen.query_one(CardView)
+        assert view.revealed
+        assert shown_text(view.query_one("#back", Markdown)) == "Back one, edited"
+    assert Path(str(deck_path.resolve()) + ".args").read_text() == f"+3 {deck_path.resolve()}"
+    assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one, edited"
+
+
+async def test_an_edit_that_breaks_the_deck_is_reported_and_changes_nothing(
+        loaded, deck_path, tmp_path, monkeypatch):
+    script = tmp_path / "editor.py"
+    script.write_text("import sys, pathlib\npathlib.Path(sys.argv[-1]).write_text('deck: [')\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        monkeypatch.setattr(app, "suspend", nullcontext)
+        await pilot.press("e")
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert any("deck not re-imported" in text for text in toasts)
+        assert front(app) == "Front one" and app.is_running
+    assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one"
+
+
+async def test_a_missing_editor_is_reported(loaded, monkeypatch):
+    monkeypatch.setenv("EDITOR", "/nonexistent/editor")
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        monkeypatch.setattr(app, "suspend", nullcontext)
+        await pilot.press("e")
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert any("cannot run /nonexistent/editor" in text for text in toasts)
+        await pilot.press("space", "5")
+    assert log(loaded) == [("one", 5, 0)]
+
+
+async def test_an_answer_waits_for_another_writer_instead_of_failing(loaded, tmp_path):
+    """Another process importing holds SQLite's write lock; the answer waits its turn."""
+    holding = threading.Event()
+
+    def other_writer() -> None:
+        other = Store.open(tmp_path / "test.db")
+        with other.write():
+            other.conn.execute("UPDATE cards SET back = back || '!' WHERE key = 'three'")
+            holding.set()
+            time.sleep(0.3)  # not a timing assertion: the answer must wait, however long
+        other.close()
+
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "4", "space")
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        holding.wait()
+        await pilot.press("5")  # blocks in SQLite's busy handler until the writer commits
+        writer.join()
+        assert front(app) == "Front three"
+    assert log(loaded) == [("one", 4, 0), ("two", 5, 0)]
+    assert next(loaded.iter_cards("cards.key = 'three'")).back == "Back three!"
+
+
+def test_editor_command(monkeypatch):
+    monkeypatch.setenv("EDITOR", "code --wait")
+    assert editor_command("/d/x.yaml", 7) == ["code", "--wait", "+7", "/d/x.yaml"]
+    monkeypatch.setenv("VISUAL", "nvim")
+    assert editor_command("/d/x.yaml", None) == ["nvim", "/d/x.yaml"]
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def test_review_of_an_unknown_deck_is_a_one_line_error(loaded):
+    result = CliRunner().invoke(cli, ["review", "nope"])
+    assert result.exit_code == 1
+    assert result.output == "error: no deck named 'nope' (known: 基础)\n"
+
+
+def test_first_run_imports_the_bundled_decks_then_opens_home(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr(FlashcardsApp, "run", lambda app: opened.append(app.start))
+    result = CliRunner().invoke(cli, [], catch_exceptions=False)
+    assert result.exit_code == 0 and opened == ["home"]
+    store = Store.open(tmp_path / "test.db")
+    bundled = sorted(paths.bundled_decks_dir().glob("*.yaml"))
+    assert bundled and len(store.deck_names()) == len(bundled)
+    counts = store.query("SELECT count(*) FROM cards")[0][0]
+    CliRunner().invoke(cli, [], catch_exceptions=False)  # not empty now: no second import
+    assert store.query("SELECT count(*) FROM cards")[0][0] == counts
+
+
+async def test_the_app_makes_the_daily_backup_after_its_first_frame(loaded, tmp_path):
+    app = make_app(loaded, start="review", daily_backup=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    assert [path.name for path in (tmp_path / "backups").iterdir()] == [
+        "test-20260310-090000-daily.db"]
+
+
+def test_review_command_opens_the_review(loaded, monkeypatch):
+    opened = []
+    monkeypatch.setattr(FlashcardsApp, "run", lambda app: opened.append((app.start, app.deck)))
+    assert CliRunner().invoke(cli, ["review", "基础"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["review"]).exit_code == 0
+    assert opened == [("review", "基础"), ("review", None)]
