@@ -78,32 +78,43 @@ def _copy_in_time_order(source: Path, target: Path) -> None:
     tmp.rename(target)
 
 
-# Runs the command line in this process and reports its own peak RSS when it exits.
-# (VmHWM is per process image; wait4's ru_maxrss would start at this script's own size.)
-LAUNCH = """
-import atexit, runpy, sys
+# Reports the process's own peak RSS when it exits. (VmHWM is per process image; wait4's
+# ru_maxrss would start at the size of the process that forked it.)
+PEAK = """
+import atexit, sys
 def peak():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             sys.stderr.write("PEAK_KB " + line.split()[1] + "\\n")
 atexit.register(peak)
+"""
+# Runs the command line in this process, as the ``flashcards`` script does.
+LAUNCH = PEAK + """
+import runpy
 sys.argv = ["flashcards", *sys.argv[1:]]
 runpy.run_module("flashcards", run_name="__main__")
 """
 
 
-def run(args: list[str], db: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of ``flashcards ARGS`` in a fresh process."""
-    env = {**os.environ, "FLASHCARDS_NOW": NOW, "FLASHCARDS_DB": str(db)}
+def run_python(code: str, args: list[str], env: dict[str, str] | None = None,
+               what: str = "python") -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``python -c CODE ARGS`` in a fresh process;
+    ``code`` starts with ``PEAK``."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", LAUNCH, *args], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=ROOT,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           check=False)
     wall = time.perf_counter() - started
     peaks = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("PEAK_KB")]
     if done.returncode != 0 or not peaks:
-        raise SystemExit(f"flashcards {' '.join(args)} failed:\n{done.stderr}")
+        raise SystemExit(f"{what} {' '.join(args)} failed:\n{done.stderr}")
     return wall, int(peaks[-1]) / 1024
+
+
+def run(args: list[str], db: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of ``flashcards ARGS`` in a fresh process."""
+    env = {**os.environ, "FLASHCARDS_NOW": NOW, "FLASHCARDS_DB": str(db)}
+    return run_python(LAUNCH, args, env, what="flashcards")
 
 
 def best(function, repeat: int = 3) -> tuple[float, float]:

@@ -20,31 +20,23 @@ The app is unchanged: nothing in it knows it is being measured.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
-import pty
-import re
-import select
 import shutil
-import signal
 import statistics
-import struct
 import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from generate import build_db
-
+from benchmarks.generate import build_db
 from flashcards.session import Session
 from flashcards.store import Store
+from tests.pty_app import COLUMNS, LINES, Terminal
 
 NOW = "2026-03-10T09:00:00+08:00"  # the day build_db's review log ends
-COLUMNS, LINES = 120, 40
-ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
 BASELINE = """\
 from textual.app import App
 from textual.widgets import Static
@@ -55,55 +47,6 @@ class Baseline(App):
 
 Baseline().run()
 """
-
-
-class Terminal:
-    """A child process on a pseudo-terminal, and the text it has drawn so far."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.started = time.perf_counter()
-        pid, fd = pty.fork()
-        if pid == 0:  # the child: become the program
-            os.execvpe(argv[0], argv, env)
-        self.pid, self.fd = pid, fd
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-        self.raw = b""
-
-    def wait_for(self, text: str, timeout: float = 30.0) -> float:
-        """Read until ``text`` has been drawn; the perf_counter time it arrived."""
-        needle = text.encode()
-        deadline = time.perf_counter() + timeout
-        while True:
-            if needle in ANSI.sub(b"", self.raw):
-                return time.perf_counter()
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                raise TimeoutError(f"{text!r} never appeared")
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if ready:
-                try:
-                    self.raw += os.read(self.fd, 1 << 16)
-                    self.drain()  # a frame comes in several reads: search once it is all in
-                except OSError:
-                    raise TimeoutError(f"process ended before {text!r} appeared") from None
-
-    def press(self, key: bytes) -> float:
-        """Forget what was drawn so far, send a key; the perf_counter time it was sent."""
-        self.drain()
-        self.raw = b""
-        sent = time.perf_counter()
-        os.write(self.fd, key)
-        return sent
-
-    def drain(self) -> None:
-        """Read whatever output is already waiting."""
-        while select.select([self.fd], [], [], 0)[0]:
-            self.raw += os.read(self.fd, 1 << 16)
-
-    def close(self) -> None:
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.fd)
 
 
 def environment(db: Path | None = None) -> dict[str, str]:
@@ -145,6 +88,92 @@ def fresh_copy(db: Path, work: Path) -> Path:
     return copy
 
 
+FRAME_APP = """\
+from textual.app import App
+from textual.widgets import Static
+
+class Presses(App):
+    presses = 0
+
+    def compose(self):
+        yield Static("presses: 0")
+
+    def on_key(self, event):
+        self.presses += 1
+        self.query_one(Static).update(f"presses: {self.presses}")
+
+Presses().run()
+"""
+
+
+def launch_times(db: Path, work: Path, fronts: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Seconds from process launch to the first card (``flashcards review`` on a fresh copy
+    of ``db``) and to the minimal Textual app's line, ``runs`` of each, interleaved."""
+    baseline = work / "baseline_app.py"
+    baseline.write_text(BASELINE)
+    flashcards = shutil.which("flashcards")
+    app_times, base_times = [], []
+    for _ in range(runs):
+        seconds, terminal = startup([sys.executable, str(baseline)], environment(),
+                                    "baseline: one line")
+        terminal.close()
+        base_times.append(seconds)
+        copy = fresh_copy(db, work)
+        seconds, terminal = startup([flashcards, "review"], environment(copy),
+                                    marker(fronts[0]))
+        terminal.close()
+        app_times.append(seconds)
+    return app_times, base_times
+
+
+def open_review(db: Path, work: Path, fronts: list[str]) -> tuple[Terminal, Path]:
+    """``flashcards review`` on a fresh copy of ``db``, its first card on screen and the
+    day's backup (made in the background) done; the terminal and the copy it uses."""
+    copy = fresh_copy(db, work)
+    _, terminal = startup([shutil.which("flashcards"), "review"], environment(copy),
+                          marker(fronts[0]))
+    time.sleep(1)
+    return terminal, copy
+
+
+def grade_times(terminal: Terminal, copy: Path, fronts: list[str],
+                count: int) -> tuple[list[float], list[float]]:
+    """Milliseconds from "4" to the next card's front and from space to the back, for
+    ``count`` cards of an open review (``open_review``)."""
+    grade_ms, reveal_ms = [], []
+    for index in range(min(count, len(fronts) - 1)):
+        back = Store.open(copy)  # what the back starts with, read as the app would
+        answer = back.query("SELECT back FROM cards WHERE front = ?", (fronts[index],))
+        back.close()
+        time.sleep(0.25)  # a person reads the front first: the app is idle when space comes
+        sent = terminal.press(b" ")
+        reveal_ms.append((terminal.wait_for(answer[0][0].splitlines()[0]) - sent) * 1000)
+        time.sleep(0.25)  # and reads the back before grading
+        sent = terminal.press(b"4")
+        grade_ms.append((terminal.wait_for(marker(fronts[index + 1])) - sent) * 1000)
+    return grade_ms, reveal_ms
+
+
+def frame_times(work: Path, count: int) -> list[float]:
+    """Milliseconds from a key to the changed line on screen in a minimal Textual app (one
+    ``Static`` updated on every key), in the same kind of pty: the cost of one frame."""
+    script = work / "frame_app.py"
+    script.write_text(FRAME_APP)
+    _, terminal = startup([sys.executable, str(script)], environment(), "presses: 0")
+    times = []
+    for index in range(count):
+        time.sleep(0.25)  # idle between keys, as in grade_times
+        sent = terminal.press(b"4")
+        times.append((terminal.wait_for(f"presses: {index + 1}") - sent) * 1000)
+    terminal.close()
+    return times
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0.95 for p95) of ``values``."""
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cards", type=int, default=100_000)
@@ -163,44 +192,16 @@ def main() -> None:
         print(f"built {db} in {time.perf_counter() - started:.1f} s")
     os.environ["FLASHCARDS_NOW"] = NOW
     fronts = queue_fronts(db)
-    flashcards = shutil.which("flashcards")
-    baseline = work / "baseline_app.py"
-    baseline.write_text(BASELINE)
 
-    app_times, base_times = [], []
-    for _ in range(args.runs):
-        seconds, terminal = startup([sys.executable, str(baseline)], environment(),
-                                    "baseline: one line")
-        terminal.close()
-        base_times.append(seconds)
-        copy = fresh_copy(db, work)
-        seconds, terminal = startup([flashcards, "review"], environment(copy),
-                                    marker(fronts[0]))
-        terminal.close()
-        app_times.append(seconds)
-
-    copy = fresh_copy(db, work)
-    _, terminal = startup([flashcards, "review"], environment(copy), marker(fronts[0]))
-    time.sleep(1)  # the first card is read; the day's backup (in the background) is done
-    grade_ms, reveal_ms = [], []
-    count = min(args.grades, len(fronts) - 1)
-    for index in range(count):
-        back = Store.open(copy)  # what the back starts with, read as the app would
-        answer = back.query("SELECT back FROM cards WHERE front = ?", (fronts[index],))
-        back.close()
-        time.sleep(0.25)  # a person reads the front first: the app is idle when space comes
-        sent = terminal.press(b" ")
-        reveal_ms.append((terminal.wait_for(answer[0][0].splitlines()[0]) - sent) * 1000)
-        time.sleep(0.25)  # and reads the back before grading
-        sent = terminal.press(b"4")
-        grade_ms.append((terminal.wait_for(marker(fronts[index + 1])) - sent) * 1000)
+    app_times, base_times = launch_times(db, work, fronts, args.runs)
+    terminal, copy = open_review(db, work, fronts)
+    grade_ms, reveal_ms = grade_times(terminal, copy, fronts, args.grades)
     terminal.close()
+    count = len(grade_ms)
     store = Store.open(copy)
     saved = store.query("SELECT count(*) FROM reviews WHERE day = '2026-03-10'")[0][0]
     store.close()
-
-    def quantile(values: list[float], q: float) -> float:
-        return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+    frame_ms = frame_times(work, min(count, 50))
 
     print(f"database: {args.cards} cards, {args.reviews} reviews; terminal {COLUMNS}x{LINES}")
     print(f"start-up to first card, {args.runs} runs (median / best):")
@@ -215,6 +216,8 @@ def main() -> None:
           f"max {max(grade_ms):.1f} ms")
     print(f"space -> back on the terminal: median {statistics.median(reveal_ms):.1f} ms, "
           f"p95 {quantile(reveal_ms, 0.95):.1f} ms")
+    print(f"key -> changed line in a minimal Textual app: median {statistics.median(frame_ms):.1f}"
+          f" ms, p95 {quantile(frame_ms, 0.95):.1f} ms")
     print(f"answers saved in the database: {saved} (expected {count})")
 
 

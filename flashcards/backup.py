@@ -6,7 +6,9 @@ restore; the newest ``KEEP`` are kept in ``backups/`` next to the database.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
 from pathlib import Path
 
 from flashcards import clock
@@ -43,17 +45,25 @@ def _copy(conn: sqlite3.Connection, db_path: Path, reason: str) -> Path:
     while target.exists():  # same second (or a fixed clock): keep both
         number += 1
         target = folder / f"{db_path.stem}-{stamp}-{reason}-{number}.db"
-    copy = sqlite3.connect(target)
+    # Written under a name of its own and renamed when complete: a copy cut short (the
+    # process killed, the disk full) is never listed, restored, or counted as the day's
+    # backup, and two processes backing up at once never write the same file.
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.partial")
     try:
-        conn.backup(copy)
+        copy = sqlite3.connect(partial)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+        os.replace(partial, target)
     finally:
-        copy.close()
+        partial.unlink(missing_ok=True)
     return target
 
 
 def _prune(db_path: Path) -> None:
     for old in list_backups(db_path)[KEEP:]:
-        old.unlink()
+        old.unlink(missing_ok=True)  # another process may be pruning too
 
 
 def has_backup_today(db_path: Path) -> bool:

@@ -17,15 +17,17 @@ import click
 from flashcards import paths
 from flashcards.clock import ClockError
 from flashcards.store import ImportReport, Store, StoreError
+from flashcards.text import printable
 
 DB_META = "flashcards.db"
 
 
 class UserError(click.ClickException):
-    """One or more one-line problems for the user; printed as they are, exit code 1."""
+    """One or more one-line problems for the user; printed as they are (control characters
+    escaped: a file name or deck text may hold ESC), exit code 1."""
 
     def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join(printable(line) for line in lines))
 
     def show(self, file: Any = None) -> None:
         click.echo(self.message, err=True)
@@ -45,7 +47,8 @@ class Group(click.Group):
         except (StoreError, ClockError) as error:
             raise UserError([f"error: {error}"]) from None
         except sqlite3.Error as error:
-            raise UserError([f"error: database: {error}"]) from None
+            path = paths.db_path(ctx.meta.get(DB_META))
+            raise UserError([f"error: {path}: database: {error}"]) from None
         except OSError as error:
             raise UserError([f"error: {error.filename or ''}: {error.strerror}"]) from None
 
@@ -119,6 +122,7 @@ def _import_bundled_if_empty(store: Store) -> None:
 
 
 def _run_app(store: Store, deck: str | None, start: str) -> None:
+    store.require_writable()  # refused before the first card, not at the first answer
     from flashcards.tui.app import make_app
 
     make_app(store, deck=deck, start=start, daily_backup=True).run()
@@ -242,7 +246,13 @@ def draft(notes: str, output: str | None, force: bool) -> None:
     """Write a YAML deck skeleton from a notes file: each question becomes a draft card."""
     from flashcards.draft import draft_deck
 
-    text = draft_deck(Path(notes).read_text(encoding="utf-8"), deck_name=Path(notes).stem)
+    try:
+        text = draft_deck(Path(notes).read_text(encoding="utf-8"), deck_name=Path(notes).stem)
+    except UnicodeDecodeError as error:
+        bad = error.object[error.start]
+        raise UserError([f"error: {notes}: not valid UTF-8 (byte 0x{bad:02x})"]) from None
+    except ValueError:  # the deck is named after the file
+        raise UserError([f"error: {notes}: the file's name makes no deck name; rename it"]) from None
     write_output(text, output, force)
 
 
@@ -429,6 +439,7 @@ def restore(which: str | None) -> None:
             click.echo(f"no backups yet in {backup.backup_dir(store.path)}")
         return
     chosen = _choose_backup(backups, which)
+    store.require_writable()
     saved = backup.restore(store.conn, store.path, chosen)
     click.echo(f"restored {chosen.name}; the database as it was is in {saved.name}")
 

@@ -30,6 +30,8 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from flashcards.text import CONTROL_CHARACTER, printable
+
 __all__ = [
     "CardSpec",
     "DeckError",
@@ -70,6 +72,13 @@ _DECIMAL = re.compile(r"\+?[0-9]+")
 # A real deck nests four levels (deck -> cards -> card -> tags); deeper input is refused
 # without building it, which also keeps the composer far from Python's recursion limit.
 _MAX_DEPTH = 50
+# Caps that keep a small hostile file from costing minutes or gigabytes; real decks stay far
+# below them. One value (the app renders 100,000 characters in ~0.3 s):
+_MAX_TEXT = 100_000
+# The cards one cloze makes, together (deletions x text length; it is quadratic otherwise):
+_MAX_CLOZE_TEXT = 1_000_000
+# What aliases may repeat beyond the file's own size, in characters ("billion laughs"):
+_MAX_ALIAS_TEXT = 1_000_000
 
 # Anki's syntax: the first "::" after the answer starts the hint, the first "}}" ends it.
 _DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
@@ -259,9 +268,11 @@ def _tag_name(tag: str) -> str:
 
 
 def _clip(text: str, width: int = 40) -> str:
-    """User text made fit for a one-line message: whitespace flattened, long text cut."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    """User text made fit for a one-line message: control characters escaped, whitespace
+    flattened, long text cut."""
+    head = text[: width * 8]  # a long value is cut anyway: only its start is looked at
+    flat = " ".join(printable(head).split())
+    return flat if len(flat) <= width and head == text else flat[: width - 1] + "…"
 
 
 def _kind(node: Node) -> str:
@@ -276,7 +287,8 @@ def _kind(node: Node) -> str:
 def _unknown_key(name: str, known: tuple[str, ...]) -> str:
     if name == "<<":
         return "unknown key '<<' (YAML merge keys are not supported)"
-    close = difflib.get_close_matches(name, known, n=1)
+    # A key longer than any known one by far is no typo (and difflib is slow on it).
+    close = difflib.get_close_matches(name, known, n=1) if len(name) <= 40 else []
     hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(known)
     return f"unknown key '{_clip(name)}' ({hint})"
 
@@ -306,6 +318,28 @@ def _cloze_sides(text: str, number: int, extra: str) -> tuple[str, str]:
     return _DELETION.sub(hide, text), f"{back}\n\n{extra}" if extra else back
 
 
+def _size(node: Node) -> int:
+    """What reading a node costs: its characters plus one per node. An alias's copy carries
+    the size of what it repeats, so this never walks into a repeated value twice."""
+    size = getattr(node, "size", None)
+    if size is None:
+        if type(node) is ScalarNode:
+            size = len(node.value) + 1
+        elif type(node) is SequenceNode:
+            size = 1 + sum(_size(item) for item in node.value)
+        else:
+            size = 1 + sum(_size(key) + _size(value) for key, value in node.value)
+    return size
+
+
+class _TooMuchRepeated(Exception):
+    """Aliases repeat more text than allowed; ends the reading at ``line``."""
+
+    def __init__(self, line: int, limit: int) -> None:
+        super().__init__(line, limit)
+        self.line, self.limit = line, limit
+
+
 class _DeckReader:
     """Walks the event stream of one deck file, collecting its fields, cards and errors."""
 
@@ -313,6 +347,7 @@ class _DeckReader:
         self.source_text = text
         self.loader: yaml.SafeLoader | None = None  # made by read()
         self.anchors: dict[str, Node] = {}
+        self.repeat_budget = len(text) + _MAX_ALIAS_TEXT
         self.errors: list[tuple[int, str]] = []
         self.name = ""
         self.name_line = 1
@@ -339,12 +374,20 @@ class _DeckReader:
                 self.read_stream()
             finally:
                 self.loader.dispose()
+        except _TooMuchRepeated as error:
+            self.error(
+                error.line,
+                f"aliases repeat more than {error.limit:,} characters of text "
+                f"(at most the file's size plus {_MAX_ALIAS_TEXT:,})",
+            )
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             message = error.problem or error.context or "YAML error"
             if error.context and error.context_mark and error.problem:
                 message += f" ({error.context} at line {error.context_mark.line + 1})"
-            self.error(mark.line + 1 if mark else 1, " ".join(message.split()))
+            # libyaml puts the end of a file that lacks its last newline on a line of its own.
+            last = self.source_text.count("\n") + 1
+            self.error(min(mark.line + 1, last) if mark else 1, " ".join(message.split()))
         except yaml.YAMLError as error:
             self.error(*self.reader_error(error))
 
@@ -392,13 +435,32 @@ class _DeckReader:
                 self.error(event.start_mark.line + 1, f"undefined alias '*{event.anchor}'")
                 # Stand in with the text as written, so no "blank" error follows from it.
                 return ScalarNode(_STR, f"*{event.anchor}", event.start_mark, None)
-            # A shallow copy that shares the children (alias bombs stay small) but carries
-            # the alias's own line, so errors point where the alias is used.
-            return type(node)(node.tag, node.value, event.start_mark, None)
+            # Sharing the children keeps an alias bomb small, but reading it would not be:
+            # what aliases repeat is counted, and too much ends the reading.
+            self.repeat_budget -= node.size
+            if self.repeat_budget < 0:
+                raise _TooMuchRepeated(
+                    event.start_mark.line + 1, len(self.source_text) + _MAX_ALIAS_TEXT
+                )
+            # A shallow copy that carries the alias's own line, so errors point where the
+            # alias is used.
+            copy = type(node)(node.tag, node.value, event.start_mark, None)
+            copy.size = node.size
+            return copy
         tag = event.tag
         if tag is not None:
             self.check_tag(event)
         if kind is ScalarEvent:
+            # The reader lets no control character into the stream, but an escape in a
+            # double-quoted string ("\e[2J", "\x1b") makes one, which would act on the
+            # terminal that shows the card: only tab and newline are allowed in text.
+            bad = CONTROL_CHARACTER.search(event.value) if event.style == '"' else None
+            if bad is not None:
+                self.error(
+                    event.start_mark.line + 1,
+                    f"control character U+{ord(bad.group()):04X} in a double-quoted string "
+                    "(text may hold tabs and newlines, no other control characters)",
+                )
             if tag is None:
                 # Plain scalars stay untagged (None) and are resolved only where a type
                 # matters (booleans, counts); quoted ones are strings.
@@ -426,13 +488,16 @@ class _DeckReader:
                 loader.get_event()
         # Registered only once complete, so a node can never contain itself.
         if event.anchor is not None:
+            node.size = _size(node)
             self.anchors[event.anchor] = node
         return node
 
     def check_tag(self, event: Event) -> None:
         # Tags are only ever reported, never acted on: nothing is constructed from them.
         if event.tag is not None and event.tag not in _KNOWN_TAGS:
-            self.error(event.start_mark.line + 1, f"unknown tag '{_tag_name(event.tag)}'")
+            # A tag may hold any character, written as %XX.
+            tag = _clip(_tag_name(event.tag), 80)
+            self.error(event.start_mark.line + 1, f"unknown tag '{tag}'")
 
     def too_deep(self, start: Event) -> None:
         self.error(start.start_mark.line + 1, f"nested more than {_MAX_DEPTH} levels deep")
@@ -445,13 +510,16 @@ class _DeckReader:
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 depth -= 1
 
-    def reject_key(self, key: Node, keys: list[Node], known: tuple[str, ...], prefix: str) -> None:
-        """Report a mapping key that is not text, repeats an earlier one (in `keys`) or is unknown."""
+    def reject_key(
+        self, key: Node, firsts: dict[str, Node], known: tuple[str, ...], prefix: str
+    ) -> None:
+        """Report a mapping key that is not text, repeats an earlier one (`firsts` holds the
+        first key of each name, this one's included) or is unknown."""
         if type(key) is not ScalarNode:
             self.error(_line(key), f"{prefix}keys must be text, not {_kind(key)}")
             return
         name = key.value
-        first = next(k for k in keys if type(k) is ScalarNode and k.value == name)
+        first = firsts[name]
         # A known key only lands here when it was already taken.
         if first is not key or name in known:
             self.error(
@@ -465,15 +533,16 @@ class _DeckReader:
         start = loader.get_event()
         self.check_tag(start)
         root_line = start.start_mark.line + 1
-        keys: list[Node] = []
+        firsts: dict[str, Node] = {}
         # `cards` is streamed, not kept: it maps to None here.
         fields: dict[str, Node | None] = {}
         while not loader.check_event(MappingEndEvent):
             key = self.compose(1)
-            keys.append(key)
             name = key.value if type(key) is ScalarNode else None
+            if name is not None:
+                firsts.setdefault(name, key)
             if name not in _DECK_KEYS or name in fields:
-                self.reject_key(key, keys, _DECK_KEYS, "")
+                self.reject_key(key, firsts, _DECK_KEYS, "")
                 self.compose(1)  # the value of a rejected key is read past, not used
             elif name == "cards":
                 fields[name] = None
@@ -526,6 +595,8 @@ class _DeckReader:
         if node is None:
             return None
         if type(node) is ScalarNode:
+            if len(node.value) > _MAX_TEXT:
+                self.too_long(node, prefix, what)
             return node.value
         self.error(_line(node), f"{prefix}{what} must be text, not {_kind(node)}")
         return None
@@ -548,9 +619,18 @@ class _DeckReader:
             elif not item.value.strip():
                 self.error(_line(item), f"{prefix}{what} item {number} is blank")
                 valid = False
+            elif len(item.value) > _MAX_TEXT:
+                self.too_long(item, prefix, f"{what} item {number}")
+                valid = False
             else:
                 values.append(item.value)
         return tuple(values) if valid else None
+
+    def too_long(self, node: ScalarNode, prefix: str, what: str) -> None:
+        self.error(
+            _line(node),
+            f"{prefix}{what} is {len(node.value):,} characters long (at most {_MAX_TEXT:,})",
+        )
 
     def resolved_tag(self, node: ScalarNode) -> str:
         return node.tag or self.loader.resolve(ScalarNode, node.value, (True, False))
@@ -599,12 +679,16 @@ class _DeckReader:
             return
         errors_before = len(self.errors)
         fields: dict[str, Node] = {}
+        firsts: dict[str, Node] | None = None  # made once, at the first rejected key
         for key, value in node.value:
             name = key.value if type(key) is ScalarNode else None
             if name in _CARD_KEYS and name not in fields:
                 fields[name] = value
             else:
-                self.reject_key(key, [k for k, _ in node.value], _CARD_KEYS, prefix)
+                if firsts is None:
+                    pairs = reversed(node.value)
+                    firsts = {k.value: k for k, _ in pairs if type(k) is ScalarNode}
+                self.reject_key(key, firsts, _CARD_KEYS, prefix)
 
         ident = self.text(fields.get("id"), prefix, "id")
         front = self.text(fields.get("front"), prefix, "front")
@@ -707,6 +791,12 @@ class _DeckReader:
             )
         elif not numbers:
             self.error(line, f"{prefix}cloze has no deletion (write {{{{c1::answer}}}})")
+        elif len(numbers) * len(cloze) > _MAX_CLOZE_TEXT:
+            self.error(
+                line,
+                f"{prefix}cloze makes {len(numbers):,} cards of {len(cloze):,} characters "
+                f"(at most {_MAX_CLOZE_TEXT:,} characters in all: split it up)",
+            )
         return sorted(numbers)
 
     def cards(self) -> list[CardSpec]:

@@ -65,7 +65,9 @@ class _Heading:
 
 def draft_deck(notes: str, deck_name: str) -> str:
     """YAML deck skeleton from a notes file: headings become tags, each question becomes a draft card, URL lines become its source."""
-    if not deck_name.strip():
+    # A deck named after a file may hold its control characters, which no deck may.
+    deck_name = _CONTROL.sub("", deck_name).strip()
+    if not deck_name:
         raise ValueError("deck_name must not be blank")
     cards = []
     used_ids: set[str] = set()
@@ -81,7 +83,7 @@ def draft_deck(notes: str, deck_name: str) -> str:
         card["draft"] = True
         cards.append(card)
     body = yaml.safe_dump(
-        {"deck": deck_name.strip(), "cards": cards},
+        {"deck": deck_name, "cards": cards},
         allow_unicode=True,
         sort_keys=False,
         width=float("inf"),

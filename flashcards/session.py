@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flashcards import clock
-from flashcards.sm2 import review
-from flashcards.store import Answer, Card, Store
+from flashcards.store import Answer, Card, Store, schedule
 
 MAX_ANSWER_SECONDS = 60  # a longer pause was a break, not thinking (Anki caps it too)
 NEW, REVIEW, AGAIN = "new", "review", "again"
@@ -135,7 +134,7 @@ class Session:
             return {}
         if self.is_repeat():
             return {q: card.interval for q in range(6)}
-        return {q: review(card.state, q).interval for q in range(6)}
+        return {q: schedule(card.state, q).interval for q in range(6)}
 
     # -- actions -------------------------------------------------------------------------
 
@@ -158,16 +157,19 @@ class Session:
     def suspend(self) -> Card:
         """Suspend the current card: out of every review until unsuspended."""
         card = self._require_card()
-        self._undo.append(("suspend", card.id, None, self._snapshot()))
-        self.store.set_suspended(card.id, True)
+        snapshot = self._snapshot()
+        self.store.set_suspended(card.id, True)  # first: if it fails, nothing has changed
+        self._undo.append(("suspend", card.id, None, snapshot))
         self._drop(card.id)
         return card
 
     def bury(self) -> Card:
         """Hide the current card until tomorrow."""
         card = self._require_card()
-        self._undo.append(("bury", card.id, None, self._snapshot()))
-        self.store.set_buried(card.id, self.today + timedelta(days=1))
+        snapshot = self._snapshot()
+        # The clock's day, not the sitting's: a sitting may run past the rollover hour.
+        self.store.set_buried(card.id, self.store.today() + timedelta(days=1))
+        self._undo.append(("bury", card.id, None, snapshot))
         self._drop(card.id)
         return card
 
@@ -175,7 +177,7 @@ class Session:
         """Take back the last answer, suspend or bury of this sitting; says which."""
         if not self._undo:
             return None
-        action, card_id, result, snapshot = self._undo.pop()
+        action, card_id, result, snapshot = self._undo[-1]  # popped once the store agrees
         if action == "answer":
             self.store.undo_answer(result.review_id)
             self.leeches = [c for c in self.leeches if c.id != card_id]
@@ -183,6 +185,7 @@ class Session:
             self.store.set_suspended(card_id, False)
         else:
             self.store.set_buried(card_id, None)
+        self._undo.pop()
         self.queue, self.answers = snapshot.queue, snapshot.answers
         self._current = None
         self._shown_at = clock.monotonic()
@@ -217,7 +220,7 @@ class Session:
     def summary(self) -> Summary:
         """Figures of the sitting so far."""
         firsts = [a for a in self.answers if not a.repeat]
-        tomorrow = self.today + timedelta(days=1)
+        tomorrow = self.store.today() + timedelta(days=1)  # as in bury: the clock's day
         return Summary(
             answers=len(self.answers),
             cards=len({a.card_id for a in self.answers}),

@@ -50,8 +50,12 @@ class SM2State:
         return round(self.easiness * 100)
 
 
-def review(state: SM2State, quality: int) -> SM2State:
-    """The state after answering with ``quality`` (0..5)."""
+def review(state: SM2State, quality: int, max_interval: int | None = None) -> SM2State:
+    """The state after answering with ``quality`` (0..5).
+
+    ``max_interval`` caps the interval (in days) as Anki's "maximum interval" does; without
+    it the interval grows as published, past any calendar after ~30 perfect answers.
+    """
     if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 5:
         raise ValueError(f"quality must be an int from 0 to 5, not {quality!r}")
     ef100 = state.ef100
@@ -65,5 +69,7 @@ def review(state: SM2State, quality: int) -> SM2State:
         repetitions = state.repetitions + 1
     else:
         repetitions, interval = 0, 1
+    if max_interval is not None:
+        interval = min(interval, max_interval)
     new_ef100 = max(MIN_EF100, ef100 + EF100_DELTA[quality])
     return SM2State(repetitions, interval, new_ef100 / 100)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 2  # = len(MIGRATIONS)
 BUSY_TIMEOUT_MS = 15_000
 LEECH_LAPSES = 8
+MAX_INTERVAL_DAYS = 36_500  # a hundred years, Anki's default maximum interval
 DEFAULT_CONFIG = {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200}
 # An id-less card whose front was edited keeps its history when it stays at the same
 # position with the same kind and its back is unchanged or its front is this similar.
@@ -260,36 +262,48 @@ MIGRATIONS = [_migration_1, _migration_2]
 class Store:
     """One open flashcards database."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path,
+                 read_only: str | None = None) -> None:
         self.conn = conn
         self.path = path
+        self.read_only = read_only  # why it cannot be written, or None
         self._db: sqlite_utils.Database | None = None
 
     # -- opening -----------------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path, create_dirs: bool = False) -> Store:
-        """Open (creating and migrating if needed) the database at ``path``."""
+        """Open (creating and migrating if needed) the database at ``path``.
+
+        A database this process may not write (the file, or its directory, is not writable)
+        is opened read-only: reading works, and every write is a ``StoreError``.
+        """
         path = Path(path)
         if create_dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.parent.is_dir():
             raise StoreError(f"{path}: directory {path.parent} does not exist")
+        read_only = _why_read_only(path)
+        if read_only and not path.exists():
+            raise StoreError(f"{path}: cannot create the database: {read_only}")
         try:
             conn = sqlite3.connect(
-                path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
-                check_same_thread=False,
+                _read_only_uri(path) if read_only else path, isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, uri=bool(read_only),
             )
-            store = cls(conn, path)
+            store = cls(conn, path, read_only)
             store._configure()
             store._migrate()
         except sqlite3.DatabaseError as error:
-            raise StoreError(f"{path}: cannot open database: {error}") from None
+            why = f" ({read_only})" if read_only else ""
+            raise StoreError(f"{path}: cannot open database: {error}{why}") from None
         return store
 
     def _configure(self) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if self.read_only:
+            return
         if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self.conn.execute("PRAGMA journal_mode = WAL")
         # FULL: an answer survives a power cut too, at ~0.4 ms per commit.
@@ -309,6 +323,9 @@ class Store:
             )
         if version == SCHEMA_VERSION:
             return
+        if self.read_only:
+            raise StoreError(f"{self.path}: cannot {'create' if version == 0 else 'upgrade'} "
+                             f"the database schema: {self.read_only}")
         if version > 0:
             from flashcards.backup import make_backup
 
@@ -331,7 +348,7 @@ class Store:
         """On the first use of a day, a backup of a database that holds cards."""
         from flashcards import backup
 
-        if self.is_empty() or backup.has_backup_today(self.path):
+        if self.read_only or self.is_empty() or backup.has_backup_today(self.path):
             return None
         return backup.make_backup(self.conn, self.path, "daily")
 
@@ -339,9 +356,15 @@ class Store:
         """Close the connection."""
         self.conn.close()
 
+    def require_writable(self) -> None:
+        """Raise a one-line ``StoreError`` when the database cannot be written."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: cannot write to the database: {self.read_only}")
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; the write lock is taken at once, so it never deadlocks."""
+        self.require_writable()
         if self.conn.in_transaction:  # nested: a savepoint inside the outer transaction
             self.conn.execute("SAVEPOINT nested")
             try:
@@ -449,6 +472,7 @@ class Store:
         """
         report = ImportReport()
         stamp = clock.iso(clock.now())
+        self.require_writable()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for deck in decks:
@@ -653,9 +677,9 @@ class Store:
             if repeat:
                 state, due, lapses = card.state, card.due, card.lapses
             else:
-                state = review(card.state, quality)
+                state = schedule(card.state, quality)
                 lapses = card.lapses + (quality < 3 and card.repetitions > 0)
-                due = (day + timedelta(days=state.interval)).isoformat()
+                due = due_day(day, state.interval)
             became_leech = lapses >= LEECH_LAPSES and not card.leech
             review_id = uuid.uuid4().hex
             self.conn.execute(
@@ -725,8 +749,8 @@ class Store:
         )
         for quality, day in rows:
             lapses += quality < 3 and state.repetitions > 0
-            state = review(state, quality)
-            due = (date.fromisoformat(day) + timedelta(days=state.interval)).isoformat()
+            state = schedule(state, quality)
+            due = due_day(date.fromisoformat(day), state.interval)
         return state, due, lapses
 
     def rebuild_card(self, card_id: int) -> int:
@@ -911,8 +935,8 @@ class Store:
                     if not repeat:
                         days.add(day)
                         lapses += quality < 3 and state.repetitions > 0
-                        state = review(state, quality)
-                        due = (day + timedelta(days=state.interval)).isoformat()
+                        state = schedule(state, quality)
+                        due = due_day(day, state.interval)
                     new = [day.isoformat(), int(repeat), state.repetitions, state.interval,
                            state.easiness, due]
                     if new != old:
@@ -944,9 +968,50 @@ class Store:
         return changed
 
 
+def _why_read_only(path: Path) -> str | None:
+    """Why this process cannot write the database at ``path``, or None if it can.
+
+    In WAL mode a writer also needs the -wal and -shm files beside the database, so the
+    directory must be writable unless both already are.
+    """
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    if not os.access(path.parent, os.W_OK) and not all(
+        os.access(f"{path}{suffix}", os.W_OK) for suffix in ("-wal", "-shm")
+    ):
+        return f"the directory {path.parent} is not writable"
+    return None
+
+
+def _read_only_uri(path: Path) -> str:
+    """The URI that opens ``path`` for reading only, creating no file beside it.
+
+    Without a -wal file holding changes, the database file is complete: ``immutable``
+    reads it without the -shm file, which SQLite would otherwise create (read-only, so a
+    later writer could not use it). With one (a writer is at work, or crashed), the read
+    goes through it, and fails with a one-line error if SQLite cannot.
+    """
+    wal = Path(f"{path}-wal")
+    pending = wal.exists() and wal.stat().st_size > 0
+    return f"{path.resolve().as_uri()}?mode=ro{'' if pending else '&immutable=1'}"
+
+
 def _place(position: int, kind: str, key: str) -> tuple:
     """Where an id-less card stands in its file: entry, kind, and which sibling it is."""
     return position, kind, key.partition("::")[2]
+
+
+def schedule(state: SM2State, quality: int) -> SM2State:
+    """SM-2's step with the interval capped at ``MAX_INTERVAL_DAYS``.
+
+    Uncapped, 30 perfect answers in a row would schedule a card past the year 9999.
+    """
+    return review(state, quality, max_interval=MAX_INTERVAL_DAYS)
+
+
+def due_day(day: date, interval: int) -> str:
+    """The study day a card answered on ``day`` with this interval is next due."""
+    return (day + timedelta(days=interval)).isoformat()
 
 
 def _ms(moment: datetime) -> int:

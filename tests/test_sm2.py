@@ -69,6 +69,12 @@ def test_ef_is_floored_at_1_3():
     assert state.easiness == 1.3
 
 
+def test_max_interval_caps_only_the_interval():
+    state = review(SM2State(5, 30_000, 2.5), 5, max_interval=36_500)
+    assert (state.repetitions, state.interval, state.easiness) == (6, 36_500, 2.6)
+    assert review(SM2State(5, 30_000, 2.5), 5).interval == 75_000
+
+
 def test_float_drift_never_changes_an_interval():
     # 50 * 2.18 is 109.00000000000001 in floats: a naive ceil gives 110.
     assert review(SM2State(2, 50, 2.18), 4).interval == 109

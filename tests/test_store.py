@@ -14,7 +14,7 @@ import pytest
 
 from flashcards import clock
 from flashcards.decks import DeckError
-from flashcards.store import LEECH_LAPSES, SCHEMA_VERSION, Store, StoreError
+from flashcards.store import LEECH_LAPSES, MAX_INTERVAL_DAYS, SCHEMA_VERSION, Store, StoreError
 
 DECK = """\
 deck: 大模型基础
@@ -250,3 +250,16 @@ def test_flying_west_the_same_evening_is_still_one_day(store, write_deck):
     # The next morning there is a new day, and the card is due from it on.
     nxt = store.answer(card_id, 5, at=clock.parse_moment("2026-03-11T08:00:00-05:00"))
     assert not nxt.repeat and nxt.due == "2026-03-17"
+
+
+def test_a_card_answered_perfectly_forever_stays_schedulable(store, write_deck):
+    store.import_files([write_deck(DECK)])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    moment = clock.parse_moment("2026-01-01T09:00:00+01:00")
+    for _ in range(40):  # SM-2's interval passes the year 9999 after ~30 of these
+        result = store.answer(card_id, 5, at=moment)
+        moment += timedelta(days=1)
+    assert result.state.interval == MAX_INTERVAL_DAYS
+    assert result.due == "2126-01-16"  # the last answer (2026-02-09) plus a hundred years
+    card = store.card(card_id)
+    assert store.replay(card_id) == (card.state, card.due, card.lapses)

@@ -7,11 +7,14 @@ grade reaches the screen within a frame.
 
 from __future__ import annotations
 
+import gc
 import os
 import shlex
 import shutil
+import sqlite3
 import subprocess
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -19,7 +22,7 @@ from textual.screen import Screen
 
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
-from flashcards.store import LEECH_LAPSES
+from flashcards.store import LEECH_LAPSES, StoreError
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
@@ -55,6 +58,8 @@ def run_editor(command: list[str]) -> str | None:
 
 
 CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
+COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are done
+NOT_SAVED = object()
 
 
 class ReviewScreen(Screen[None]):
@@ -122,7 +127,9 @@ class ReviewScreen(Screen[None]):
 
     async def action_grade(self, quality: int) -> None:
         card = self.session.current
-        result = self.session.answer(quality)  # on disk when this returns
+        result = self._write(self.session.answer, quality)  # on disk when this returns
+        if result is NOT_SAVED:
+            return
         if result.became_leech:
             self.notify(
                 f"{_first_line(card.front)}\nlapsed {LEECH_LAPSES} times: suspended and "
@@ -132,18 +139,24 @@ class ReviewScreen(Screen[None]):
         await self._next()
 
     async def action_undo(self) -> None:
-        undone = self.session.undo()
+        undone = self._write(self.session.undo)
+        if undone is NOT_SAVED:
+            return
         if undone:
             self.notify(f"undid {undone}", timeout=2, markup=False)
         await self._next()
 
     async def action_suspend(self) -> None:
-        card = self.session.suspend()
+        card = self._write(self.session.suspend)
+        if card is NOT_SAVED:
+            return
         self.notify(f"suspended: {_first_line(card.front)}", timeout=3, markup=False)
         await self._next()
 
     async def action_bury(self) -> None:
-        card = self.session.bury()
+        card = self._write(self.session.bury)
+        if card is NOT_SAVED:
+            return
         self.notify(f"buried until tomorrow: {_first_line(card.front)}", timeout=3,
                     markup=False)
         await self._next()
@@ -172,6 +185,17 @@ class ReviewScreen(Screen[None]):
         self.app.go_home()
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _write(self, write: Callable[..., Any], *args: Any) -> Any:
+        """One write of the session, or ``NOT_SAVED`` when the database refused it (another
+        process held it past the busy timeout, the disk is full): the user is told, the
+        sitting and the screen stay as they were, and the key can be pressed again."""
+        try:
+            return write(*args)
+        except (sqlite3.Error, StoreError) as error:
+            self.notify(f"Not saved ({error}): nothing changed. Press the key again in a "
+                        "moment.", severity="error", timeout=8, markup=False)
+            return NOT_SAVED
 
     async def _reimport(self, path: str) -> None:
         from flashcards.decks import DeckError
@@ -208,6 +232,10 @@ class ReviewScreen(Screen[None]):
             self.revealed = False
             await self.query_one(CardView).show(card, self.session.current_kind)
             self.refresh_bindings()
+        # The last card's widgets are garbage now: collect them while the front is read,
+        # once the back is rendered, rather than when the collector decides to, which can
+        # be in the middle of the next key.
+        self.set_timer(COLLECT_DELAY, gc.collect)
 
     def _show_header(self) -> None:
         session = self.session

@@ -1,0 +1,21 @@
+"""Which characters of user text could act on a terminal, and how to show them inert.
+
+Card text may hold tabs and newlines but no other control character: ESC starts the
+sequences that clear the screen, leave the alternate screen or set the window title, and
+the C1 range holds 8-bit forms of the same (U+009B is CSI). The deck loader refuses them;
+the app and the command line still never print one (a database written before that rule).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["CONTROL_CHARACTER", "printable"]
+
+# C0 except tab and newline, DEL, and C1.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character written as a visible escape (ESC -> \\x1b)."""
+    return CONTROL_CHARACTER.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
