@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
+from contextlib import suppress
 from pathlib import Path
 
 from flashcards import clock
 
 KEEP = 7
+STALE_PARTIAL_SECONDS = 3600
 
 
 def backup_dir(db_path: Path) -> Path:
@@ -64,6 +66,12 @@ def _copy(conn: sqlite3.Connection, db_path: Path, reason: str) -> Path:
 def _prune(db_path: Path) -> None:
     for old in list_backups(db_path)[KEEP:]:
         old.unlink(missing_ok=True)  # another process may be pruning too
+    # Copies cut short by a killed process; an hour old, so none is still being written.
+    cutoff = clock.now().timestamp() - STALE_PARTIAL_SECONDS
+    for partial in backup_dir(db_path).glob(f".{db_path.stem}-*.partial"):
+        with suppress(FileNotFoundError):
+            if partial.stat().st_mtime < cutoff:
+                partial.unlink()
 
 
 def has_backup_today(db_path: Path) -> bool:

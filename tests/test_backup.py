@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
-from flashcards import backup
+from flashcards import backup, clock
 from flashcards.cli import cli
 from flashcards.store import Store
 
@@ -110,3 +111,17 @@ def test_a_missing_directory_is_a_one_line_error(tmp_path):
         f"error: {tmp_path / 'nowhere' / 'x.db'}: directory {tmp_path / 'nowhere'} does not exist"
     )
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_copies_left_by_a_killed_backup_are_cleaned_up(store):
+    store.import_files([])
+    folder = backup.backup_dir(store.path)
+    folder.mkdir()
+    stale = folder / ".test-20260309-080000-daily.db.0123456789ab.partial"
+    fresh = folder / ".test-20260310-085959-daily.db.ba9876543210.partial"
+    for partial, moment in ((stale, "2026-03-10T07:59:00+01:00"), (fresh, "2026-03-10T08:59:00+01:00")):
+        partial.write_bytes(b"half a copy")
+        stamp = clock.parse_moment(moment).timestamp()
+        os.utime(partial, (stamp, stamp))
+    backup.make_backup(store.conn, store.path, "daily")
+    assert not stale.exists() and fresh.exists()
