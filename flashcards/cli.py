@@ -172,8 +172,9 @@ def _print_report(report: ImportReport, dry_run: bool) -> None:
         table.add_column(column, justify="left" if column == "deck" else "right")
     for deck in report.decks:
         table.add_row(
-            Text(deck.deck), *(str(n) for n in (deck.added, deck.updated, deck.unchanged,
-                                          deck.retired, deck.drafts))
+            Text(printable(deck.deck)),
+            *(str(n) for n in (deck.added, deck.updated, deck.unchanged, deck.retired,
+                               deck.drafts)),
         )
     _console().print(table)
 
@@ -215,8 +216,9 @@ def decks() -> None:
                                                                "suspended"} else "left")
     for deck in store.deck_summaries(store.today()):
         table.add_row(
-            Text(deck["name"]), str(deck["cards"]), str(deck["new"]), str(deck["due"]),
-            str(deck["suspended"]), deck["next_due"] or "-", Text(deck["source"] or ""),
+            Text(printable(deck["name"])), str(deck["cards"]), str(deck["new"]),
+            str(deck["due"]), str(deck["suspended"]), deck["next_due"] or "-",
+            Text(printable(deck["source"] or "")),
         )
     _console().print(table if table.rows else "no decks yet: flashcards import DECK.yaml")
 
@@ -252,7 +254,8 @@ def draft(notes: str, output: str | None, force: bool) -> None:
         bad = error.object[error.start]
         raise UserError([f"error: {notes}: not valid UTF-8 (byte 0x{bad:02x})"]) from None
     except ValueError:  # the deck is named after the file
-        raise UserError([f"error: {notes}: the file's name makes no deck name; rename it"]) from None
+        message = f"error: {notes}: the file's name makes no deck name; rename it"
+        raise UserError([message]) from None
     write_output(text, output, force)
 
 
@@ -311,7 +314,7 @@ def _print_stats(figures: dict[str, Any]) -> None:
     for state in STATES:
         states.add_column(state, justify="right", footer=str(totals[state]))
     for deck in figures["decks"]:
-        name = Text(deck["name"])  # never markup
+        name = Text(printable(deck["name"]))  # never markup, no control characters
         progress.add_row(name, *(str(deck[c]) for c in ("due", "due_tomorrow",
                                                           "reviews_today", "cards")),
                          _percent(deck["retention_30d"]))

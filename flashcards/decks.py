@@ -4,6 +4,8 @@ A deck file is read as a stream of YAML events and each entry of `cards:` is com
 on its own, so memory stays flat on huge decks and every value keeps the line it came from.
 Values are built from those nodes here, never by PyYAML's constructor: nothing tagged can run,
 and YAML 1.1 guesses (`no` -> False, `007` -> 7) never reach the text of a card.
+Text may hold tabs and newlines but no other control character (`"\\e[2J"` is refused), and
+caps on text length, cloze expansion and what aliases repeat keep a hostile file cheap.
 """
 
 from __future__ import annotations
