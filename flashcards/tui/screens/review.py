@@ -11,10 +11,8 @@ import gc
 import os
 import shlex
 import shutil
-import sqlite3
 import subprocess
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -23,6 +21,7 @@ from textual.screen import Screen
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
 from flashcards.store import LEECH_LAPSES, StoreError
+from flashcards.tui.saving import NOT_SAVED, save
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
@@ -59,7 +58,6 @@ def run_editor(command: list[str]) -> str | None:
 
 CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
 COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are done
-NOT_SAVED = object()
 
 
 class ReviewScreen(Screen[None]):
@@ -127,7 +125,7 @@ class ReviewScreen(Screen[None]):
 
     async def action_grade(self, quality: int) -> None:
         card = self.session.current
-        result = self._write(self.session.answer, quality)  # on disk when this returns
+        result = save(self, self.session.answer, quality)  # on disk when this returns
         if result is NOT_SAVED:
             return
         if result.became_leech:
@@ -139,7 +137,7 @@ class ReviewScreen(Screen[None]):
         await self._next()
 
     async def action_undo(self) -> None:
-        undone = self._write(self.session.undo)
+        undone = save(self, self.session.undo)
         if undone is NOT_SAVED:
             return
         if undone:
@@ -147,14 +145,14 @@ class ReviewScreen(Screen[None]):
         await self._next()
 
     async def action_suspend(self) -> None:
-        card = self._write(self.session.suspend)
+        card = save(self, self.session.suspend)
         if card is NOT_SAVED:
             return
         self.notify(f"suspended: {_first_line(card.front)}", timeout=3, markup=False)
         await self._next()
 
     async def action_bury(self) -> None:
-        card = self._write(self.session.bury)
+        card = save(self, self.session.bury)
         if card is NOT_SAVED:
             return
         self.notify(f"buried until tomorrow: {_first_line(card.front)}", timeout=3,
@@ -186,20 +184,8 @@ class ReviewScreen(Screen[None]):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _write(self, write: Callable[..., Any], *args: Any) -> Any:
-        """One write of the session, or ``NOT_SAVED`` when the database refused it (another
-        process held it past the busy timeout, the disk is full): the user is told, the
-        sitting and the screen stay as they were, and the key can be pressed again."""
-        try:
-            return write(*args)
-        except (sqlite3.Error, StoreError) as error:
-            self.notify(f"Not saved ({error}): nothing changed. Press the key again in a "
-                        "moment.", severity="error", timeout=8, markup=False)
-            return NOT_SAVED
-
     async def _reimport(self, path: str) -> None:
         from flashcards.decks import DeckError
-        from flashcards.store import StoreError
 
         try:
             self.app.store.import_files([path])

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from flashcards.session import Session, Summary
 from flashcards.sm2 import QUALITY_LABELS
+from flashcards.tui.saving import NOT_SAVED, save
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 
@@ -93,5 +94,5 @@ class SummaryScreen(Screen[None]):
         self.app.go_home()
 
     def action_undo(self) -> None:
-        self.session.undo()
-        self.app.resume_review(self.session)
+        if save(self, self.session.undo) is not NOT_SAVED:
+            self.app.resume_review(self.session)

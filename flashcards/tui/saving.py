@@ -1,0 +1,25 @@
+"""Writes from the app's screens: a write the database refused is told, never a crash."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from textual.screen import Screen
+
+from flashcards.store import StoreError
+
+NOT_SAVED = object()
+
+
+def save(screen: Screen, write: Callable[..., Any], *args: Any) -> Any:
+    """One write of the session, or ``NOT_SAVED`` when the database refused it (another
+    process held it past the busy timeout, the disk is full): the user is told, the sitting
+    and the screen stay as they were, and the key can be pressed again."""
+    try:
+        return write(*args)
+    except (sqlite3.Error, StoreError) as error:
+        screen.notify(f"Not saved ({error}): nothing changed. Press the key again in a "
+                      "moment.", severity="error", timeout=8, markup=False)
+        return NOT_SAVED
