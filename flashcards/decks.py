@@ -45,8 +45,8 @@ __all__ = [
     "load_deck",
     "load_decks",
     "normalize",
-    "read_file",
     "parse_deck",
+    "read_file",
 ]
 
 # libyaml is ~10x faster than the pure-Python parser; both give the same events and marks.

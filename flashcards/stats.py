@@ -42,8 +42,6 @@ from typing import TYPE_CHECKING, Any
 from flashcards import clock
 
 if TYPE_CHECKING:
-    from rich.text import Text
-
     from flashcards.store import Store
 
 __all__ = [
@@ -59,7 +57,6 @@ __all__ = [
     "export_columns",
     "export_text",
     "heat_levels",
-    "heatmap_text",
     "heatmap_weeks",
     "import_reviews",
     "status_sql",
@@ -279,10 +276,6 @@ def streaks(study_days: list[date], today: date) -> tuple[int, int]:
 
 # -- the heatmap -------------------------------------------------------------------------------
 
-HEAT_CHARS = "·░▒▓█"
-HEAT_COLORS = ("grey35", "#0e4429", "#006d32", "#26a641", "#39d353")
-
-
 def heat_levels(counts: Iterable[int]) -> list[int]:
     """Shade 0..4 for each count: 0 for none, else its quartile among the days with reviews
     (as GitHub does), so one huge day does not wash out the rest."""
@@ -310,36 +303,6 @@ def heatmap_weeks(heatmap: list[dict[str, Any]],
             columns.append([None] * 7)
         columns[column][row] = (day, entry["reviews"], level)
     return columns[-weeks:] if weeks else columns
-
-
-def heatmap_text(heatmap: list[dict[str, Any]], width: int = 80) -> Text:
-    """The heatmap drawn as rich ``Text``: weeks as columns like GitHub's, months on top,
-    one shaded cell per day (the shade is in the character too, so it reads without colour)."""
-    from rich.text import Text
-
-    columns = heatmap_weeks(heatmap, weeks=max(1, width - 4))
-    text = Text()
-    months = [" "] * len(columns)
-    for index, column in enumerate(columns):
-        first = next((cell for cell in column if cell), None)
-        if first and first[0].day <= 7 and index + 3 <= len(columns):
-            label = first[0].strftime("%b")
-            months[index:index + 3] = list(label)
-    text.append("    " + "".join(months[:len(columns)]) + "\n", style="dim")
-    for row, name in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
-        text.append(f"{name:<4}", style="dim")
-        for column in columns:
-            cell = column[row]
-            if cell is None:
-                text.append(" ")
-            else:
-                text.append(HEAT_CHARS[cell[2]], style=HEAT_COLORS[cell[2]])
-        text.append("\n")
-    text.append("    less ", style="dim")
-    for level, char in enumerate(HEAT_CHARS):
-        text.append(char, style=HEAT_COLORS[level])
-    text.append(" more", style="dim")
-    return text
 
 
 # -- exports -------------------------------------------------------------------------------------

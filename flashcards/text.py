@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CONTROL_CHARACTER", "printable"]
+__all__ = ["CONTROL_CHARACTER", "format_duration", "printable"]
 
 # C0 except tab and newline, DEL, and C1.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -19,3 +19,13 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def printable(text: str) -> str:
     """``text`` with each control character written as a visible escape (ESC -> \\x1b)."""
     return CONTROL_CHARACTER.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def format_duration(seconds: float) -> str:
+    """A duration for people: ``42s``, ``3m 05s`` or ``1h 02m``."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from flashcards import stats
+from flashcards import report, stats
 from flashcards.cli import cli
 from flashcards.stats import card_status, compute_stats, heat_levels, heatmap_weeks, streaks
 from flashcards.store import LEECH_LAPSES, Store
@@ -216,12 +216,12 @@ def test_heatmap_weeks_are_columns_monday_first():
 def test_heatmap_text_draws_each_day_with_its_shade():
     heatmap = [{"date": (date(2025, 3, 11) + timedelta(n)).isoformat(), "reviews": n % 5}
                for n in range(365)]
-    text = stats.heatmap_text(heatmap, width=80)
+    text = report.heatmap_text(heatmap, width=80)
     lines = text.plain.splitlines()
     assert lines[1].startswith("Mon ") and lines[7].startswith("Sun ")
     cells = "".join(line[4:] for line in lines[1:8])
-    assert sum(cells.count(char) for char in stats.HEAT_CHARS) == 365
-    narrow = stats.heatmap_text(heatmap, width=30).plain.splitlines()
+    assert sum(cells.count(char) for char in report.HEAT_CHARS) == 365
+    narrow = report.heatmap_text(heatmap, width=30).plain.splitlines()
     assert max(len(line) for line in narrow[:8]) <= 30
 
 

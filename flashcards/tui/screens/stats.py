@@ -20,7 +20,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
 
-from flashcards.stats import STATES, compute_stats, heatmap_text
+from flashcards.report import heatmap_text
+from flashcards.stats import STATES, compute_stats
 from flashcards.store import Store
 from flashcards.tui.widgets.key_footer import KeyFooter
 

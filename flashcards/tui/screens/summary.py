@@ -13,18 +13,9 @@ from textual.widgets import Static
 
 from flashcards.session import Session, Summary
 from flashcards.sm2 import QUALITY_LABELS
+from flashcards.text import format_duration
 from flashcards.tui.saving import NOT_SAVED, save
 from flashcards.tui.widgets.key_footer import KeyFooter
-
-
-def format_duration(seconds: float) -> str:
-    """``42s``, ``3m 05s`` or ``1h 02m``."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m {seconds % 60:02d}s"
-    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
 def summary_content(summary: Summary, deck: str | None) -> Content:

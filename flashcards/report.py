@@ -1,0 +1,126 @@
+"""The progress figures as the terminal shows them: rich tables, a forecast, a heatmap.
+
+Rendering only; the figures come from ``flashcards.stats``. Deck names are ``Text``,
+never markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from flashcards.stats import STATES, heatmap_weeks
+from flashcards.text import format_duration, printable
+
+HEAT_CHARS = "·░▒▓█"
+HEAT_COLORS = ("grey35", "#0e4429", "#006d32", "#26a641", "#39d353")
+
+
+def print_stats(figures: dict[str, Any], console: Console) -> None:
+    """The figures of ``compute_stats`` as tables, a forecast chart and a heatmap."""
+    totals = figures["totals"]
+    retention = figures["retention"]
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="dim")
+    summary.add_column()
+    summary.add_row("today", f"{figures['today']} (days start at "
+                             f"{figures['rollover_hour']:02d}:00)")
+    summary.add_row("due", f"{totals['due']} today, {totals['due_tomorrow']} by tomorrow")
+    summary.add_row("reviews today", f"{totals['reviews_today']} in "
+                                     f"{format_duration(totals['seconds_today'])}")
+    summary.add_row("streak", f"{_days(totals['streak'])} (longest {_days(totals['longest_streak'])})"
+                    + ("" if totals["studied_today"] or not totals["streak"]
+                       else ": review today to keep it"))
+    summary.add_row("retention", "   ".join(
+        f"{window} {_percent(entry['rate'])}" + (f" of {entry['answers']}" if entry["answers"] else "")
+        for window, entry in retention.items()
+    ))
+    console.print(summary)
+    # Two narrow tables rather than one of 14 columns: each fits an 80-column terminal.
+    progress = Table(box=None, show_footer=len(figures["decks"]) > 1, collapse_padding=True)
+    progress.add_column("deck", footer="total")
+    for column, header in (("due", "due"), ("due_tomorrow", "by tomorrow"),
+                           ("reviews_today", "answers today"), ("cards", "cards")):
+        progress.add_column(header, justify="right", footer=str(totals[column]))
+    progress.add_column("retention 30d", justify="right", footer=_percent(totals["retention_30d"]))
+    states = Table(box=None, show_footer=len(figures["decks"]) > 1, collapse_padding=True)
+    states.add_column("deck", footer="total")
+    for state in STATES:
+        states.add_column(state, justify="right", footer=str(totals[state]))
+    for deck in figures["decks"]:
+        name = Text(printable(deck["name"]))  # never markup, no control characters
+        progress.add_row(name, *(str(deck[c]) for c in ("due", "due_tomorrow",
+                                                          "reviews_today", "cards")),
+                         _percent(deck["retention_30d"]))
+        states.add_row(name, *(str(deck[state]) for state in STATES))
+    console.print()
+    console.print(progress)
+    console.print()
+    console.print(Text("cards by state", style="bold"))
+    console.print(states)
+    console.print()
+    console.print(Text("due in the next 30 days", style="bold"))
+    console.print(_forecast_chart(figures["forecast"]))
+    console.print()
+    console.print(Text(f"reviews in the last year ({sum(d['reviews'] for d in figures['heatmap'])})",
+                       style="bold"))
+    console.print(heatmap_text(figures["heatmap"], width=console.width))
+
+
+def _forecast_chart(forecast: list[dict[str, Any]], height: int = 4) -> Any:
+    """Due cards per day as vertical bars (eighth blocks), today on the left."""
+    counts = [day["due"] for day in forecast]
+    peak = max(counts, default=0)
+    text = Text()
+    for row in range(height, 0, -1):
+        line = ""
+        for count in counts:
+            eighths = round(count / peak * height * 8) if peak else 0
+            filled = eighths - (row - 1) * 8
+            line += "█" if filled >= 8 else " ▁▂▃▄▅▆▇"[max(filled, 0)]
+        label = str(peak) if row == height else ""
+        text.append(f"{label:>6} ", style="dim")
+        text.append(line + "\n", style="cyan")
+    peak_day = forecast[counts.index(peak)]["date"] if peak else "-"
+    text.append(f"{'':>7}today{'+29d':>{len(counts) - 5}}", style="dim")
+    text.append(f"   total {sum(counts)}, peak {peak} on {peak_day}", style="dim")
+    return text
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.1%}"
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' * (count != 1)}"
+
+
+def heatmap_text(heatmap: list[dict[str, Any]], width: int = 80) -> Text:
+    """The heatmap drawn as rich ``Text``: weeks as columns like GitHub's, months on top,
+    one shaded cell per day (the shade is in the character too, so it reads without colour)."""
+    columns = heatmap_weeks(heatmap, weeks=max(1, width - 4))
+    text = Text()
+    months = [" "] * len(columns)
+    for index, column in enumerate(columns):
+        first = next((cell for cell in column if cell), None)
+        if first and first[0].day <= 7 and index + 3 <= len(columns):
+            label = first[0].strftime("%b")
+            months[index:index + 3] = list(label)
+    text.append("    " + "".join(months[:len(columns)]) + "\n", style="dim")
+    for row, name in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
+        text.append(f"{name:<4}", style="dim")
+        for column in columns:
+            cell = column[row]
+            if cell is None:
+                text.append(" ")
+            else:
+                text.append(HEAT_CHARS[cell[2]], style=HEAT_COLORS[cell[2]])
+        text.append("\n")
+    text.append("    less ", style="dim")
+    for level, char in enumerate(HEAT_CHARS):
+        text.append(char, style=HEAT_COLORS[level])
+    text.append(" more", style="dim")
+    return text
