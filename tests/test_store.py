@@ -7,7 +7,7 @@ import random
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
