@@ -507,3 +507,10 @@ def test_review_command_opens_the_review(loaded, monkeypatch):
     assert CliRunner().invoke(cli, ["review", "基础"]).exit_code == 0
     assert CliRunner().invoke(cli, ["review"]).exit_code == 0
     assert opened == [("review", "基础"), ("review", None)]
+
+
+def test_a_newline_in_a_card_is_a_line_break():
+    from flashcards.tui.widgets.card_markdown import card_parser
+
+    (_, inline, _) = card_parser().parse("显存需求最大；\nPEFT 只训练少量参数。")
+    assert [child.type for child in inline.children] == ["text", "hardbreak", "text"]

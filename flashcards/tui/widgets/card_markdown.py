@@ -12,14 +12,29 @@ the first time, on the first card. ``[text](url)`` and ``<url>`` links still wor
 from __future__ import annotations
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from textual.app import ComposeResult
 from textual.events import Mount
 from textual.widgets import Markdown
 
 
 def card_parser() -> MarkdownIt:
-    """Textual's GitHub-like Markdown, without linkify."""
-    return MarkdownIt("gfm-like", {"linkify": False})
+    """Textual's GitHub-like Markdown, without linkify, where a newline is a line break.
+
+    Cards are written line by line: two lines of a back are two lines on screen, not one
+    paragraph joined with a space (which also puts a stray space between Chinese sentences).
+    """
+    parser = MarkdownIt("gfm-like", {"linkify": False})
+    parser.core.ruler.push("hard_breaks", _hard_breaks)
+    return parser
+
+
+def _hard_breaks(state: StateCore) -> None:
+    # Textual draws a soft break as a space and ignores markdown-it's "breaks" option.
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "softbreak":
+                child.type = "hardbreak"
 
 
 class CardMarkdown(Markdown):
