@@ -237,7 +237,7 @@ def print_table(rows: list[Row], title: str) -> None:
     for row in rows:
         ok = "" if row.ok is None else "[green]pass[/]" if row.ok else "[red]MISS[/]"
         table.add_row(row.figure, row.measured, row.floor, row.compared, row.target, ok)
-    width = max(shutil.get_terminal_size().columns, 140)
+    width = max(shutil.get_terminal_size().columns, 150)
     console = Console(width=width)
     console.print(table)
     console.print(
