@@ -444,10 +444,16 @@ def test_alias_bomb_is_not_expanded() -> None:
 
 def test_deep_nesting_is_an_error_not_a_recursion_error() -> None:
     source = "deck: x\ncards:\n  - front: " + "[" * 5000 + "]" * 5000 + "\n    back: b\n"
-    assert errors(source) == [
-        "deck.yaml:3: nested more than 50 levels deep",
-        "deck.yaml:3: card 1: front must be text, not a list",
-    ]
+    found = errors(source)
+    if "exceeded maximum nesting depth" in found[0]:  # libyaml 0.2.6+ stops at 1,000 levels
+        assert found == [
+            "deck.yaml:3: exceeded maximum nesting depth (while increasing flow level at line 3)"
+        ]
+    else:
+        assert found == [
+            "deck.yaml:3: nested more than 50 levels deep",
+            "deck.yaml:3: card 1: front must be text, not a list",
+        ]
 
 
 def test_undefined_alias() -> None:

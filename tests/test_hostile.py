@@ -323,6 +323,8 @@ def laughs(levels: int, width: int, use: str) -> str:
 
 
 BIG = 10_000_000
+# Our own limit, or libyaml's (0.2.6 and later stop at 1,000 levels while parsing).
+TOO_DEEP = ("nested more than 50 levels deep", "exceeded maximum nesting depth")
 HOSTILE = {
     "billion_laughs": (
         laughs(10, 10, "tags: {last}\ncards:\n  - {{front: {last}, back: {last}}}"),
@@ -332,10 +334,8 @@ HOSTILE = {
         "deck: x\ndescription: &big " + "x" * 99_000 + "\ncards:\n"
         + "".join(f"  - {{front: *big, back: {n}}}\n" for n in range(20_000)),
         "aliases repeat more than"),
-    "deep_brackets": ("deck: x\ncards: " + "[" * 10_000 + "]" * 10_000 + "\n",
-                      "nested more than 50 levels deep"),
-    "deep_braces": ("deck: x\ncards: " + "{a: " * 10_000 + "}" * 10_000 + "\n",
-                    "nested more than 50 levels deep"),
+    "deep_brackets": ("deck: x\ncards: " + "[" * 10_000 + "]" * 10_000 + "\n", TOO_DEEP),
+    "deep_braces": ("deck: x\ncards: " + "{a: " * 10_000 + "}" * 10_000 + "\n", TOO_DEEP),
     "deep_and_never_closed": ("deck: x\ncards: " + "[{" * 10_000 + "\n", ""),
     "deep_block_lists": ("deck: x\ncards:\n" + "- " * 10_000 + "x\n", ""),
     "huge_plain_scalar": ("deck: x\ncards:\n  - front: " + "a" * BIG + "\n    back: b\n",
@@ -393,7 +393,8 @@ def test_hostile_decks_finish_quickly_in_bounded_memory(name: str, tmp_path: Pat
     *messages, summary = stderr.splitlines()
     assert re.fullmatch(r"[0-9]+ errors?: nothing was changed", summary)
     assert all(line.startswith(f"{deck}:") for line in messages)
-    assert expected in stderr
+    alternatives = expected if isinstance(expected, tuple) else (expected,)
+    assert any(text in stderr for text in alternatives), stderr[-2000:]
 
 
 # -- control characters and other awkward text: the loader ----------------------------------
