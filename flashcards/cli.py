@@ -320,7 +320,7 @@ def import_reviews(file: str, dry_run: bool) -> None:
     from flashcards.stats import import_reviews as merge
 
     store = open_store()
-    stream = click.get_binary_stream("stdin") if file == "-" else None
+    stream = sys.stdin.buffer if file == "-" else None
     try:
         report = merge(store, "<stdin>" if file == "-" else file, dry_run=dry_run,
                        stream=stream)
@@ -413,7 +413,7 @@ def _write_stdout(chunks: Iterable[str]) -> None:
     """Write text to stdout as UTF-8, whatever the locale; stop quietly if the reader left."""
     import os
 
-    stream = click.get_binary_stream("stdout")
+    stream = sys.stdout.buffer
     try:
         for chunk in chunks:
             stream.write(chunk.encode("utf-8"))
