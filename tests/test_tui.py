@@ -323,7 +323,7 @@ async def test_markup_in_cards_decks_and_tags_is_shown_literally(store, write_de
         assert app.is_running
         await pilot.press("s")  # the notification quotes the card
         await pilot.pause()
-        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        toasts = toast_texts(app)
         assert any("a[0] [bold]x [/] [@click=app.quit]q[/]" in text for text in toasts)
         assert app.is_running
 
@@ -373,7 +373,7 @@ async def test_a_leech_is_suspended_and_the_user_is_told(loaded):
         assert front(app) == "Front two"  # due cards come before new ones
         await pilot.press("space", "1")
         await pilot.pause()
-        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        toasts = toast_texts(app)
         assert any("leech" in text and "Front two" in text for text in toasts)
         assert app.screen.session.counts()[AGAIN] == 0  # suspended: it does not come back
         await pilot.press("space", "5", "space", "5", "space", "5")
@@ -419,7 +419,7 @@ async def test_an_edit_that_breaks_the_deck_is_reported_and_changes_nothing(
         monkeypatch.setattr(app, "suspend", nullcontext)
         await pilot.press("e")
         await pilot.pause()
-        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        toasts = toast_texts(app)
         assert any("deck not re-imported" in text for text in toasts)
         assert front(app) == "Front one" and app.is_running
     assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one"
@@ -432,7 +432,7 @@ async def test_a_missing_editor_is_reported(loaded, monkeypatch):
         monkeypatch.setattr(app, "suspend", nullcontext)
         await pilot.press("e")
         await pilot.pause()
-        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        toasts = toast_texts(app)
         assert any("cannot run /nonexistent/editor" in text for text in toasts)
         await pilot.press("space", "5")
     assert log(loaded) == [("one", 5, 0)]
@@ -514,3 +514,8 @@ def test_a_newline_in_a_card_is_a_line_break():
 
     (_, inline, _) = card_parser().parse("显存需求最大；\nPEFT 只训练少量参数。")
     assert [child.type for child in inline.children] == ["text", "hardbreak", "text"]
+
+
+def toast_texts(app) -> list[str]:
+    """The text of every notification on screen."""
+    return [str(toast.render()) for toast in app.screen.query("Toast")]

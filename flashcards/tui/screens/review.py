@@ -12,6 +12,7 @@ import os
 import shlex
 import shutil
 import subprocess
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult, SuspendNotSupported
@@ -20,7 +21,7 @@ from textual.screen import Screen
 
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
-from flashcards.store import LEECH_LAPSES, StoreError
+from flashcards.store import LEECH_LAPSES, Card, StoreError
 from flashcards.tui.saving import NOT_SAVED, save
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
@@ -145,19 +146,10 @@ class ReviewScreen(Screen[None]):
         await self._next()
 
     async def action_suspend(self) -> None:
-        card = save(self, self.session.suspend)
-        if card is NOT_SAVED:
-            return
-        self.notify(f"suspended: {_first_line(card.front)}", timeout=3, markup=False)
-        await self._next()
+        await self._set_aside(self.session.suspend, "suspended")
 
     async def action_bury(self) -> None:
-        card = save(self, self.session.bury)
-        if card is NOT_SAVED:
-            return
-        self.notify(f"buried until tomorrow: {_first_line(card.front)}", timeout=3,
-                    markup=False)
-        await self._next()
+        await self._set_aside(self.session.bury, "buried until tomorrow")
 
     async def action_edit(self) -> None:
         card = self.session.current
@@ -183,6 +175,14 @@ class ReviewScreen(Screen[None]):
         self.app.go_home()
 
     # -- helpers -----------------------------------------------------------------------------
+
+    async def _set_aside(self, action: Callable[[], Card], done: str) -> None:
+        """Suspend or bury the current card, say so, and show the next one."""
+        card = save(self, action)
+        if card is NOT_SAVED:
+            return
+        self.notify(f"{done}: {_first_line(card.front)}", timeout=3, markup=False)
+        await self._next()
 
     async def _reimport(self, path: str) -> None:
         from flashcards.decks import DeckError
