@@ -33,7 +33,7 @@ def now() -> datetime:
 def parse_moment(text: str, what: str = "time") -> datetime:
     """An aware datetime from ISO 8601 text; a moment without an offset is local time."""
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ClockError(f"{what}: not an ISO 8601 time: {text!r}") from None
     return moment if moment.tzinfo else moment.astimezone()

@@ -144,8 +144,8 @@ def marked_deck(cards: int, deck: str, prefix: str = "") -> str:
     for n in range(1, cards + 1):
         lines += [
             f"  - id: {prefix}c{n}",
-            f"    front: \"第 {prefix}{n} 题：`dict.get(k, {n})` 在键不存在时"
-            "返回什么？\"",
+            (f"    front: \"第 {prefix}{n} 题：`dict.get(k, {n})` 在键不存在时"
+            "返回什么？\""),
             "    back: |",
             f"      答 {prefix}{n} 号：返回默认值 {n}，不抛出异常。",
             "      ```python",

@@ -1,6 +1,6 @@
 """Study days: the rollover hour, DST, time-zone travel, FLASHCARDS_NOW."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,10 +43,10 @@ def test_rollover_hour_is_configurable():
 @pytest.mark.parametrize(
     "zone, start",
     [
-        ("America/New_York", datetime(2026, 3, 6, tzinfo=timezone.utc)),  # spring forward 8 Mar
-        ("America/New_York", datetime(2026, 10, 30, tzinfo=timezone.utc)),  # fall back 1 Nov
-        ("Europe/Berlin", datetime(2026, 3, 27, tzinfo=timezone.utc)),  # 29 Mar
-        ("Europe/Berlin", datetime(2026, 10, 23, tzinfo=timezone.utc)),  # 25 Oct
+        ("America/New_York", datetime(2026, 3, 6, tzinfo=UTC)),  # spring forward 8 Mar
+        ("America/New_York", datetime(2026, 10, 30, tzinfo=UTC)),  # fall back 1 Nov
+        ("Europe/Berlin", datetime(2026, 3, 27, tzinfo=UTC)),  # 29 Mar
+        ("Europe/Berlin", datetime(2026, 10, 23, tzinfo=UTC)),  # 25 Oct
     ],
 )
 def test_dst_changes_never_skip_or_double_a_day(zone, start):

@@ -437,8 +437,8 @@ def test_alias_bomb_is_not_expanded() -> None:
     assert found == [
         *[f"deck.yaml:{n + 2}: unknown key 'lol{n}' (expected one of: deck, description, tags,"
           " new_per_day, reviews_per_day, cards)" for n in range(6)],
-        "deck.yaml:7: aliases repeat more than 1,000,698 characters of text"
-        " (at most the file's size plus 1,000,000)",
+        ("deck.yaml:7: aliases repeat more than 1,000,698 characters of text"
+        " (at most the file's size plus 1,000,000)"),
     ]
 
 
