@@ -212,13 +212,14 @@ def decks() -> None:
     store = open_store()
     table = Table(box=None)
     for column in ("deck", "cards", "new", "due", "suspended", "next due", "file"):
-        table.add_column(column, justify="right" if column in {"cards", "new", "due",
-                                                               "suspended"} else "left")
+        table.add_column(column, no_wrap=column == "deck",  # the path is what gets cut
+                         justify="right" if column in {"cards", "new", "due", "suspended"}
+                         else "left")
     for deck in store.deck_summaries(store.today()):
         table.add_row(
             Text(printable(deck["name"])), str(deck["cards"]), str(deck["new"]),
             str(deck["due"]), str(deck["suspended"]), deck["next_due"] or "-",
-            Text(printable(deck["source"] or "")),
+            Text(printable(Path(deck["source"]).name if deck["source"] else "")),
         )
     _console().print(table if table.rows else "no decks yet: flashcards import DECK.yaml")
 
