@@ -674,12 +674,10 @@ class Store:
             card = self.card(card_id)
             ts, day = self._after_last_answer(card_id, _ms(at), day)
             repeat = self._answered_on(card_id, day)
-            if repeat:
-                state, due, lapses = card.state, card.due, card.lapses
-            else:
-                state = schedule(card.state, quality)
-                lapses = card.lapses + (quality < 3 and card.repetitions > 0)
-                due = due_day(day, state.interval)
+            progress = Replay(card.state, card.due, card.lapses)
+            if not repeat:
+                progress.step(quality, day)
+            state, due, lapses = progress.state, progress.due, progress.lapses
             became_leech = lapses >= LEECH_LAPSES and not card.leech
             review_id = uuid.uuid4().hex
             self.conn.execute(
@@ -742,16 +740,14 @@ class Store:
 
     def replay(self, card_id: int) -> tuple[SM2State, str | None, int]:
         """The state, due day and lapses that a card's review log produces."""
-        state, due, lapses = SM2State(), None, 0
+        progress = Replay()
         rows = self.query(
             "SELECT quality, day FROM reviews WHERE card_id = ? AND repeat = 0 ORDER BY ts, id",
             (card_id,),
         )
         for quality, day in rows:
-            lapses += quality < 3 and state.repetitions > 0
-            state = schedule(state, quality)
-            due = due_day(date.fromisoformat(day), state.interval)
-        return state, due, lapses
+            progress.step(quality, date.fromisoformat(day))
+        return progress.state, progress.due, progress.lapses
 
     def rebuild_card(self, card_id: int) -> int:
         """Recompute a card's cached state from its log; returns its lapses."""
@@ -921,28 +917,24 @@ class Store:
                     chunk,
                 )
                 updates: list[tuple] = []
-                replayed: dict[int, tuple[SM2State, str | None, int]] = {}
-                current, state, due, lapses, days = None, SM2State(), None, 0, set()
+                replayed: dict[int, Replay] = {}
+                current, progress, days = None, Replay(), set()
                 for card_id, review_id, reviewed_at, quality, *old in rows:
                     if card_id != current:
-                        if current is not None:
-                            replayed[current] = (state, due, lapses)
-                        current, state, due, lapses, days = card_id, SM2State(), None, 0, set()
+                        current, progress, days = card_id, Replay(), set()
+                        replayed[card_id] = progress
                     day = clock.study_day(clock.parse_moment(reviewed_at), rollover)
                     # As answer() does when the clock went back: no day before the last one.
                     day = max(day, max(days, default=day))
                     repeat = day in days
                     if not repeat:
                         days.add(day)
-                        lapses += quality < 3 and state.repetitions > 0
-                        state = schedule(state, quality)
-                        due = due_day(day, state.interval)
+                        progress.step(quality, day)
+                    state = progress.state
                     new = [day.isoformat(), int(repeat), state.repetitions, state.interval,
-                           state.easiness, due]
+                           state.easiness, progress.due]
                     if new != old:
                         updates.append((*new, review_id))
-                if current is not None:
-                    replayed[current] = (state, due, lapses)
                 self.conn.executemany(
                     "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
                     "easiness = ?, due = ? WHERE id = ?",
@@ -951,10 +943,11 @@ class Store:
                 changed += len(updates)
                 saved, flagged = [], []
                 for card_id in chunk:
-                    state, due, lapses = replayed.get(card_id, (SM2State(), None, 0))
-                    saved.append((state.repetitions, state.interval, state.easiness, due,
-                                  lapses, card_id))
-                    is_leech = lapses >= LEECH_LAPSES
+                    progress = replayed.get(card_id, Replay())
+                    state = progress.state
+                    saved.append((state.repetitions, state.interval, state.easiness,
+                                  progress.due, progress.lapses, card_id))
+                    is_leech = progress.lapses >= LEECH_LAPSES
                     if is_leech != bool(leech.get(card_id)):
                         flagged.append((int(is_leech), int(is_leech), card_id))
                 self.conn.executemany(
@@ -999,6 +992,21 @@ def _read_only_uri(path: Path) -> str:
 def _place(position: int, kind: str, key: str) -> tuple:
     """Where an id-less card stands in its file: entry, kind, and which sibling it is."""
     return position, kind, key.partition("::")[2]
+
+
+@dataclass
+class Replay:
+    """A card's schedule as its first answers of each day build it up, one step at a time."""
+
+    state: SM2State = field(default_factory=SM2State)
+    due: str | None = None
+    lapses: int = 0
+
+    def step(self, quality: int, day: date) -> None:
+        """Apply the first answer of a study day; failing a learnt card is a lapse."""
+        self.lapses += quality < 3 and self.state.repetitions > 0
+        self.state = schedule(self.state, quality)
+        self.due = due_day(day, self.state.interval)
 
 
 def schedule(state: SM2State, quality: int) -> SM2State:
