@@ -215,7 +215,8 @@ def test_a_fresh_database_is_migrated_to_the_current_version(store):
 
 
 def test_core_modules_never_import_textual():
-    core = ["decks", "sm2", "store", "session", "stats", "clock", "paths"]
+    core = ["decks", "sm2", "store", "session", "stats", "clock", "paths", "backup", "text",
+            "draft", "report"]
     code = (
         "import importlib, sys\n"
         f"for name in {core!r}:\n"
