@@ -12,9 +12,12 @@ Siblings (a card's reverse, other deletions of one cloze) are not shown on the s
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import chain, islice
 
 from flashcards import clock
 from flashcards.store import Answer, Card, Store, schedule
@@ -62,27 +65,28 @@ class Session:
     def _build_queue(self) -> list[tuple[int, str]]:
         config = self.store.config()
         deck_limits = self.store.deck_limits()
+        decks = [self.deck] if self.deck else list(deck_limits)
         done_new, done_reviews, seen_notes, again = self._done_today()
         queue: list[tuple[int, str]] = []
-        for kind, cards, slot, done in (
-            (REVIEW, self.store.due_cards(self.today, self.deck), 1, done_reviews),
-            (NEW, self.store.new_cards(self.today, self.deck), 0, done_new),
+        for kind, cards_of, slot, setting, done in (
+            (REVIEW, self.store.due_cards, 1, "reviews_per_day", done_reviews),
+            (NEW, self.store.new_cards, 0, "new_per_day", done_new),
         ):
-            left = config[f"{kind}_per_day" if kind == NEW else "reviews_per_day"] - sum(
-                done.values()
-            )
-            taken: Counter = Counter()
-            for card in cards if left > 0 else ():
-                deck_limit = deck_limits.get(card.deck, (None, None))[slot]
-                if deck_limit is not None and done[card.deck] + taken[card.deck] >= deck_limit:
-                    continue
-                if (card.deck, card.note_key) in seen_notes:
-                    continue
-                seen_notes.add((card.deck, card.note_key))
-                taken[card.deck] += 1
-                queue.append((card.id, kind))
-                if sum(taken.values()) >= left:
-                    break
+            left = config[setting] - sum(done.values())
+            # Each deck is read lazily and only as far as its own limit: a deck whose limit
+            # is used up costs one empty query, not a scan of all its cards.
+            per_deck = []
+            for deck in decks:
+                limit = deck_limits.get(deck, (None, None))[slot]
+                count = left if limit is None else min(left, limit - done[deck])
+                per_deck.append(_first_cards(cards_of(self.today, deck), count, seen_notes))
+            if kind == REVIEW:  # due cards across decks: most overdue first
+                ordered = heapq.merge(*per_deck, key=lambda card: (card.due, card.id))
+            else:  # new cards: deck by deck, in file order
+                ordered = chain.from_iterable(per_deck)
+            taken = list(islice(ordered, max(left, 0)))
+            seen_notes.update((card.deck, card.note_key) for card in taken)
+            queue += [(card.id, kind) for card in taken]
         return queue + [(card_id, AGAIN) for card_id in again]
 
     def _done_today(self) -> tuple[Counter, Counter, set[tuple[str, str]], list[int]]:
@@ -231,3 +235,15 @@ class Session:
             leeches=list(self.leeches),
         )
 
+
+def _first_cards(cards: Iterator[Card], count: int,
+                 seen_notes: set[tuple[str, str]]) -> Iterator[Card]:
+    """Up to ``count`` cards of one deck, lazily, skipping siblings of notes already taken."""
+    notes = set()
+    for card in cards if count > 0 else ():
+        if (card.deck, card.note_key) in seen_notes or card.note_key in notes:
+            continue
+        notes.add(card.note_key)
+        yield card
+        if len(notes) >= count:
+            return

@@ -635,11 +635,12 @@ class Store:
         )
 
     def deck_limits(self) -> dict[str, tuple[int | None, int | None]]:
-        """Per deck name: its own (new_per_day, reviews_per_day), None where unset."""
+        """Per deck name, in deck order: its own (new_per_day, reviews_per_day), None where
+        unset."""
         return {
             name: (new, reviews)
             for name, new, reviews in self.query(
-                "SELECT name, new_per_day, reviews_per_day FROM decks"
+                "SELECT name, new_per_day, reviews_per_day FROM decks ORDER BY id"
             )
         }
 

@@ -133,3 +133,20 @@ def test_summary(loaded):
     assert summary.grades[4] == 2
     assert summary.due_tomorrow == 4
     assert session.current is None
+
+
+def test_deck_limits_keep_the_order_across_decks(store, write_deck):
+    cards = "".join(f"  - {{id: c{n}, front: 问 {n}, back: 答 {n}}}\n" for n in range(3))
+    store.import_files([
+        write_deck(f"deck: 甲\nreviews_per_day: 1\ncards:\n{cards}", "a.yaml"),
+        write_deck(f"deck: 乙\nreviews_per_day: 9\ncards:\n{cards}", "b.yaml"),
+    ])
+    answered = {}
+    for day, (name, n) in enumerate([("乙", 0), ("甲", 0), ("乙", 1), ("甲", 1), ("乙", 2)]):
+        card = next(store.iter_cards("decks.name = ? AND cards.key = ?", (name, f"c{n}")))
+        store.answer(card.id, 4, at=clock.parse_moment(f"2026-03-0{day + 1}T09:00:00+01:00"))
+        answered[card.id] = (name, n)
+    session = Session(store)
+    reviews = [answered[card_id] for card_id, kind in session.queue if kind == REVIEW]
+    # Most overdue first across decks; 甲 stops after its one review a day.
+    assert reviews == [("乙", 0), ("甲", 0), ("乙", 1), ("乙", 2)]
