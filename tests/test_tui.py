@@ -416,10 +416,7 @@ async def test_an_edit_that_breaks_the_deck_is_reported_and_changes_nothing(
     monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
     app = review_app(loaded)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        monkeypatch.setattr(app, "suspend", nullcontext)
-        await pilot.press("e")
-        await pilot.pause()
-        toasts = toast_texts(app)
+        toasts = await press_edit(app, pilot, monkeypatch)
         assert any("deck not re-imported" in text for text in toasts)
         assert front(app) == "Front one" and app.is_running
     assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one"
@@ -429,10 +426,7 @@ async def test_a_missing_editor_is_reported(loaded, monkeypatch):
     monkeypatch.setenv("EDITOR", "/nonexistent/editor")
     app = review_app(loaded)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        monkeypatch.setattr(app, "suspend", nullcontext)
-        await pilot.press("e")
-        await pilot.pause()
-        toasts = toast_texts(app)
+        toasts = await press_edit(app, pilot, monkeypatch)
         assert any("cannot run /nonexistent/editor" in text for text in toasts)
         await pilot.press("space", "5")
     assert log(loaded) == [("one", 5, 0)]
@@ -519,3 +513,11 @@ def test_a_newline_in_a_card_is_a_line_break():
 def toast_texts(app) -> list[str]:
     """The text of every notification on screen."""
     return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+async def press_edit(app, pilot, monkeypatch) -> list[str]:
+    """Press e with the terminal hand-over stubbed (headless); the notifications it left."""
+    monkeypatch.setattr(app, "suspend", nullcontext)
+    await pilot.press("e")
+    await pilot.pause()
+    return toast_texts(app)
