@@ -73,11 +73,6 @@ class Card:
         """The card's SM-2 state."""
         return SM2State(self.repetitions, self.interval, self.easiness)
 
-    @property
-    def is_new(self) -> bool:
-        """True until the card's first answer."""
-        return self.due is None
-
 
 @dataclass(frozen=True, slots=True)
 class Answer:
