@@ -1,12 +1,15 @@
 """Automatic backups: consistent copies made with SQLite's backup API.
 
 A copy is made before every schema migration, once a day on first use, and before a
-restore; the newest ``KEEP`` are kept in ``backups/`` next to the database.
+restore. Each database has a folder of its own, ``backups/<file name>/`` next to it, so
+two databases in one folder never see, prune or restore each other's copies. The newest
+``KEEP`` copies are kept; a copy made before a restore is never pruned.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import uuid
 from contextlib import suppress
@@ -16,11 +19,17 @@ from flashcards import clock
 
 KEEP = 7
 STALE_PARTIAL_SECONDS = 3600
+BEFORE_RESTORE = "before-restore"
+OUR_TABLES = {"cards", "decks", "reviews", "config"}
+
+
+class BackupError(Exception):
+    """A file that cannot be restored, said in one line."""
 
 
 def backup_dir(db_path: Path) -> Path:
-    """Where the backups of a database live."""
-    return db_path.parent / "backups"
+    """Where the backups of this one database live."""
+    return db_path.parent / "backups" / db_path.name
 
 
 def list_backups(db_path: Path) -> list[Path]:
@@ -32,9 +41,9 @@ def list_backups(db_path: Path) -> list[Path]:
 
 
 def make_backup(conn: sqlite3.Connection, db_path: Path, reason: str) -> Path:
-    """Copy the open database to a new backup file, then keep only the newest ``KEEP``."""
+    """Copy the open database to a new backup file, then prune the oldest."""
     target = _copy(conn, db_path, reason)
-    _prune(db_path)
+    _prune(db_path, keep=target)
     return target
 
 
@@ -55,6 +64,8 @@ def _copy(conn: sqlite3.Connection, db_path: Path, reason: str) -> Path:
         copy = sqlite3.connect(partial)
         try:
             conn.backup(copy)
+            # A copy in rollback mode: reading it later leaves no -wal/-shm beside it.
+            copy.execute("PRAGMA journal_mode = DELETE")
         finally:
             copy.close()
         os.replace(partial, target)
@@ -63,15 +74,24 @@ def _copy(conn: sqlite3.Connection, db_path: Path, reason: str) -> Path:
     return target
 
 
-def _prune(db_path: Path) -> None:
-    for old in list_backups(db_path)[KEEP:]:
-        old.unlink(missing_ok=True)  # another process may be pruning too
+def _prune(db_path: Path, keep: Path) -> None:
+    """Delete all but the newest ``KEEP`` copies; never ``keep`` nor a before-restore copy."""
+    prunable = [path for path in list_backups(db_path) if not is_before_restore(db_path, path)]
+    for old in prunable[KEEP:]:
+        if old != keep:  # with a clock set back, the copy just made may sort as old
+            old.unlink(missing_ok=True)  # another process may be pruning too
     # Copies cut short by a killed process; an hour old, so none is still being written.
     cutoff = clock.now().timestamp() - STALE_PARTIAL_SECONDS
     for partial in backup_dir(db_path).glob(f".{db_path.stem}-*.partial"):
         with suppress(FileNotFoundError):
             if partial.stat().st_mtime < cutoff:
                 partial.unlink()
+
+
+def is_before_restore(db_path: Path, path: Path) -> bool:
+    """True for the copy of what a database held before a restore."""
+    after_stem = path.name[len(db_path.stem):]
+    return re.fullmatch(rf"-\d{{8}}-\d{{6}}-{BEFORE_RESTORE}(-\d+)?\.db", after_stem) is not None
 
 
 def has_backup_today(db_path: Path) -> bool:
@@ -81,12 +101,30 @@ def has_backup_today(db_path: Path) -> bool:
 
 
 def restore(conn: sqlite3.Connection, db_path: Path, source: Path) -> Path:
-    """Replace the open database's content with a backup; returns the backup of what it was."""
-    saved = _copy(conn, db_path, "before-restore")
-    backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    """Replace the open database's content with a backup; returns the backup of what it was.
+
+    ``source`` must be a flashcards database; it is only read (``immutable``: no lock,
+    no -wal or -shm files left beside it).
+    """
+    backup = _open_backup(source)
     try:
+        saved = _copy(conn, db_path, BEFORE_RESTORE)
         backup.backup(conn)
     finally:
         backup.close()
-    _prune(db_path)  # only now: the backup being restored may be the oldest one
+    _prune(db_path, keep=saved)  # only now: the backup being restored may be the oldest one
     return saved
+
+
+def _open_backup(source: Path) -> sqlite3.Connection:
+    uri = f"{source.resolve().as_uri()}?mode=ro&immutable=1"
+    backup = sqlite3.connect(uri, uri=True)
+    try:
+        tables = {row[0] for row in backup.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as error:
+        backup.close()
+        raise BackupError(f"{source}: not a flashcards database ({error})") from None
+    if not OUR_TABLES <= tables:
+        backup.close()
+        raise BackupError(f"{source}: not a flashcards database")
+    return backup

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from flashcards import paths
+from flashcards.backup import BackupError
 from flashcards.clock import ClockError
 from flashcards.store import ImportReport, Store, StoreError
 from flashcards.text import printable
@@ -44,7 +45,7 @@ class Group(click.Group):
             raise UserError(
                 [*error.errors, f"{count} error{'s' * (count != 1)}: nothing was changed"]
             ) from None
-        except (StoreError, ClockError) as error:
+        except (StoreError, ClockError, BackupError) as error:
             raise UserError([f"error: {error}"]) from None
         except sqlite3.Error as error:
             path = paths.db_path(ctx.meta.get(DB_META))
@@ -336,10 +337,12 @@ def import_reviews(file: str, dry_run: bool) -> None:
 @click.argument("which", required=False)
 @db_option
 def restore(which: str | None) -> None:
-    """List the automatic backups, or restore one: WHICH is its number or file name.
+    """List the automatic backups, or restore one: WHICH is its number, its file name, or
+    the path of any flashcards database file.
 
     A backup is made before every schema migration, once a day on first use, and before a
-    restore; the newest 7 are kept next to the database in backups/.
+    restore. They are kept next to the database in backups/DB-FILE-NAME/: the newest 7,
+    and every copy made before a restore.
     """
     from flashcards import backup
 
@@ -363,6 +366,8 @@ def _choose_backup(backups: list[Path], which: str) -> Path:
     for path in backups:
         if which in (path.name, str(path)):
             return path
+    if Path(which).is_file():  # a file the user names: restore checks it is one of ours
+        return Path(which)
     raise UserError([f"error: no backup {which!r}; run `flashcards restore` to list them"])
 
 

@@ -116,7 +116,7 @@ def test_a_missing_directory_is_a_one_line_error(tmp_path):
 def test_copies_left_by_a_killed_backup_are_cleaned_up(store):
     store.import_files([])
     folder = backup.backup_dir(store.path)
-    folder.mkdir()
+    folder.mkdir(parents=True)
     stale = folder / ".test-20260309-080000-daily.db.0123456789ab.partial"
     fresh = folder / ".test-20260310-085959-daily.db.ba9876543210.partial"
     for partial, moment in ((stale, "2026-03-10T07:59:00+01:00"), (fresh, "2026-03-10T08:59:00+01:00")):
@@ -125,3 +125,62 @@ def test_copies_left_by_a_killed_backup_are_cleaned_up(store):
         os.utime(partial, (stamp, stamp))
     backup.make_backup(store.conn, store.path, "daily")
     assert not stale.exists() and fresh.exists()
+
+
+def test_databases_sharing_a_name_prefix_never_share_backups(tmp_path, write_deck, monkeypatch):
+    """Issue 16, item 1: `flashcards.db` beside `flashcards-test.db` (or `flashcards.sqlite`)."""
+    deck = write_deck(DECK)
+    ours, theirs, same_stem = (tmp_path / n for n in ("fc.db", "fc-test.db", "fc.sqlite"))
+    for db in (ours, theirs, same_stem):
+        run("--db", str(db), "import", str(deck))
+    for day in range(1, 12):  # many days of backups of the other two databases
+        monkeypatch.setenv("FLASHCARDS_NOW", f"2026-02-{day:02}T09:00:00+01:00")
+        run("--db", str(theirs), "decks")
+        run("--db", str(same_stem), "decks")
+    monkeypatch.setenv("FLASHCARDS_NOW", "2026-03-10T09:00:00+01:00")
+    run("--db", str(ours), "decks")
+    (daily,) = backup.list_backups(ours)
+    assert daily.name == "fc-20260310-090000-daily.db"
+    assert len(backup.list_backups(theirs)) == backup.KEEP
+    assert len(backup.list_backups(same_stem)) == backup.KEEP
+    listing = run("--db", str(ours), "restore").output.strip().splitlines()
+    assert len(listing) == 1 and "fc-20260310-090000-daily.db" in listing[0]
+    other = backup.list_backups(theirs)[0]
+    assert run("--db", str(ours), "restore", other.name).exit_code == 1
+
+
+def test_pruning_keeps_the_copy_just_made_and_every_before_restore_copy(store, monkeypatch):
+    store.import_files([])
+    made = [backup.make_backup(store.conn, store.path, "daily") for _ in range(3)]
+    saved = backup.restore(store.conn, store.path, made[0])
+    monkeypatch.setenv("FLASHCARDS_NOW", "2026-03-12T09:00:00+01:00")
+    for _ in range(10):
+        backup.make_backup(store.conn, store.path, "daily")
+    monkeypatch.setenv("FLASHCARDS_NOW", "2026-03-01T09:00:00+01:00")  # the clock set back
+    oldest_by_name = backup.make_backup(store.conn, store.path, "daily")
+    kept = backup.list_backups(store.path)
+    assert saved in kept and oldest_by_name in kept
+    assert len([p for p in kept if not backup.is_before_restore(store.path, p)]) == backup.KEEP + 1
+
+
+def test_restoring_leaves_no_wal_or_shm_files_in_the_backup_folder(tmp_path, write_deck):
+    run("import", str(write_deck(DECK)))
+    run("decks")
+    assert run("restore", "1").exit_code == 0
+    folder = backup.backup_dir(tmp_path / "test.db")
+    assert sorted(p.suffix for p in folder.iterdir()) == [".db", ".db"]
+
+
+def test_restoring_a_named_file_checks_it_is_a_flashcards_database(tmp_path, write_deck):
+    db = tmp_path / "test.db"
+    run("import", str(write_deck(DECK)))
+    before = digest(db)
+    foreign = tmp_path / "notes.db"
+    sqlite3.connect(foreign).execute("CREATE TABLE notes (body TEXT)").connection.commit()
+    result = run("restore", str(foreign))
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: {foreign}: not a flashcards database"
+    assert digest(db) == before
+    copy = tmp_path / "copy.db"
+    sqlite3.connect(db).backup(sqlite3.connect(copy))
+    assert run("restore", str(copy)).exit_code == 0

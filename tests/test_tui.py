@@ -491,7 +491,7 @@ async def test_the_app_makes_the_daily_backup_after_its_first_frame(loaded, tmp_
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
-    assert [path.name for path in (tmp_path / "backups").iterdir()] == [
+    assert [path.name for path in (tmp_path / "backups" / "test.db").iterdir()] == [
         "test-20260310-090000-daily.db"]
 
 
