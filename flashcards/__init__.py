@@ -1,10 +1,7 @@
 """Spaced-repetition flashcards for the terminal: YAML decks, SQLite, exact SM-2.
 
-Importing the package loads no UI: the core lives in ``decks``, ``sm2``, ``store``,
-``session``, ``stats``, ``clock`` and ``paths``; the Textual app is ``flashcards.tui``.
+Importing the package loads no UI. The layers, top to bottom (a test checks them):
+presentation (``cli``, ``report``, ``tui``); use cases (``sync``, ``history``, ``session``,
+``stats``, ``export``, ``draft``); adapters (``store``, ``schema``, ``decks``, ``yaml_safe``,
+``cloze``, ``backup``, ``paths``); pure (``scheduling``, ``sm2``, ``model``, ``clock``, ``text``).
 """
-
-from flashcards.sm2 import SM2State, review
-from flashcards.store import Card, Store, StoreError
-
-__all__ = ["Card", "SM2State", "Store", "StoreError", "review"]

@@ -17,7 +17,9 @@ import click
 from flashcards import paths
 from flashcards.backup import BackupError
 from flashcards.clock import ClockError
-from flashcards.store import ImportReport, Store, StoreError
+from flashcards.export import EXPORT_FORMATS, EXPORTS, ExportError
+from flashcards.model import SyncReport
+from flashcards.store import Store, StoreError
 from flashcards.text import printable
 
 DB_META = "flashcards.db"
@@ -45,7 +47,7 @@ class Group(click.Group):
             raise UserError(
                 [*error.errors, f"{count} error{'s' * (count != 1)}: nothing was changed"]
             ) from None
-        except (StoreError, ClockError, BackupError) as error:
+        except (StoreError, ClockError, BackupError, ExportError) as error:
             raise UserError([f"error: {error}"]) from None
         except sqlite3.Error as error:
             path = paths.db_path(ctx.meta.get(DB_META))
@@ -119,7 +121,9 @@ def review(deck: str | None) -> None:
 def _import_bundled_if_empty(store: Store) -> None:
     """On the very first run, fill the empty database with the decks shipped in the package."""
     if store.is_empty():
-        store.import_files([paths.bundled_decks_dir()])
+        from flashcards.sync import import_files
+
+        import_files(store, [paths.bundled_decks_dir()])
 
 
 def _run_app(store: Store, deck: str | None, start: str) -> None:
@@ -144,17 +148,20 @@ def import_(paths_: tuple[str, ...], dry_run: bool) -> None:
     _print_report(report, dry_run)
 
 
-def _import_with_progress(store: Store, paths_: tuple[str, ...], dry_run: bool) -> ImportReport:
+def _import_with_progress(store: Store, paths_: tuple[str, ...], dry_run: bool) -> SyncReport:
     """Run the import, with a progress bar when a person is watching a big one."""
+    from flashcards.sync import import_files
+
     total = sum(p.stat().st_size for p in _deck_files(paths_))
     if not (sys.stderr.isatty() and total > 1_000_000):
-        return store.import_files(paths_, dry_run=dry_run)
+        return import_files(store, paths_, dry_run=dry_run)
     from rich.progress import Progress
 
     with Progress(transient=True, console=_console(stderr=True)) as progress:
         task = progress.add_task("reading decks", total=total)
-        return store.import_files(
-            paths_, dry_run=dry_run, on_file=lambda _path, size: progress.advance(task, size)
+        return import_files(
+            store, paths_, dry_run=dry_run,
+            on_file=lambda _path, size: progress.advance(task, size),
         )
 
 
@@ -164,7 +171,7 @@ def _deck_files(paths_: tuple[str, ...]) -> list[Path]:
     return find_deck_files(paths_)
 
 
-def _print_report(report: ImportReport, dry_run: bool) -> None:
+def _print_report(report: SyncReport, dry_run: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -281,12 +288,8 @@ def stats(as_json: bool) -> None:
         print_stats(figures, _console())
 
 
-EXPORT_WHAT = ("reviews", "cards", "daily")
-EXPORT_FORMATS = ("csv", "json", "jsonl", "fsrs")
-
-
 @cli.command()
-@click.option("--what", type=click.Choice(EXPORT_WHAT), default="reviews", show_default=True,
+@click.option("--what", type=click.Choice(EXPORTS), default="reviews", show_default=True,
               help="reviews (the log, oldest first), cards (all, retired ones too) or daily "
                    "(one row per study day).")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv",
@@ -299,10 +302,8 @@ EXPORT_FORMATS = ("csv", "json", "jsonl", "fsrs")
 @db_option
 def export(what: str, fmt: str, output: str | None, force: bool) -> None:
     """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS."""
-    from flashcards.stats import export_text
+    from flashcards.export import export_text
 
-    if fmt == "fsrs" and what != "reviews":
-        raise UserError(["error: --format fsrs exports the review log: use --what reviews"])
     write_output(export_text(open_store(daily_backup=False), what, fmt), output, force)
 
 
@@ -318,8 +319,8 @@ def import_reviews(file: str, dry_run: bool) -> None:
     Each card that gets reviews has its state rebuilt by replaying its log in time order.
     If any line is wrong, every bad line is listed as FILE:LINE and nothing is written.
     """
-    from flashcards.stats import ReviewImportError
-    from flashcards.stats import import_reviews as merge
+    from flashcards.history import ReviewImportError
+    from flashcards.history import import_reviews as merge
 
     store = open_store()
     stream = sys.stdin.buffer if file == "-" else None

@@ -1,6 +1,6 @@
 """Notes -> YAML deck skeleton: every question in a notes file becomes a draft card.
 
-Notes look like the user's: plain lines, Markdown headings, list items, URLs, and questions
+Notes are plain text: lines, Markdown headings, list items, URLs, and questions
 marked with a full-width `？` or an ASCII `?` at the start (`## ？梯度爆炸`, `# ?backbone`) or
 at the end (`原理是什么？`). Headings become tags, URLs below a question become its source,
 and a question asked twice becomes one card. The cards are written `draft: true` with no

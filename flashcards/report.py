@@ -6,13 +6,15 @@ never markup.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from flashcards.stats import STATES, heatmap_weeks
+from flashcards.stats import STATES
 from flashcards.text import format_duration, printable
 
 HEAT_CHARS = "·░▒▓█"
@@ -124,3 +126,32 @@ def heatmap_text(heatmap: list[dict[str, Any]], width: int = 80) -> Text:
         text.append(char, style=HEAT_COLORS[level])
     text.append(" more", style="dim")
     return text
+
+
+def heat_levels(counts: Iterable[int]) -> list[int]:
+    """Shade 0..4 for each count: 0 for none, else its quartile among the days with reviews
+    (as GitHub does), so one huge day does not wash out the rest."""
+    counts = list(counts)
+    busy = sorted(c for c in counts if c > 0)
+    if not busy:
+        return [0] * len(counts)
+    cuts = [busy[(len(busy) - 1) * q // 4] for q in (1, 2, 3)]
+    return [0 if c <= 0 else 1 + sum(c > cut for cut in cuts) for c in counts]
+
+
+def heatmap_weeks(heatmap: list[dict[str, Any]],
+                  weeks: int | None = None) -> list[list[tuple[date, int, int] | None]]:
+    """The heatmap as weeks (columns, oldest first) of 7 days Monday..Sunday, each cell
+    (day, reviews, shade) or None outside the range; ``weeks`` keeps only the latest ones."""
+    if not heatmap:
+        return []
+    days = [date.fromisoformat(entry["date"]) for entry in heatmap]
+    levels = heat_levels(entry["reviews"] for entry in heatmap)
+    start = days[0] - timedelta(days=days[0].weekday())
+    columns: list[list[tuple[date, int, int] | None]] = []
+    for day, entry, level in zip(days, heatmap, levels):
+        column, row = divmod((day - start).days, 7)
+        while len(columns) <= column:
+            columns.append([None] * 7)
+        columns[column][row] = (day, entry["reviews"], level)
+    return columns[-weeks:] if weeks else columns

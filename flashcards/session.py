@@ -3,7 +3,7 @@
 Order, as SM-2 and Anki have it: cards due today (most overdue first), then new cards in
 deck order up to the daily limits, then the cards answered below 4 in this sitting, again
 and again until each gets a 4 or 5 (SM-2 step 7). Only the first answer of a study day
-moves a card's SM-2 state; ``Store.answer`` logs the others as repeats.
+moves a card's state; ``Store.answer`` logs the others as repeats (``flashcards.scheduling``).
 
 Limits: a deck's own ``new_per_day`` / ``reviews_per_day`` cap that deck; the global
 settings cap the whole day across decks. Answers already given today count against both.
@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain, islice
 
-from flashcards import clock
-from flashcards.store import Answer, Card, Store, schedule
+from flashcards import clock, scheduling
+from flashcards.model import Answer, Card
+from flashcards.store import Store
 
 MAX_ANSWER_SECONDS = 60  # a longer pause was a break, not thinking (Anki caps it too)
 NEW, REVIEW, AGAIN = "new", "review", "again"
@@ -138,7 +139,7 @@ class Session:
             return {}
         if self.is_repeat():
             return {q: card.interval for q in range(6)}
-        return {q: schedule(card.state, q).interval for q in range(6)}
+        return scheduling.preview(card.state)
 
     # -- actions -------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from flashcards import backup, clock
 from flashcards.cli import cli
 from flashcards.store import Store
+from flashcards.sync import import_files
 
 DECK = "deck: 牌组\ncards:\n  - id: a\n    front: 问题\n    back: 答案\n"
 
@@ -40,7 +41,7 @@ def test_first_use_of_a_day_makes_one_backup(tmp_path, write_deck, monkeypatch):
 
 
 def test_only_the_newest_seven_are_kept(store):
-    store.import_files([])
+    import_files(store, [])
     made = [backup.make_backup(store.conn, store.path, f"r{i}") for i in range(10)]
     kept = backup.list_backups(store.path)
     assert len(kept) == backup.KEEP
@@ -114,7 +115,7 @@ def test_a_missing_directory_is_a_one_line_error(tmp_path):
 
 
 def test_copies_left_by_a_killed_backup_are_cleaned_up(store):
-    store.import_files([])
+    import_files(store, [])
     folder = backup.backup_dir(store.path)
     folder.mkdir(parents=True)
     stale = folder / ".test-20260309-080000-daily.db.0123456789ab.partial"
@@ -150,7 +151,7 @@ def test_databases_sharing_a_name_prefix_never_share_backups(tmp_path, write_dec
 
 
 def test_pruning_keeps_the_copy_just_made_and_every_before_restore_copy(store, monkeypatch):
-    store.import_files([])
+    import_files(store, [])
     made = [backup.make_backup(store.conn, store.path, "daily") for _ in range(3)]
     saved = backup.restore(store.conn, store.path, made[0])
     monkeypatch.setenv("FLASHCARDS_NOW", "2026-03-12T09:00:00+01:00")

@@ -32,6 +32,7 @@ from pty_app import Terminal, app_env, marked_deck
 
 from flashcards import backup
 from flashcards.store import Store
+from flashcards.sync import import_files
 
 DECK = "只读牌组"
 DROP = "-dac_override,-dac_read_search"
@@ -78,7 +79,7 @@ def answered_db(tmp_path: Path, write_deck) -> Path:
     folder.mkdir()
     db = folder / "cards.db"
     store = Store.open(db)
-    store.import_files([write_deck(marked_deck(5, DECK))])
+    import_files(store, [write_deck(marked_deck(5, DECK))])
     backup.make_backup(store.conn, db, "daily")
     for card_id in (1, 2, 3):
         store.answer(card_id, 4)

@@ -27,6 +27,7 @@ from pty_app import ReviewDriver, app_env, marked_deck
 from flashcards.session import Session
 from flashcards.stats import compute_stats
 from flashcards.store import Store
+from flashcards.sync import import_files
 
 REVIEW_DECK = "复习"
 BIG_DECK = "大牌组"
@@ -78,7 +79,7 @@ def flashcards(db: Path, *args: str) -> subprocess.CompletedProcess:
 def test_review_goes_on_while_other_processes_import_merge_and_export(tmp_path, write_deck):
     db = tmp_path / "shared.db"
     store = Store.open(db)
-    store.import_files([write_deck(marked_deck(40, REVIEW_DECK, "r"), "review.yaml")])
+    import_files(store, [write_deck(marked_deck(40, REVIEW_DECK, "r"), "review.yaml")])
     store.set_config("new_per_day", 1000)
     store.close()
     big = tmp_path / "big" / "big.yaml"
@@ -195,7 +196,7 @@ def test_threads_and_processes_answering_and_importing_on_one_file(tmp_path, wri
     deck = write_deck(marked_deck(30, REVIEW_DECK, "r"))
     other = tmp_path / "other.yaml"
     store = Store.open(db)
-    store.import_files([deck])
+    import_files(store, [deck])
     store.close()
 
     def answering(seed: int) -> list[str]:
@@ -214,7 +215,7 @@ def test_threads_and_processes_answering_and_importing_on_one_file(tmp_path, wri
         for round_ in range(rounds):
             other.write_text(marked_deck(200 + 50 * (round_ % 2), "另一个牌组", "o"),
                              encoding="utf-8")
-            own.import_files([deck, other])
+            import_files(own, [deck, other])
         own.close()
         return []
 
@@ -253,7 +254,7 @@ def test_threads_and_processes_answering_and_importing_on_one_file(tmp_path, wri
 
 
 def test_a_writer_waits_for_a_lock_held_elsewhere_instead_of_failing(store, write_deck):
-    store.import_files([write_deck(marked_deck(3, REVIEW_DECK))])
+    import_files(store, [write_deck(marked_deck(3, REVIEW_DECK))])
     holder = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
     holder.execute("UPDATE config SET value = value")
@@ -280,7 +281,7 @@ async def test_the_app_keeps_the_card_when_the_database_stays_locked_too_long(st
     from flashcards.tui.app import make_app
     from flashcards.tui.widgets.card_view import CardView
 
-    store.import_files([write_deck(marked_deck(3, REVIEW_DECK))])
+    import_files(store, [write_deck(marked_deck(3, REVIEW_DECK))])
     store.conn.execute("PRAGMA busy_timeout = 50")  # its patience, instead of 15 s
     holder = sqlite3.connect(store.path, isolation_level=None)
     app = make_app(store, start="review")

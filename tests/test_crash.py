@@ -26,6 +26,7 @@ from pty_app import ReviewDriver, app_env, marked_deck
 
 from flashcards import backup
 from flashcards.store import Store
+from flashcards.sync import import_files
 
 DECK_NAME = "崩溃测试"
 CARDS = 40
@@ -38,7 +39,7 @@ def review_db(tmp_path: Path, write_deck) -> Path:
     """A database holding one deck, with a daily limit of new cards that never binds."""
     db = tmp_path / "crash.db"
     store = Store.open(db)
-    store.import_files([write_deck(marked_deck(CARDS, DECK_NAME))])
+    import_files(store, [write_deck(marked_deck(CARDS, DECK_NAME))])
     store.set_config("new_per_day", 1000)
     store.close()
     return db
@@ -175,7 +176,7 @@ def test_an_answer_killed_between_its_two_writes_is_not_half_saved(review_db):
     # The review row is written, the card's new state is not: then the process dies.
     run_until_killed(
         "import sys\nfrom flashcards.store import Store\n"
-        "Store._save_state = die\nStore.open(sys.argv[1]).answer(2, 5)\n",
+        "Store.save_progress = die\nStore.open(sys.argv[1]).answer(2, 5)\n",
         str(review_db),
     )
     assert snapshot(review_db) == before
@@ -188,10 +189,11 @@ def test_an_import_killed_between_two_decks_changes_nothing(review_db, write_dec
     before = snapshot(review_db)
     # The first deck is synced inside the import's transaction, then the process dies.
     run_until_killed(
-        "import sys\nfrom flashcards.store import Store\n"
-        "sync = Store._sync_deck\n"
-        "def sync_then_die(self, deck, stamp):\n    sync(self, deck, stamp)\n    die()\n"
-        "Store._sync_deck = sync_then_die\nStore.open(sys.argv[1]).import_files([sys.argv[2]])\n",
+        "import sys\nfrom flashcards import sync\nfrom flashcards.store import Store\n"
+        "sync_deck = sync._sync_deck\n"
+        "def sync_then_die(store, deck, stamp):\n    sync_deck(store, deck, stamp)\n    die()\n"
+        "sync._sync_deck = sync_then_die\n"
+        "sync.import_files(Store.open(sys.argv[1]), [sys.argv[2]])\n",
         str(review_db), str(tmp_path / "decks"),
     )
     assert snapshot(review_db) == before

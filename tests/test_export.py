@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from flashcards import stats
-from flashcards.cli import EXPORT_FORMATS, EXPORT_WHAT, UserError, cli, write_output
-from flashcards.stats import ReviewImportError, export_text, import_reviews
-from flashcards.store import LEECH_LAPSES, Store
+from flashcards import export
+from flashcards.cli import UserError, cli, write_output
+from flashcards.export import export_text
+from flashcards.history import ReviewImportError, import_reviews, rebuild_history
+from flashcards.scheduling import LEECH_LAPSES
+from flashcards.store import Store
+from flashcards.sync import import_files
 
 DECK = """\
 deck: 语言 [b]x[/b]
@@ -57,7 +60,7 @@ def text(store: Store, what: str, fmt: str) -> str:
 def reviewed(store: Store, write_deck) -> Store:
     """Three cards, a few days of answers (with a same-day repeat), one card retired."""
     path = write_deck(DECK)
-    store.import_files([path])
+    import_files(store, [path])
     card = ids(store)
     store.answer(card["a"], 4, duration_ms=4000, at=at("2026-03-01"))
     store.answer(card["a"], 2, duration_ms=6000, at=at("2026-03-02"))
@@ -65,7 +68,7 @@ def reviewed(store: Store, write_deck) -> Store:
     store.answer(card["b"], 5, at=at("2026-03-02", "08:00"))
     store.answer(card["gone"], 3, duration_ms=1000, at=at("2026-03-09", "23:30"))
     path.write_text(DECK[:DECK.index("  - id: gone")], encoding="utf-8")
-    store.import_files([path])
+    import_files(store, [path])
     return store
 
 
@@ -73,12 +76,14 @@ def reviewed(store: Store, write_deck) -> Store:
 
 
 def test_cli_choices_are_the_library_ones():
-    assert EXPORT_WHAT == stats.EXPORTS and EXPORT_FORMATS == stats.EXPORT_FORMATS
+    choices = {option.name: tuple(option.type.choices) for option in cli.commands["export"].params
+               if option.name in ("what", "fmt")}
+    assert choices == {"what": export.EXPORTS, "fmt": export.EXPORT_FORMATS}
 
 
 def test_reviews_csv_reads_back_in_time_order(reviewed):
     rows = list(csv.DictReader(io.StringIO(text(reviewed, "reviews", "csv"))))
-    assert list(rows[0]) == list(stats.export_columns("reviews"))
+    assert list(rows[0]) == list(export.export_columns("reviews"))
     assert [(r["card_key"], r["quality"], r["repeat"]) for r in rows] == [
         ("a", "4", "0"), ("b", "5", "0"), ("a", "2", "0"), ("a", "4", "1"), ("gone", "3", "0"),
     ]
@@ -93,7 +98,7 @@ def test_reviews_csv_reads_back_in_time_order(reviewed):
 
 
 def test_json_and_jsonl_hold_the_same_records_as_csv(reviewed):
-    for what in stats.EXPORTS:
+    for what in export.EXPORTS:
         listed = json.loads(text(reviewed, what, "json"))
         lines = [json.loads(line) for line in text(reviewed, what, "jsonl").splitlines()]
         assert isinstance(listed, list) and listed == lines
@@ -107,7 +112,7 @@ def test_json_and_jsonl_hold_the_same_records_as_csv(reviewed):
 def test_an_empty_export_is_still_valid(store):
     assert json.loads(text(store, "reviews", "json")) == []
     assert text(store, "reviews", "jsonl") == ""
-    assert text(store, "reviews", "csv") == ",".join(stats.export_columns("reviews")) + "\n"
+    assert text(store, "reviews", "csv") == ",".join(export.export_columns("reviews")) + "\n"
 
 
 def test_cards_export_has_every_card_with_status_tags_and_source(reviewed, tmp_path):
@@ -131,7 +136,7 @@ def test_daily_export_is_one_row_per_study_day(reviewed):
     rows = list(csv.DictReader(io.StringIO(text(reviewed, "daily", "csv"))))
     assert [row["date"] for row in rows] == ["2026-03-01", "2026-03-02", "2026-03-09"]
     second = rows[1]  # a wrong (review), its repeat, b new and right
-    assert {key: second[key] for key in stats.export_columns("daily")} == {
+    assert {key: second[key] for key in export.export_columns("daily")} == {
         "date": "2026-03-02", "reviews": "3", "repeats": "1", "correct": "2", "new_cards": "1",
         "review_answers": "1", "review_correct": "0", "retention": "0.0", "seconds": "9.0",
     }
@@ -139,7 +144,7 @@ def test_daily_export_is_one_row_per_study_day(reviewed):
 
 
 def test_fsrs_export_maps_grades_and_states(store, write_deck):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     card = ids(store)
     days = [("2026-02-01", 4), ("2026-02-02", 5), ("2026-02-08", 3), ("2026-02-20", 1),
             ("2026-02-21", 4), ("2026-02-22", 4), ("2026-02-28", 0)]
@@ -231,10 +236,10 @@ def two_machines(tmp_path: Path, write_deck) -> tuple[Store, Store]:
     card has another card_id there."""
     deck = write_deck(DECK)
     first = Store.open(tmp_path / "laptop.db")
-    first.import_files([deck])
+    import_files(first, [deck])
     second = Store.open(tmp_path / "desktop.db")
-    second.import_files([write_deck(OTHER, "other.yaml")])
-    second.import_files([deck])
+    import_files(second, [write_deck(OTHER, "other.yaml")])
+    import_files(second, [deck])
     assert ids(first) != ids(second)
     return first, second
 
@@ -279,7 +284,7 @@ def test_merging_both_ways_gives_both_machines_the_same_states(tmp_path, write_d
 
     # The merged card is what answering everything in time order on one machine gives.
     reference = Store.open(tmp_path / "reference.db")
-    reference.import_files([write_deck(DECK)])
+    import_files(reference, [write_deck(DECK)])
     card = ids(reference)["a"]
     for moment, quality in (("2026-03-01", 4), ("2026-03-02", 2), ("2026-03-03", 5)):
         reference.answer(card, quality, at=at(moment))
@@ -330,7 +335,7 @@ def test_a_live_answer_with_sub_millisecond_time_merges_back_cleanly(tmp_path, w
 
 
 def test_a_log_from_another_tool_needs_only_four_keys(store, write_deck, tmp_path):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     card = ids(store)["b"]
     lines = [
         {"review_id": "x1", "card_id": card, "reviewed_at": "2026-03-05T08:00:00Z", "quality": 5},
@@ -429,7 +434,7 @@ def test_import_reviews_dry_run_and_stdin(tmp_path, write_deck):
 
 def test_rebuilding_a_live_log_changes_nothing(store, write_deck):
     """The replay of import-reviews agrees with Store.answer, repeats and leeches included."""
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     rng = random.Random(4)
     cards = list(ids(store).values())
     moment = at("2025-06-01")
@@ -437,13 +442,13 @@ def test_rebuilding_a_live_log_changes_nothing(store, write_deck):
         moment += timedelta(hours=rng.choice((1, 3, 7, 20, 30, -2, -30)))
         store.answer(rng.choice(cards), rng.choice((0, 1, 2, 3, 4, 4, 5)), at=moment)
     before = state(store)
-    assert store.rebuild_history(cards) == 0
+    assert rebuild_history(store, cards) == 0
     assert state(store) == before
 
 
 def test_the_export_streams(reviewed, monkeypatch):
     """Chunks come from the cursor as it is read, not from a list of every row."""
-    monkeypatch.setattr(stats, "_CHUNK_ROWS", 2)
+    monkeypatch.setattr(export, "_CHUNK_ROWS", 2)
     chunks = export_text(reviewed, "reviews", "csv")
     first = next(chunks)
     assert first.count("\n") == 3  # the header and the first two rows
@@ -452,7 +457,7 @@ def test_the_export_streams(reviewed, monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 def test_every_export_writes_utf8_files(reviewed, tmp_path, fmt):
-    for what in stats.EXPORTS:
+    for what in export.EXPORTS:
         target = tmp_path / f"{what}.{fmt}"
         assert run("export", "--what", what, "--format", fmt, "-o", str(target)).exit_code == 0
         assert target.read_bytes().decode("utf-8")
@@ -466,7 +471,7 @@ def test_random_offline_sessions_merge_to_the_one_true_history(tmp_path, write_d
     rng = random.Random(seed)
     laptop, desktop = two_machines(tmp_path, write_deck)
     reference = Store.open(tmp_path / "reference.db")
-    reference.import_files([write_deck(DECK)])
+    import_files(reference, [write_deck(DECK)])
     answers = []
     minute = 0
     for _ in range(60):

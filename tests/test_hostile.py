@@ -30,6 +30,7 @@ from flashcards.cli import UserError, cli, write_output
 from flashcards.decks import DeckError, DeckFile, parse_deck
 from flashcards.draft import draft_deck
 from flashcards.store import Store
+from flashcards.sync import import_files
 from flashcards.text import CONTROL_CHARACTER, printable
 from flashcards.tui.app import make_app
 from flashcards.tui.screens.home import HomeScreen
@@ -530,7 +531,7 @@ VISIBLE = ["PWNED", "[bold]K[/] a[0] [@click=app.quit]L[/]", "שלום", "\u202e
 def evil_store(store: Store, write_deck) -> Store:
     """A card, deck, tag and source holding EVIL, put straight into the database (the
     loader would refuse it)."""
-    store.import_files([write_deck(
+    import_files(store, [write_deck(
         "deck: d\ncards:\n  - {id: a, front: FRONT, back: BACK, tags: [t], source: s}\n")])
     store.conn.execute("UPDATE cards SET front = ?, back = ?, tags = ?, source = ?",
                        ("FRONT " + EVIL, "BACK " + EVIL, json.dumps([EVIL]), EVIL))
@@ -616,7 +617,7 @@ def test_a_real_terminal_never_receives_the_cards_sequences(evil_store: Store) -
 
 @pytest.fixture
 def reviewed(store: Store, write_deck) -> Store:
-    store.import_files([write_deck("deck: d\ncards:\n  - {id: a, front: q, back: r}\n")])
+    import_files(store, [write_deck("deck: d\ncards:\n  - {id: a, front: q, back: r}\n")])
     store.answer(store.query("SELECT id FROM cards")[0][0], 4)
     return store
 

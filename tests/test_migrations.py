@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from flashcards import backup
+from flashcards.schema import SCHEMA_VERSION
 from flashcards.session import Session
-from flashcards.store import SCHEMA_VERSION, Store
+from flashcards.store import Store
 
 DATA = Path(__file__).parent / "data"
 # One fixture per earlier version, made by that version's code (see git history of store.py).

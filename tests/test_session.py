@@ -6,6 +6,7 @@ import pytest
 
 from flashcards import clock
 from flashcards.session import AGAIN, NEW, REVIEW, Session
+from flashcards.sync import import_files
 
 NOTES = """\
 deck: 基础
@@ -27,7 +28,7 @@ cards:
 
 @pytest.fixture
 def loaded(store, write_deck):
-    store.import_files([write_deck(NOTES)])
+    import_files(store, [write_deck(NOTES)])
     return store
 
 
@@ -53,7 +54,7 @@ def test_due_cards_come_first_most_overdue_first(loaded, monkeypatch):
 def test_global_and_deck_new_limits(loaded, write_deck):
     loaded.set_config("new_per_day", 3)
     assert Session(loaded).counts()[NEW] == 3
-    loaded.import_files([write_deck(NOTES.replace("deck: 基础", "deck: 基础\nnew_per_day: 1"))])
+    import_files(loaded, [write_deck(NOTES.replace("deck: 基础", "deck: 基础\nnew_per_day: 1"))])
     session = Session(loaded)
     assert session.counts()[NEW] == 1
     session.answer(5)
@@ -137,7 +138,7 @@ def test_summary(loaded):
 
 def test_deck_limits_keep_the_order_across_decks(store, write_deck):
     cards = "".join(f"  - {{id: c{n}, front: 问 {n}, back: 答 {n}}}\n" for n in range(3))
-    store.import_files([
+    import_files(store, [
         write_deck(f"deck: 甲\nreviews_per_day: 1\ncards:\n{cards}", "a.yaml"),
         write_deck(f"deck: 乙\nreviews_per_day: 9\ncards:\n{cards}", "b.yaml"),
     ])

@@ -11,10 +11,13 @@ from datetime import date, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from flashcards import report, stats
+from flashcards import export, report, stats
 from flashcards.cli import cli
-from flashcards.stats import card_status, compute_stats, heat_levels, heatmap_weeks, streaks
-from flashcards.store import LEECH_LAPSES, Store
+from flashcards.report import heat_levels, heatmap_weeks
+from flashcards.scheduling import LEECH_LAPSES
+from flashcards.stats import card_status, compute_stats, streaks
+from flashcards.store import Store
+from flashcards.sync import import_files
 
 TODAY = date(2026, 3, 10)  # conftest: FLASHCARDS_NOW = 2026-03-10T09:00:00+01:00, rollover 4
 
@@ -31,7 +34,7 @@ def deck_yaml(name: str, keys: list[str]) -> str:
 
 def load(store: Store, write_deck, name: str, keys: list[str], file: str | None = None) -> dict:
     """Import one deck; returns its card ids by key."""
-    store.import_files([write_deck(deck_yaml(name, keys), file or f"{keys[0]}.yaml")])
+    import_files(store, [write_deck(deck_yaml(name, keys), file or f"{keys[0]}.yaml")])
     return dict(store.query(
         "SELECT cards.key, cards.id FROM cards JOIN decks ON decks.id = cards.deck_id "
         "WHERE decks.name = ?", (name,),
@@ -274,7 +277,7 @@ def test_figures_read_the_log_only_through_covering_indexes(store, one_of_each):
     statements: list[str] = []
     store.conn.set_trace_callback(statements.append)
     compute_stats(store)
-    "".join(stats.export_text(store, "daily", "csv"))
+    "".join(export.export_text(store, "daily", "csv"))
     store.conn.set_trace_callback(None)
     selects = [sql for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert len(selects) >= 8
@@ -290,7 +293,7 @@ def test_a_version_1_database_gets_the_new_indexes(tmp_path):
 
     import sqlite_utils
 
-    from flashcards.store import SCHEMA_VERSION, _migration_1
+    from flashcards.schema import SCHEMA_VERSION, _migration_1
 
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)

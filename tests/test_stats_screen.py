@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from flashcards.stats import compute_stats
 from flashcards.store import Store
+from flashcards.sync import import_files
 from flashcards.tui.screens.stats import StatsScreen
 
 DECKS = {
@@ -31,7 +32,7 @@ class StatsApp(App[None]):
 
 
 def fill(store: Store, write_deck) -> None:
-    store.import_files([write_deck(text, name) for name, text in DECKS.items()])
+    import_files(store, [write_deck(text, name) for name, text in DECKS.items()])
     for card_id, quality, moment in ((1, 4, "2026-03-08T09:00"), (1, 4, "2026-03-09T09:00"),
                                      (3, 2, "2026-03-10T08:00")):
         store.answer(card_id, quality, at=datetime.fromisoformat(moment + ":00+01:00"))

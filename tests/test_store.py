@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
+import flashcards
 from flashcards import clock
 from flashcards.decks import DeckError
-from flashcards.store import LEECH_LAPSES, MAX_INTERVAL_DAYS, SCHEMA_VERSION, Store, StoreError
+from flashcards.scheduling import LEECH_LAPSES, MAX_INTERVAL_DAYS
+from flashcards.schema import SCHEMA_VERSION
+from flashcards.store import Store, StoreError
+from flashcards.sync import import_files
 
 DECK = """\
 deck: 大模型基础
@@ -40,19 +44,19 @@ def card_ids(store: Store) -> dict[str, int]:
 
 def test_import_adds_cards_then_reimport_changes_nothing(store, write_deck):
     path = write_deck(DECK)
-    assert counts(store.import_files([path])) == (3, 0, 0, 0)
+    assert counts(import_files(store, [path])) == (3, 0, 0, 0)
     before = store.query("SELECT * FROM cards ORDER BY id")
-    assert counts(store.import_files([path])) == (0, 0, 3, 0)
+    assert counts(import_files(store, [path])) == (0, 0, 3, 0)
     assert store.query("SELECT * FROM cards ORDER BY id") == before
 
 
 def test_editing_the_back_keeps_the_card_and_its_history(store, write_deck):
     path = write_deck(DECK)
-    store.import_files([path])
+    import_files(store, [path])
     card_id = card_ids(store)["softmax 的作用？"]
     store.answer(card_id, 5)
     write_deck(DECK.replace("把 logits 变成概率分布。", "归一化为概率。"))
-    assert counts(store.import_files([path])) == (0, 1, 2, 0)
+    assert counts(import_files(store, [path])) == (0, 1, 2, 0)
     card = store.card(card_id)
     assert card.back == "归一化为概率。"
     assert (card.repetitions, card.interval) == (1, 1)
@@ -60,51 +64,51 @@ def test_editing_the_back_keeps_the_card_and_its_history(store, write_deck):
 
 def test_editing_the_front_of_a_card_with_an_id_keeps_it(store, write_deck):
     path = write_deck(DECK)
-    store.import_files([path])
+    import_files(store, [path])
     card_id = card_ids(store)["什么是 KV Cache？"]
     write_deck(DECK.replace("什么是 KV Cache？", "KV Cache 缓存的是什么？"))
-    assert counts(store.import_files([path])) == (0, 1, 2, 0)
+    assert counts(import_files(store, [path])) == (0, 1, 2, 0)
     assert card_ids(store)["KV Cache 缓存的是什么？"] == card_id
 
 
 def test_small_edit_of_an_id_less_front_keeps_the_history(store, write_deck):
     path = write_deck(DECK)
-    store.import_files([path])
+    import_files(store, [path])
     card_id = card_ids(store)["softmax 的作用？"]
     store.answer(card_id, 4)
     write_deck(DECK.replace("softmax 的作用？", "softmax 函数的作用是什么？"))
-    assert counts(store.import_files([path])) == (0, 1, 2, 0)
+    assert counts(import_files(store, [path])) == (0, 1, 2, 0)
     assert card_ids(store)["softmax 函数的作用是什么？"] == card_id
     assert store.query("SELECT count(*) FROM reviews WHERE card_id = ?", (card_id,)) == [(1,)]
 
 
 def test_a_rewritten_id_less_card_retires_the_old_one(store, write_deck):
     path = write_deck(DECK)
-    store.import_files([path])
+    import_files(store, [path])
     old_id = card_ids(store)["softmax 的作用？"]
     write_deck(DECK.replace("softmax 的作用？", "sigmoid 输出范围？").replace(
         "把 logits 变成概率分布。", "(0, 1)"))
-    assert counts(store.import_files([path])) == (1, 0, 2, 1)
+    assert counts(import_files(store, [path])) == (1, 0, 2, 1)
     assert store.query("SELECT retired FROM cards WHERE id = ?", (old_id,)) == [(1,)]
 
 
 def test_removed_cards_are_retired_and_come_back_with_their_history(store, write_deck):
     path = write_deck(DECK)
-    store.import_files([path])
+    import_files(store, [path])
     card_id = card_ids(store)["1 + 1 = ?"]
     store.answer(card_id, 5)
     write_deck(DECK.split("  - front: 1 + 1")[0])
-    assert counts(store.import_files([path])) == (0, 0, 2, 1)
+    assert counts(import_files(store, [path])) == (0, 0, 2, 1)
     assert "1 + 1 = ?" not in card_ids(store)
     write_deck(DECK)
-    assert counts(store.import_files([path])) == (0, 1, 2, 0)
+    assert counts(import_files(store, [path])) == (0, 1, 2, 0)
     assert card_ids(store)["1 + 1 = ?"] == card_id
     assert store.card(card_id).repetitions == 1
 
 
 def test_dry_run_reports_without_writing(store, write_deck):
     path = write_deck(DECK)
-    assert counts(store.import_files([path], dry_run=True)) == (3, 0, 0, 0)
+    assert counts(import_files(store, [path], dry_run=True)) == (3, 0, 0, 0)
     assert store.is_empty()
 
 
@@ -116,21 +120,21 @@ def test_one_invalid_file_writes_nothing(tmp_path, write_deck):
     db = tmp_path / "test.db"
     good = write_deck(DECK)
     store = Store.open(db)
-    store.import_files([good])
+    import_files(store, [good])
     store.close()
     before = file_digest(db)
     write_deck(DECK.replace("大模型基础", "另一个"), "other.yaml")
     write_deck("deck: 坏的\ncards:\n  - front: x\n    bakc: y\n", "bad.yaml")
     store = Store.open(db)
     with pytest.raises(DeckError) as error:
-        store.import_files([good.parent])
+        import_files(store, [good.parent])
     store.close()
     assert any("bad.yaml:4: card 1: unknown key 'bakc'" in line for line in error.value.errors)
     assert file_digest(db) == before
 
 
 def test_undo_restores_the_state_before_the_answer(store, write_deck):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     card_id = card_ids(store)["1 + 1 = ?"]
     first = store.answer(card_id, 5, at=clock.parse_moment("2026-03-01T09:00:00+01:00"))
     before = store.card(card_id)
@@ -142,7 +146,7 @@ def test_undo_restores_the_state_before_the_answer(store, write_deck):
 
 
 def test_same_day_repeats_are_logged_but_do_not_move_the_state(store, write_deck):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     card_id = card_ids(store)["1 + 1 = ?"]
     first = store.answer(card_id, 2)
     again = store.answer(card_id, 5)
@@ -152,7 +156,7 @@ def test_same_day_repeats_are_logged_but_do_not_move_the_state(store, write_deck
 
 
 def test_cache_equals_replay_of_the_log(store, write_deck):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     rng = random.Random(3)
     start = clock.parse_moment("2025-01-01T08:00:00+08:00")
     for card_id in card_ids(store).values():
@@ -165,7 +169,7 @@ def test_cache_equals_replay_of_the_log(store, write_deck):
 
 
 def test_eight_lapses_make_a_leech_and_undo_takes_it_back(store, write_deck):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     card_id = card_ids(store)["1 + 1 = ?"]
     moment = clock.parse_moment("2026-01-01T09:00:00+01:00")
     results = []
@@ -215,8 +219,9 @@ def test_a_fresh_database_is_migrated_to_the_current_version(store):
 
 
 def test_core_modules_never_import_textual():
-    core = ["decks", "sm2", "store", "session", "stats", "clock", "paths", "backup", "text",
-            "draft", "report"]
+    package = Path(flashcards.__file__).parent
+    core = sorted(path.stem for path in package.glob("*.py") if path.stem != "__main__")
+    assert {"store", "scheduling", "sync", "history", "report", "cli"} <= set(core)
     code = (
         "import importlib, sys\n"
         f"for name in {core!r}:\n"
@@ -229,7 +234,7 @@ def test_core_modules_never_import_textual():
 
 
 def test_clock_moving_backwards_keeps_the_log_in_order(store, write_deck):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     card_id = card_ids(store)["1 + 1 = ?"]
     store.answer(card_id, 5, at=clock.parse_moment("2026-03-12T09:00:00+01:00"))
     late = store.answer(card_id, 2, at=clock.parse_moment("2026-03-10T09:00:00+01:00"))
@@ -242,7 +247,7 @@ def test_clock_moving_backwards_keeps_the_log_in_order(store, write_deck):
 
 
 def test_flying_west_the_same_evening_is_still_one_day(store, write_deck):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     card_id = card_ids(store)["1 + 1 = ?"]
     store.answer(card_id, 5, at=clock.parse_moment("2026-03-10T20:00:00+08:00"))  # Shanghai
     # Eleven hours later the flight lands in New York at 19:00 the same calendar day.
@@ -254,7 +259,7 @@ def test_flying_west_the_same_evening_is_still_one_day(store, write_deck):
 
 
 def test_a_card_answered_perfectly_forever_stays_schedulable(store, write_deck):
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     card_id = card_ids(store)["1 + 1 = ?"]
     moment = clock.parse_moment("2026-01-01T09:00:00+01:00")
     for _ in range(40):  # SM-2's interval passes the year 9999 after ~30 of these

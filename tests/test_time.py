@@ -18,6 +18,7 @@ import pytest
 from flashcards.session import NEW, REVIEW, Session
 from flashcards.stats import compute_stats
 from flashcards.store import Store
+from flashcards.sync import import_files
 
 CARDS = 70
 # One new card a day, so every simulated day has at least one answer.
@@ -31,7 +32,7 @@ TIMES = (time(0, 30), time(3, 59), time(4, 0), time(23, 59))
 
 @pytest.fixture
 def loaded(store: Store, write_deck) -> Store:
-    store.import_files([write_deck(DECK)])
+    import_files(store, [write_deck(DECK)])
     # Thousands of answers: no fsync for each (durability is not what these tests are about).
     store.conn.execute("PRAGMA synchronous = OFF")
     return store
@@ -281,7 +282,7 @@ def test_clock_back_by_days_during_a_sitting(loaded, monkeypatch):
 def test_a_sitting_that_runs_past_the_rollover(store, write_deck, monkeypatch):
     """Started at 03:50, still going at 04:10: later answers count for the new day, a card
     buried then stays hidden for the whole new day, and "due tomorrow" means the day after it."""
-    store.import_files([write_deck("deck: d\ncards:\n" + "".join(
+    import_files(store, [write_deck("deck: d\ncards:\n" + "".join(
         f"  - {{front: q{n}, back: a{n}}}\n" for n in range(4)))])
     monkeypatch.setenv("FLASHCARDS_NOW", "2026-03-11T03:50:00+01:00")
     session = Session(store)

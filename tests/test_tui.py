@@ -15,8 +15,10 @@ from textual.widgets import DataTable, Markdown
 
 from flashcards import paths
 from flashcards.cli import cli
+from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import AGAIN, Session
-from flashcards.store import LEECH_LAPSES, Store
+from flashcards.store import Store
+from flashcards.sync import import_files
 from flashcards.tui.app import FlashcardsApp, make_app
 from flashcards.tui.screens.home import HomeScreen
 from flashcards.tui.screens.review import ReviewScreen, editor_command, format_interval
@@ -51,7 +53,7 @@ def deck_path(write_deck) -> Path:
 
 @pytest.fixture
 def loaded(store: Store, deck_path: Path) -> Store:
-    store.import_files([deck_path])
+    import_files(store, [deck_path])
     return store
 
 
@@ -262,7 +264,7 @@ async def test_empty_state_says_how_to_add_a_deck(store):
 
 
 async def test_home_lists_decks_and_reviews_the_selected_one(loaded, write_deck):
-    loaded.import_files([write_deck(DECK.replace("基础", "other"), "other.yaml")])
+    import_files(loaded, [write_deck(DECK.replace("基础", "other"), "other.yaml")])
     app = make_app(loaded)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -307,7 +309,7 @@ cards:
 
 
 async def test_markup_in_cards_decks_and_tags_is_shown_literally(store, write_deck):
-    store.import_files([write_deck(MARKUP)])
+    import_files(store, [write_deck(MARKUP)])
     app = review_app(store)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         view = app.screen.query_one(CardView)
@@ -329,7 +331,7 @@ async def test_markup_in_cards_decks_and_tags_is_shown_literally(store, write_de
 
 
 async def test_markup_deck_name_on_home(store, write_deck):
-    store.import_files([write_deck(MARKUP)])
+    import_files(store, [write_deck(MARKUP)])
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -339,7 +341,7 @@ async def test_markup_deck_name_on_home(store, write_deck):
 
 async def test_cjk_wraps_on_cell_width(store, write_deck):
     text = "deck: 中文\ncards:\n  - front: " + "汉字" * 60 + "\n    back: 是\n"
-    store.import_files([write_deck(text)])
+    import_files(store, [write_deck(text)])
     app = review_app(store)
     async with app.run_test(size=(40, 30)):
         paragraph = app.screen.query_one("#front MarkdownParagraph")

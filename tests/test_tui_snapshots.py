@@ -11,6 +11,7 @@ from itertools import count
 import pytest
 
 from flashcards import clock
+from flashcards.sync import import_files
 from flashcards.tui.app import make_app
 
 DECK = """\
@@ -52,7 +53,7 @@ async def settle(pilot) -> None:
 
 @pytest.fixture
 def decks(store, write_deck):
-    store.import_files([write_deck(DECK), write_deck(OTHER, "other.yaml")])
+    import_files(store, [write_deck(DECK), write_deck(OTHER, "other.yaml")])
     return store
 
 

@@ -21,8 +21,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from flashcards.model import DayAnswer
 from flashcards.session import Session
-from flashcards.store import DayAnswer, Store
+from flashcards.store import Store
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 EMPTY = """\

@@ -19,9 +19,11 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from flashcards.model import Card
+from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
-from flashcards.store import LEECH_LAPSES, Card, StoreError
+from flashcards.store import StoreError
 from flashcards.tui.saving import NOT_SAVED, save
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
@@ -186,9 +188,10 @@ class ReviewScreen(Screen[None]):
 
     async def _reimport(self, path: str) -> None:
         from flashcards.decks import DeckError
+        from flashcards.sync import import_files
 
         try:
-            self.app.store.import_files([path])
+            import_files(self.app.store, [path])
         except DeckError as error:
             self.notify("\n".join(error.errors), title="deck not re-imported",
                         severity="error", timeout=15, markup=False)

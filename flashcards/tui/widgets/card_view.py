@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Markdown, Rule, Static
 
-from flashcards.store import Card
+from flashcards.model import Card
 from flashcards.tui.widgets.card_markdown import CardMarkdown
 
 BACK_DELAY = 0.03  # seconds after the front: its frame is written by then, and no one reads

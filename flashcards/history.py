@@ -1,0 +1,283 @@
+"""Review logs from other machines: parse, stage, check and merge them; rebuild history.
+
+``import-reviews`` reads the JSONL of ``export --what reviews``. It stages every line in a
+temporary table, checks them all (a card that does not exist, a review_id that says two
+different things), and only then adds the reviews not yet in the log and rebuilds every
+card they touch, all in one transaction: a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from flashcards import clock, scheduling
+from flashcards.export import REVIEW_COLUMNS
+from flashcards.model import ReviewImportReport
+from flashcards.store import Store
+
+# The keys import-reviews reads; the other export columns are recomputed, so ignored.
+_READ_KEYS = ("review_id", "card_id", "deck", "card_key", "reviewed_at", "ts", "quality",
+              "duration_ms")
+_IGNORED_KEYS = frozenset(REVIEW_COLUMNS) - frozenset(_READ_KEYS)
+
+
+class ReviewImportError(Exception):
+    """Problems with a reviews file, one ``FILE:LINE: what is wrong`` each; nothing written."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def import_reviews(store: Store, path: str | Path, dry_run: bool = False,
+                   stream: Iterable[bytes] | None = None) -> ReviewImportReport:
+    """Merge a ``reviews`` JSONL export into the log: idempotent by review_id, one transaction.
+
+    Per line, ``review_id``, ``reviewed_at`` (ISO 8601; without an offset it is local time)
+    and ``quality`` (0..5) are required, with the card named by ``deck`` + ``card_key`` when
+    both are present (the portable identity: card ids differ between databases), else by
+    ``card_id``. Optional: ``duration_ms``, and ``ts``, the log's order in ms (it differs
+    from reviewed_at only where a clock went back; default: reviewed_at). The state columns
+    are recomputed: every card that gets a review has its log and state rebuilt from its
+    answers in ``ts`` order. Any bad line raises ``ReviewImportError`` listing them all, and
+    nothing is written.
+    """
+    label = str(path)
+    errors: list[tuple[int, str]] = []
+    lines = 0
+
+    def parsed() -> Iterator[tuple]:
+        nonlocal lines
+        source = stream if stream is not None else open(path, "rb")  # noqa: SIM115
+        try:
+            for number, raw in enumerate(source, 1):
+                lines = number
+                row = _parse_line(raw, number, errors)
+                if row is not None:
+                    yield row
+        finally:
+            if stream is None:
+                source.close()
+
+    with store.write(dry_run=dry_run):
+        _stage(store, parsed())
+        errors.extend(_staged_problems(store))
+        if errors:
+            errors.sort()
+            count = len(errors)
+            raise ReviewImportError(
+                [f"{label}:{line}: {message}" for line, message in errors]
+                + [f"{count} error{'s' * (count != 1)}: nothing was written"]
+            )
+        staged = store.query("SELECT count(*) FROM temp.incoming_reviews")[0][0]
+        added, cards = _apply_staged(store)
+    return ReviewImportReport(lines, added, staged - added, cards, dry_run)
+
+
+def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]]) -> tuple | None:
+    """One staged row from one JSONL line, or None (blank, or its problems added to errors)."""
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as error:
+        errors.append((number, f"not UTF-8 text ({error.reason} at byte {error.start})"))
+        return None
+    if not text.strip():
+        return None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        errors.append((number, f"not valid JSON: {error.msg} (column {error.colno})"))
+        return None
+    if not isinstance(record, dict):
+        errors.append((number, f"expected a JSON object, not {_json_kind(record)}"))
+        return None
+    problems = []
+    for key in record:
+        if key not in _READ_KEYS and key not in _IGNORED_KEYS:
+            close = difflib.get_close_matches(key, _READ_KEYS, n=1, cutoff=0.75)
+            if close:
+                problems.append(f"unknown key {key!r} — did you mean {close[0]!r}?")
+    missing = [key for key in ("review_id", "reviewed_at", "quality") if key not in record]
+    deck, card_key, card_id = record.get("deck"), record.get("card_key"), record.get("card_id")
+    if card_id is None and (deck is None or card_key is None):
+        missing.append("card_id (or deck and card_key)")
+    if missing:
+        problems.append(f"missing {', '.join(missing)}")
+    review_id = record.get("review_id")
+    if "review_id" in record and (not isinstance(review_id, str) or not review_id.strip()):
+        problems.append(f"review_id must be non-empty text, not {_json_kind(review_id)}")
+    for key, value in (("deck", deck), ("card_key", card_key)):
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{key} must be text, not {_json_kind(value)}")
+    if card_id is not None and not _is_int(card_id):
+        problems.append(f"card_id must be an integer, not {_json_kind(card_id)}")
+    quality = record.get("quality")
+    if "quality" in record and not (_is_int(quality) and 0 <= quality <= 5):
+        problems.append(f"quality must be an integer from 0 to 5, not {json.dumps(quality)}")
+    duration = record.get("duration_ms")
+    if duration is not None and not (_is_int(duration) and duration >= 0):
+        problems.append(f"duration_ms must be a whole number >= 0, not {json.dumps(duration)}")
+    ts = record.get("ts")
+    if ts is not None and not (_is_int(ts) and ts >= 0):
+        problems.append(f"ts must be whole milliseconds since 1970, not {json.dumps(ts)}")
+    moment = None
+    reviewed_at = record.get("reviewed_at")
+    if "reviewed_at" in record:
+        if isinstance(reviewed_at, str):
+            try:
+                moment = clock.parse_moment(reviewed_at, what="reviewed_at")
+            except clock.ClockError as error:
+                problems.append(str(error))
+        else:
+            problems.append(f"reviewed_at must be ISO 8601 text, not {_json_kind(reviewed_at)}")
+    if problems:
+        errors.extend((number, problem) for problem in problems)
+        return None
+    if deck is None or card_key is None:
+        deck = card_key = None
+    # Whole milliseconds, so that ts and the reviewed_at text always say the same moment.
+    moment = scheduling.whole_ms(moment)
+    if ts is None:  # the log's order; it differs from reviewed_at when a clock went back
+        ts = scheduling.to_ms(moment)
+    return (number, review_id, card_id, deck, card_key, clock.iso(moment), ts, quality,
+            duration)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "a list", str: "text", bool: "true/false",
+             type(None): "null", float: "a number", int: "a number"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+# -- staging and merging ------------------------------------------------------------
+
+def _stage(store: Store, rows: Iterable[tuple]) -> None:
+    """Load reviews to merge into a temporary table (inside the import's transaction).
+
+    Each row: (line, review_id, card_id, deck, card_key, reviewed_at, ts, quality,
+    duration_ms). A row with ``deck`` and ``card_key`` names its card by those (card ids
+    differ between databases), else by ``card_id``. Rows are read lazily.
+    """
+    store.conn.execute("DROP TABLE IF EXISTS temp.incoming_reviews")
+    store.conn.execute(
+        "CREATE TEMP TABLE incoming_reviews (line INTEGER PRIMARY KEY, id TEXT NOT NULL, "
+        "card_id INTEGER, deck TEXT, card_key TEXT, reviewed_at TEXT NOT NULL, "
+        "ts INTEGER NOT NULL, quality INTEGER NOT NULL, duration_ms INTEGER)"
+    )
+    store.conn.executemany(
+        "INSERT INTO temp.incoming_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    store.conn.execute("CREATE INDEX temp.incoming_reviews_id ON incoming_reviews (id)")
+    store.conn.execute(
+        "UPDATE temp.incoming_reviews SET card_id = (SELECT cards.id FROM cards "
+        "JOIN decks ON decks.id = cards.deck_id WHERE decks.name = incoming_reviews.deck "
+        "AND cards.key = incoming_reviews.card_key) "
+        "WHERE deck IS NOT NULL AND card_key IS NOT NULL"
+    )
+
+def _staged_problems(store: Store) -> list[tuple[int, str]]:
+    """(line, problem) for staged reviews that name no card or contradict another review."""
+    problems = [
+        (line, f"no card {card_key!r} in deck {deck!r}" if card_key is not None
+         else f"no card with card_id {card_id}")
+        for line, deck, card_key, card_id in store.query(
+            "SELECT line, deck, card_key, card_id FROM temp.incoming_reviews AS i "
+            "WHERE card_id IS NULL OR NOT EXISTS (SELECT 1 FROM cards WHERE id = i.card_id)"
+        )
+    ]
+    # Within a millisecond: a live answer's ts is rounded, its reviewed_at text truncated.
+    same = "a.card_id IS b.card_id AND abs(a.ts - b.ts) <= 1 AND a.quality = b.quality"
+    problems += [
+        (line, (f"review_id {review_id!r} is also on line {first} with another card, "
+                "time or quality"))
+        for line, review_id, first in store.query(
+            "SELECT b.line, b.id, a.line FROM temp.incoming_reviews AS b "
+            "JOIN temp.incoming_reviews AS a ON a.id = b.id AND a.line = (SELECT min(line) "
+            "FROM temp.incoming_reviews WHERE id = b.id) "
+            f"WHERE b.line > a.line AND NOT ({same})"
+        )
+    ]
+    problems += [
+        (line, (f"review_id {review_id!r} is already in the database with another "
+                "card, time or quality"))
+        for line, review_id in store.query(
+            "SELECT a.line, a.id FROM temp.incoming_reviews AS a "
+            f"JOIN reviews AS b ON a.id = b.id WHERE a.card_id IS NOT NULL AND NOT ({same})"
+        )
+    ]
+    return sorted(problems)
+
+def _apply_staged(store: Store) -> tuple[int, int]:
+    """Add the staged reviews not yet in the log, then rebuild every card they touch.
+
+    Inside the transaction of ``_stage``, after checking the problems.
+    Returns (reviews added, cards touched).
+    """
+    store.conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS touched_cards (id INTEGER PRIMARY KEY)"
+    )
+    store.conn.execute("DELETE FROM temp.touched_cards")
+    new = (
+        "FROM temp.incoming_reviews AS i WHERE i.line = (SELECT min(line) FROM "
+        "temp.incoming_reviews WHERE id = i.id) AND NOT EXISTS "
+        "(SELECT 1 FROM reviews WHERE reviews.id = i.id)"
+    )
+    store.conn.execute(f"INSERT OR IGNORE INTO temp.touched_cards SELECT card_id {new}")
+    # The state columns are placeholders here: rebuild_history computes them.
+    added = store.conn.execute(
+        "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
+        "repetitions, interval, easiness, due, duration_ms) SELECT id, card_id, "
+        f"reviewed_at, ts, '', quality, 0, 0, 0, 2.5, '', duration_ms {new}"
+    ).rowcount
+    touched = [row[0] for row in store.query("SELECT id FROM temp.touched_cards")]
+    rebuild_history(store, touched)
+    return added, len(touched)
+
+def rebuild_history(store: Store, card_ids: Iterable[int]) -> int:
+    """Recompute these cards' logs and cached state from their answers alone.
+
+    In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
+    rollover hour, never before the day of the answer before it (as ``answer`` keeps it
+    when the clock goes back); the first answer of a day moves SM-2, later ones repeat;
+    every log row's state columns, then the card's state, lapses and leech flag follow
+    (a leech is suspended; a card that stops being one is unsuspended, as undo does).
+    Returns how many log rows changed.
+    """
+    rollover = store.config()["rollover_hour"]
+    ids = sorted(set(card_ids))
+    changed = 0
+    with store.write():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = store.conn.execute(
+                "SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, interval, "
+                f"easiness, due FROM reviews WHERE card_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY card_id, ts, id",
+                chunk,
+            )
+            replayed = {card_id: scheduling.Progress() for card_id in chunk}
+            updates: list[tuple] = []
+            for card_id, review_id, reviewed_at, quality, *old in rows:
+                progress = replayed[card_id]
+                day = clock.study_day(clock.parse_moment(reviewed_at), rollover)
+                day = scheduling.answer_day(day, progress.last_day)
+                repeat = progress.answer(quality, day)
+                new = [day.isoformat(), int(repeat), *progress.state_row()]
+                if new != old:
+                    updates.append((*new, review_id))
+            store.conn.executemany(
+                "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
+                "easiness = ?, due = ? WHERE id = ?",
+                updates,
+            )
+            changed += len(updates)
+            store.save_progress(replayed.items())
+    return changed

@@ -1,0 +1,142 @@
+"""The rules of an answer, in one place. Pure: no database, no UI.
+
+* A **scheduler** gives the state after a grade, given the previous state and the days
+  since the last answer, and the interval each grade would give. ``SM2`` (the exact
+  published step, in ``sm2``) is the one in use; the interface is the seam for another.
+* Only the **first answer of a study day** moves a card's state; later answers that day
+  are logged as repeats (SM-2's step 7).
+* A **new answer never sorts before the card's last one**: when the clock goes back, the
+  log keeps its order (so a replay gives the cached state) and no study day counts twice.
+* A **lapse** is failing (grade below 3) a card that had been learnt; at ``LEECH_LAPSES``
+  lapses a card is a **leech**, and a leech is suspended.
+* The interval is capped at ``MAX_INTERVAL_DAYS``; a card is due ``interval`` study days
+  after the day of its answer.
+* The log keeps times in **whole milliseconds**.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from flashcards.sm2 import SM2State, review
+
+LEECH_LAPSES = 8
+MAX_INTERVAL_DAYS = 36_500  # a hundred years, Anki's default maximum interval
+PASSING_GRADE = 3  # the lowest grade that counts as a successful recall
+GRADES = range(6)
+
+
+class Scheduler(Protocol):
+    """How a card's state moves with each first-of-the-day answer."""
+
+    def initial(self) -> SM2State:
+        """The state of a card never answered."""
+
+    def next_state(self, state: SM2State, grade: int, elapsed_days: int) -> SM2State:
+        """The state after ``grade``, ``elapsed_days`` after the previous answer."""
+
+    def is_lapse(self, state: SM2State, grade: int) -> bool:
+        """True when ``grade`` on a card in ``state`` means it was forgotten after learning."""
+
+
+class SM2:
+    """SM-2 as published (see ``flashcards.sm2``), with the interval capped."""
+
+    def initial(self) -> SM2State:
+        """A new card: no repetitions, easiness 2.5."""
+        return SM2State()
+
+    def next_state(self, state: SM2State, grade: int, elapsed_days: int = 0) -> SM2State:
+        """SM-2's step; the days elapsed do not matter to SM-2. Uncapped, 30 perfect
+        answers in a row would schedule a card past the year 9999."""
+        return review(state, grade, max_interval=MAX_INTERVAL_DAYS)
+
+    def is_lapse(self, state: SM2State, grade: int) -> bool:
+        """Failing a card with at least one successful repetition."""
+        return grade < PASSING_GRADE and state.repetitions > 0
+
+
+SCHEDULER: Scheduler = SM2()
+
+
+def preview(state: SM2State, scheduler: Scheduler = SCHEDULER) -> dict[int, int]:
+    """For each grade, the interval in days that answering a card in ``state`` would give."""
+    return {grade: scheduler.next_state(state, grade, 0).interval for grade in GRADES}
+
+
+def due_day(day: date, interval: int) -> str:
+    """The study day (ISO date) a card answered on ``day`` with this interval is next due."""
+    return (day + timedelta(days=interval)).isoformat()
+
+
+def is_leech(lapses: int) -> bool:
+    """A card lapsed this often is a leech (and is suspended)."""
+    return lapses >= LEECH_LAPSES
+
+
+def whole_ms(moment: datetime) -> datetime:
+    """``moment`` cut to whole milliseconds, as the log stores it."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def to_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch: the order of answers across UTC offsets."""
+    return round(moment.timestamp() * 1000)
+
+
+def answer_order(ts: int, day: date, last_ts: int | None,
+                 last_day: date | None) -> tuple[int, date]:
+    """The (ts, study day) of a new answer, never before the card's last answer."""
+    return (ts if last_ts is None else max(ts, last_ts + 1)), answer_day(day, last_day)
+
+
+def answer_day(day: date, last_day: date | None) -> date:
+    """The study day of an answer: never before the day of the card's last answer."""
+    return day if last_day is None else max(day, last_day)
+
+
+@dataclass
+class Progress:
+    """A card's schedule as its answers build it up, one step at a time.
+
+    Feed it every answer in log order with ``answer``; it tells which are repeats (not the
+    first of their study day) and keeps the state, due day and lapses of the first ones.
+    """
+
+    scheduler: Scheduler = SCHEDULER
+    state: SM2State = field(default_factory=SM2State)
+    due: str | None = None
+    lapses: int = 0
+    last_day: date | None = None
+
+    @classmethod
+    def of(cls, state: SM2State, due: str | None, lapses: int,
+           last_day: date | None) -> Progress:
+        """The progress of a card whose cached state is known."""
+        return cls(state=state, due=due, lapses=lapses, last_day=last_day)
+
+    def is_repeat(self, day: date) -> bool:
+        """True when the card was already answered on study day ``day``."""
+        return self.last_day is not None and day <= self.last_day
+
+    def answer(self, grade: int, day: date) -> bool:
+        """Apply one answer given on study day ``day``; returns whether it was a repeat."""
+        if self.is_repeat(day):
+            return True
+        elapsed = (day - self.last_day).days if self.last_day else 0
+        self.lapses += self.scheduler.is_lapse(self.state, grade)
+        self.state = self.scheduler.next_state(self.state, grade, elapsed)
+        self.due = due_day(day, self.state.interval)
+        self.last_day = day
+        return False
+
+    def state_row(self) -> tuple[int, int, float, str | None]:
+        """Repetitions, interval, easiness and due day, as the log and the card keep them."""
+        return self.state.repetitions, self.state.interval, self.state.easiness, self.due
+
+    @property
+    def is_leech(self) -> bool:
+        """True when the card has lapsed often enough to be a leech."""
+        return is_leech(self.lapses)

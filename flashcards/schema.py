@@ -1,0 +1,270 @@
+"""The database schema: numbered migrations, and opening a file as our database.
+
+``PRAGMA user_version`` is the number of migrations applied; ``SCHEMA_VERSION`` is how many
+there are. Each migration runs once, in order, in one transaction, after a backup of a
+database that held data. A database from a newer flashcards is refused untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+class StoreError(Exception):
+    """A problem with the database file, said in one line."""
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    db.create_table(
+        "decks",
+        {
+            "id": int,
+            "name": str,
+            "description": str,
+            "source_path": str,
+            "source_hash": str,
+            "new_per_day": int,
+            "reviews_per_day": int,
+            "drafts": int,
+        },
+        pk="id",
+        not_null={"name", "description", "drafts"},
+        defaults={"description": "", "drafts": 0},
+    )
+    db["decks"].create_index(["name"], unique=True)
+    db.create_table(
+        "cards",
+        {
+            "id": int,
+            "deck_id": int,
+            "key": str,
+            "note_key": str,
+            "kind": str,
+            "front": str,
+            "back": str,
+            "tags": str,
+            "source": str,
+            "line": int,
+            "position": int,
+            "retired": int,
+            "suspended": int,
+            "leech": int,
+            "buried_until": str,
+            "repetitions": int,
+            "interval": int,
+            "easiness": float,
+            "due": str,
+            "lapses": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("deck_id", "decks", "id")],
+        not_null={
+            "deck_id", "key", "note_key", "kind", "front", "back", "tags", "source",
+            "retired", "suspended", "leech", "repetitions", "interval", "easiness",
+            "lapses", "created_at", "updated_at",
+        },
+        defaults={
+            "tags": "[]", "source": "", "retired": 0, "suspended": 0, "leech": 0,
+            "repetitions": 0, "interval": 0, "easiness": 2.5, "lapses": 0,
+        },
+    )
+    db["cards"].create_index(["deck_id", "key"], unique=True)
+    # Serves both "due <= today, overdue first" and "new cards (due IS NULL) in deck order".
+    db["cards"].create_index(["due", "deck_id", "position"])
+    db["cards"].create_index(["deck_id", "note_key"])
+    db.create_table(
+        "reviews",
+        {
+            "id": str,
+            "card_id": int,
+            "reviewed_at": str,
+            "ts": int,
+            "day": str,
+            "quality": int,
+            "repeat": int,
+            "repetitions": int,
+            "interval": int,
+            "easiness": float,
+            "due": str,
+            "duration_ms": int,
+        },
+        pk="id",
+        foreign_keys=[("card_id", "cards", "id")],
+        not_null={
+            "card_id", "reviewed_at", "ts", "day", "quality", "repeat",
+            "repetitions", "interval", "easiness", "due",
+        },
+        defaults={"repeat": 0},
+    )
+    db["reviews"].create_index(["card_id", "ts"])
+    db["reviews"].create_index(["day"])
+    db["reviews"].create_index(["ts"])
+    db.create_table("config", {"key": str, "value": str}, pk="key")
+
+
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Covering indexes for stats and exports (a million reviews: ~0.4 s instead of seconds).
+
+    Each new reviews index starts with the columns of an index it replaces, so every
+    query served before is served as well, without a lookup into the table.
+    """
+    db.execute("DROP INDEX IF EXISTS idx_reviews_card_id_ts")
+    db.execute("DROP INDEX IF EXISTS idx_reviews_day")
+    # A card's log in time order: replay, first answers, the FSRS export.
+    db["reviews"].create_index(
+        ["card_id", "ts", "day", "quality", "repeat", "duration_ms"],
+        index_name="idx_reviews_card_history",
+    )
+    # Figures per study day: heatmap, retention, the daily export, reviews per deck.
+    db["reviews"].create_index(
+        ["day", "repeat", "quality", "duration_ms", "card_id"], index_name="idx_reviews_day_stats"
+    )
+    # A review's card identity without reading the card's text (the reviews export).
+    db["cards"].create_index(["id", "deck_id", "key"], index_name="idx_cards_identity")
+
+
+MIGRATIONS = [_migration_1, _migration_2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _why_read_only(path: Path) -> str | None:
+    """Why this process cannot write the database at ``path``, or None if it can.
+
+    In WAL mode a writer also needs the -wal and -shm files beside the database, so the
+    directory must be writable unless both already are.
+    """
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    if not os.access(path.parent, os.W_OK) and not all(
+        os.access(f"{path}{suffix}", os.W_OK) for suffix in ("-wal", "-shm")
+    ):
+        return f"the directory {path.parent} is not writable"
+    return None
+
+
+def _read_only_uri(path: Path) -> str:
+    """The URI that opens ``path`` for reading only, creating no file beside it.
+
+    Without a -wal file holding changes, the database file is complete: ``immutable``
+    reads it without the -shm file, which SQLite would otherwise create (read-only, so a
+    later writer could not use it). With one (a writer is at work, or crashed), the read
+    goes through it, and fails with a one-line error if SQLite cannot.
+    """
+    wal = Path(f"{path}-wal")
+    pending = wal.exists() and wal.stat().st_size > 0
+    return f"{path.resolve().as_uri()}?mode=ro{'' if pending else '&immutable=1'}"
+
+
+
+
+def connect(path: Path, create_dirs: bool = False) -> tuple[sqlite3.Connection, str | None]:
+    """Open ``path`` as our database, created and migrated if needed.
+
+    Returns the connection and why it cannot be written (None when it can): a database this
+    process may not write is opened read-only, so reading works.
+    """
+    if create_dirs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise StoreError(f"{path}: directory {path.parent} does not exist")
+    read_only = _why_read_only(path)
+    if read_only and not path.exists():
+        raise StoreError(f"{path}: cannot create the database: {read_only}")
+    try:
+        conn = sqlite3.connect(
+            _read_only_uri(path) if read_only else path, isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, uri=bool(read_only),
+        )
+        try:
+            _refuse_foreign(conn, path)
+            _configure(conn, read_only)
+            _migrate(conn, path, read_only)
+        except BaseException:
+            conn.close()
+            raise
+    except sqlite3.DatabaseError as error:
+        why = f" ({read_only})" if read_only else ""
+        raise StoreError(f"{path}: cannot open database: {error}{why}") from None
+    return conn, read_only
+
+
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """Another program's database is never converted: it is refused before any write."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] > 0:
+        return
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    )]
+    if tables:
+        raise StoreError(f"{path}: not a flashcards database (it has tables: "
+                         f"{', '.join(tables[:5])}{', …' if len(tables) > 5 else ''})")
+
+
+def _configure(conn: sqlite3.Connection, read_only: str | None) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if read_only:
+        return
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+    # FULL: an answer survives a power cut too, at ~0.4 ms per commit.
+    conn.execute("PRAGMA synchronous = FULL")
+
+
+def _migrate(conn: sqlite3.Connection, path: Path, read_only: str | None) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: database schema version {version} is newer than this "
+            f"flashcards understands ({SCHEMA_VERSION}); upgrade flashcards"
+        )
+    if version == SCHEMA_VERSION:
+        return
+    if read_only:
+        raise StoreError(f"{path}: cannot {'create' if version == 0 else 'upgrade'} "
+                         f"the database schema: {read_only}")
+    if version > 0:
+        from flashcards.backup import make_backup
+
+        make_backup(conn, path, f"before-v{SCHEMA_VERSION}")
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    with transaction(conn):
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            migration(db)
+            conn.execute(f"PRAGMA user_version = {number}")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
+    """One write transaction: the write lock is taken at once, so it never deadlocks; nested,
+    a savepoint. With ``dry_run`` everything is done and then rolled back."""
+    nested = conn.in_transaction
+    undo = "ROLLBACK TO nested" if nested else "ROLLBACK"
+    conn.execute("SAVEPOINT nested" if nested else "BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute(undo)
+        if nested:
+            conn.execute("RELEASE nested")
+        raise
+    if dry_run:
+        conn.execute(undo)
+    if nested:
+        conn.execute("RELEASE nested")
+    elif not dry_run:
+        conn.execute("COMMIT")
