@@ -28,9 +28,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from pty_app import Terminal, app_env, marked_deck
 
 from flashcards import backup
+from flashcards.cli import cli
 from flashcards.store import Store
 from flashcards.sync import import_files
 
@@ -209,3 +211,21 @@ def test_changes_still_in_the_wal_of_a_read_only_database_are_read(
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # and nothing was lost
     assert conn.execute("SELECT count(*) FROM reviews").fetchone() == (3,)
     conn.close()
+
+
+def test_another_programs_database_is_refused_and_left_unchanged(tmp_path):
+    """Issue 16, item 5: a `notes` database is not converted into ours."""
+    foreign = tmp_path / "notes.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('keep me')")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    for args in (["decks"], ["stats"], ["import", str(tmp_path)], []):
+        result = CliRunner().invoke(cli, ["--db", str(foreign), *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.strip() == (
+            f"error: {foreign}: not a flashcards database (it has tables: notes)")
+    assert foreign.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
