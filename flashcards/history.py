@@ -231,53 +231,12 @@ def _apply_staged(store: Store) -> tuple[int, int]:
         "(SELECT 1 FROM reviews WHERE reviews.id = i.id)"
     )
     store.conn.execute(f"INSERT OR IGNORE INTO temp.touched_cards SELECT card_id {new}")
-    # The state columns are placeholders here: rebuild_history computes them.
+    # The state columns are placeholders here: Store.rebuild_history computes them.
     added = store.conn.execute(
         "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
         "repetitions, interval, easiness, due, duration_ms) SELECT id, card_id, "
         f"reviewed_at, ts, '', quality, 0, 0, 0, 2.5, '', duration_ms {new}"
     ).rowcount
     touched = [row[0] for row in store.query("SELECT id FROM temp.touched_cards")]
-    rebuild_history(store, touched)
+    store.rebuild_history(touched)
     return added, len(touched)
-
-def rebuild_history(store: Store, card_ids: Iterable[int]) -> int:
-    """Recompute these cards' logs and cached state from their answers alone.
-
-    In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
-    rollover hour, never before the day of the answer before it (as ``answer`` keeps it
-    when the clock goes back); the first answer of a day moves SM-2, later ones repeat;
-    every log row's state columns, then the card's state, lapses and leech flag follow
-    (a leech is suspended; a card that stops being one is unsuspended, as undo does).
-    Returns how many log rows changed.
-    """
-    rollover = store.config()["rollover_hour"]
-    ids = sorted(set(card_ids))
-    changed = 0
-    with store.write():
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = store.conn.execute(
-                "SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, interval, "
-                f"easiness, due FROM reviews WHERE card_id IN ({','.join('?' * len(chunk))}) "
-                "ORDER BY card_id, ts, id",
-                chunk,
-            )
-            replayed = {card_id: scheduling.Progress() for card_id in chunk}
-            updates: list[tuple] = []
-            for card_id, review_id, reviewed_at, quality, *old in rows:
-                progress = replayed[card_id]
-                day = clock.study_day(clock.parse_moment(reviewed_at), rollover)
-                day = scheduling.answer_day(day, progress.last_day)
-                repeat = progress.answer(quality, day)
-                new = [day.isoformat(), int(repeat), *progress.state_row()]
-                if new != old:
-                    updates.append((*new, review_id))
-            store.conn.executemany(
-                "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
-                "easiness = ?, due = ? WHERE id = ?",
-                updates,
-            )
-            changed += len(updates)
-            store.save_progress(replayed.items())
-    return changed

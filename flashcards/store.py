@@ -291,7 +291,7 @@ class Store:
                 (review_id, card_id, clock.iso(at), ts, day.isoformat(), quality,
                  int(repeat), *progress.state_row(), duration_ms),
             )
-            self.save_progress([(card_id, progress)])
+            self._save_progress([(card_id, progress)])
         return Answer(review_id, card_id, quality, repeat, progress.state, progress.due,
                       became_leech)
 
@@ -304,15 +304,13 @@ class Store:
             if row is None:
                 raise StoreError(f"no review with id {review_id}")
             self.conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-            self.rebuild_card(row[0])
+            # The whole log is replayed: a later answer (from another process) that was a
+            # same-day repeat may now be the day's first, and move the state.
+            self.rebuild_history([row[0]])
         return self.card(row[0])
 
     def replay(self, card_id: int) -> tuple[SM2State, str | None, int]:
-        """The state, due day and lapses that a card's review log produces."""
-        progress = self._replay(card_id)
-        return progress.state, progress.due, progress.lapses
-
-    def _replay(self, card_id: int) -> scheduling.Progress:
+        """The state, due day and lapses that a card's log, as stored, produces."""
         progress = scheduling.Progress()
         rows = self.query(
             "SELECT quality, day FROM reviews WHERE card_id = ? AND repeat = 0 ORDER BY ts, id",
@@ -320,14 +318,50 @@ class Store:
         )
         for quality, day in rows:
             progress.answer(quality, date.fromisoformat(day))
-        return progress
+        return progress.state, progress.due, progress.lapses
 
-    def rebuild_card(self, card_id: int) -> None:
-        """Recompute a card's cached state from its log."""
+    def rebuild_history(self, card_ids: Iterable[int]) -> int:
+        """Recompute these cards' logs and cached state from their answers alone.
+
+        In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
+        rollover hour, never before the day of the answer before it (as ``answer`` keeps it
+        when the clock goes back); the first answer of a day moves SM-2, later ones repeat;
+        every log row's state columns, then the card's state, lapses and leech flag follow
+        (a leech is suspended; a card that stops being one is unsuspended, as undo does).
+        Returns how many log rows changed.
+        """
+        rollover = self.config()["rollover_hour"]
+        ids = sorted(set(card_ids))
+        changed = 0
         with self.write():
-            self.save_progress([(card_id, self._replay(card_id))])
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                rows = self.conn.execute(
+                    "SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, interval, "
+                    f"easiness, due FROM reviews WHERE card_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY card_id, ts, id",
+                    chunk,
+                )
+                replayed = {card_id: scheduling.Progress() for card_id in chunk}
+                updates: list[tuple] = []
+                for card_id, review_id, reviewed_at, quality, *old in rows:
+                    progress = replayed[card_id]
+                    day = clock.study_day(clock.parse_moment(reviewed_at), rollover)
+                    day = scheduling.answer_day(day, progress.last_day)
+                    repeat = progress.answer(quality, day)
+                    new = [day.isoformat(), int(repeat), *progress.state_row()]
+                    if new != old:
+                        updates.append((*new, review_id))
+                self.conn.executemany(
+                    "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
+                    "easiness = ?, due = ? WHERE id = ?",
+                    updates,
+                )
+                changed += len(updates)
+                self._save_progress(replayed.items())
+        return changed
 
-    def save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
+    def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
         """Cache each card's replayed state, lapses and leech flag (call inside ``write``).
 
         A card that becomes a leech is suspended; one that stops being a leech (an undo, a

@@ -176,7 +176,7 @@ def test_an_answer_killed_between_its_two_writes_is_not_half_saved(review_db):
     # The review row is written, the card's new state is not: then the process dies.
     run_until_killed(
         "import sys\nfrom flashcards.store import Store\n"
-        "Store.save_progress = die\nStore.open(sys.argv[1]).answer(2, 5)\n",
+        "Store._save_progress = die\nStore.open(sys.argv[1]).answer(2, 5)\n",
         str(review_db),
     )
     assert snapshot(review_db) == before

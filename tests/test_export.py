@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from flashcards import export
 from flashcards.cli import UserError, cli, write_output
 from flashcards.export import export_text
-from flashcards.history import ReviewImportError, import_reviews, rebuild_history
+from flashcards.history import ReviewImportError, import_reviews
 from flashcards.scheduling import LEECH_LAPSES
 from flashcards.store import Store
 from flashcards.sync import import_files
@@ -442,7 +442,7 @@ def test_rebuilding_a_live_log_changes_nothing(store, write_deck):
         moment += timedelta(hours=rng.choice((1, 3, 7, 20, 30, -2, -30)))
         store.answer(rng.choice(cards), rng.choice((0, 1, 2, 3, 4, 4, 5)), at=moment)
     before = state(store)
-    assert rebuild_history(store, cards) == 0
+    assert store.rebuild_history(cards) == 0
     assert state(store) == before
 
 

@@ -155,6 +155,22 @@ def test_same_day_repeats_are_logged_but_do_not_move_the_state(store, write_deck
     assert store.card(card_id).due == "2026-03-11"
 
 
+def test_undo_in_one_app_replays_answers_another_app_gave(store, write_deck):
+    """Issue 16, item 8: the state after undo is always what the log's replay gives."""
+    import_files(store, [write_deck(DECK)])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    other = Store.open(store.path)  # a second app on the same database
+    mine = store.answer(card_id, 4)
+    theirs = other.answer(card_id, 5)
+    assert theirs.repeat  # the same day's second answer
+    store.undo_answer(mine.review_id)
+    card = store.card(card_id)
+    assert store.query("SELECT id, repeat FROM reviews") == [(theirs.review_id, 0)]
+    assert (card.repetitions, card.due) == (1, "2026-03-11")
+    assert store.replay(card_id) == (card.state, card.due, card.lapses)
+    other.close()
+
+
 def test_cache_equals_replay_of_the_log(store, write_deck):
     import_files(store, [write_deck(DECK)])
     rng = random.Random(3)
