@@ -6,8 +6,14 @@ and again until each gets a 4 or 5 (SM-2 step 7). Only the first answer of a stu
 moves a card's state; ``Store.answer`` logs the others as repeats (``flashcards.scheduling``).
 
 Limits: a deck's own ``new_per_day`` / ``reviews_per_day`` cap that deck; the global
-settings cap the whole day across decks. Answers already given today count against both.
+settings cap the whole day across decks, whichever decks were reviewed. Answers already
+given today count against both, in this sitting, an earlier one or another process.
 Siblings (a card's reverse, other deletions of one cloze) are not shown on the same day.
+
+Another process may change the database during a sitting (an import retires the card, a
+second app answers it or uses up the day's limit, a restore). Before each write the
+sitting checks SQLite's ``data_version``; when it moved, the queue is built again, and a
+current card that is no longer wanted is skipped with ``CardGone`` instead of written.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ class Summary:
     leeches: list[Card] = field(default_factory=list)
 
 
+class CardGone(LookupError):
+    """The current card was changed by another process and is skipped, not answered."""
+
+
 @dataclass
 class _Snapshot:
     queue: list[tuple[int, str]]
@@ -53,6 +63,7 @@ class Session:
         self.store = store
         self.deck = deck
         self.today = store.today()
+        self._data_version = store.data_version()
         self.queue: list[tuple[int, str]] = self._build_queue()
         self.answers: list[Answer] = []
         self.leeches: list[Card] = []
@@ -91,18 +102,19 @@ class Session:
         return queue + [(card_id, AGAIN) for card_id in again]
 
     def _done_today(self) -> tuple[Counter, Counter, set[tuple[str, str]], list[int]]:
-        """Today's answers so far: new cards and reviews per deck, the notes seen, and
-        the cards whose last answer was below 4 (an earlier sitting left them to repeat)."""
+        """Today's answers so far, in every deck: new cards and reviews per deck, the notes
+        seen, and this sitting's cards whose last answer was below 4 (to repeat)."""
         done_new: Counter = Counter()
         done_reviews: Counter = Counter()
         seen: set[tuple[str, str]] = set()
         last_quality: dict[int, int] = {}
-        for row in self.store.reviews_on(self.today, self.deck):
+        for row in self.store.reviews_on(self.today):
             seen.add((row.deck, row.note_key))
-            last_quality[row.card_id] = row.quality
+            if self.deck in (None, row.deck):
+                last_quality[row.card_id] = row.quality
             if not row.repeat:
                 (done_new if row.was_new else done_reviews)[row.deck] += 1
-        showable = self.store.showable_ids(self.today, list(last_quality))
+        showable = self.store.showable(self.today, list(last_quality))
         again = [c for c, q in last_quality.items() if q < 4 and c in showable]
         return done_new, done_reviews, seen, again
 
@@ -145,7 +157,7 @@ class Session:
 
     def answer(self, quality: int) -> Answer:
         """Grade the current card; it is on disk when this returns."""
-        card = self._require_card()
+        card = self._require_wanted_card()
         seconds = min(clock.monotonic() - self._shown_at, MAX_ANSWER_SECONDS)
         snapshot = self._snapshot()
         result = self.store.answer(card.id, quality, duration_ms=round(seconds * 1000))
@@ -161,7 +173,7 @@ class Session:
 
     def suspend(self) -> Card:
         """Suspend the current card: out of every review until unsuspended."""
-        card = self._require_card()
+        card = self._require_wanted_card()
         snapshot = self._snapshot()
         self.store.set_suspended(card.id, True)  # first: if it fails, nothing has changed
         self._undo.append(("suspend", card.id, None, snapshot))
@@ -170,7 +182,7 @@ class Session:
 
     def bury(self) -> Card:
         """Hide the current card until tomorrow."""
-        card = self._require_card()
+        card = self._require_wanted_card()
         snapshot = self._snapshot()
         # The clock's day, not the sitting's: a sitting may run past the rollover hour.
         self.store.set_buried(card.id, self.store.today() + timedelta(days=1))
@@ -201,17 +213,59 @@ class Session:
         return bool(self._undo)
 
     def reload(self) -> None:
-        """Read the cards again after their deck was re-imported (edited while reviewing);
-        cards the import retired leave the queue."""
+        """Check the queue against the database after a change from outside the sitting (the
+        deck re-imported after an edit, another process): cards that can no longer be shown
+        leave it, and so do new and review cards that were answered elsewhere or that the
+        day's limits, counted over every answer given today, no longer leave room for."""
         self._current = None
-        showable = self.store.showable_ids(self.today, [card_id for card_id, _ in self.queue])
-        self.queue = [entry for entry in self.queue if entry[0] in showable]
+        config, deck_limits = self.store.config(), self.store.deck_limits()
+        done_new, done_reviews, _, _ = self._done_today()
+        facts = self.store.showable(self.today, [card_id for card_id, _ in self.queue])
+        left = {NEW: config["new_per_day"] - sum(done_new.values()),
+                REVIEW: config["reviews_per_day"] - sum(done_reviews.values())}
+        deck_left = {(kind, deck): limit - done[deck]
+                     for deck, limits in deck_limits.items()
+                     for kind, limit, done in ((NEW, limits[0], done_new),
+                                               (REVIEW, limits[1], done_reviews))
+                     if limit is not None}
+        kept = []
+        for card_id, kind in self.queue:
+            if card_id not in facts:
+                continue
+            deck, due = facts[card_id]
+            if kind != AGAIN:
+                still = due is None if kind == NEW else due <= self.today.isoformat()
+                room = min(left[kind], deck_left.get((kind, deck), left[kind]))
+                if not still or room <= 0:
+                    continue
+                left[kind] -= 1
+                if (kind, deck) in deck_left:
+                    deck_left[kind, deck] -= 1
+            kept.append((card_id, kind))
+        self.queue = kept
 
     def _require_card(self) -> Card:
         card = self.current
         if card is None:
             raise LookupError("the review is over: no current card")
         return card
+
+    def _require_wanted_card(self) -> Card:
+        """The current card, after checking that no other process has made it unwanted.
+
+        When the database changed under the sitting, the queue is checked again; if the
+        current card left it, ``CardGone`` is raised (and the next card is current)."""
+        card = self._require_card()
+        version = self.store.data_version()
+        if version == self._data_version:
+            return card
+        self._data_version = version
+        self.reload()
+        if self.current is None or self.current.id != card.id:
+            self._shown_at = clock.monotonic()
+            raise CardGone("skipped: another flashcards window answered or changed this "
+                           "card, or used up the day's limit")
+        return self.current
 
     def _drop(self, card_id: int) -> None:
         self.queue = [entry for entry in self.queue if entry[0] != card_id]

@@ -97,6 +97,10 @@ class Store:
         conn, read_only = schema.connect(path, create_dirs)
         return cls(conn, path, read_only)
 
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits to the database."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     @property
     def version(self) -> int:
         """The schema version of the open database."""
@@ -389,14 +393,15 @@ class Store:
         )
         return [DayAnswer(*row) for row in rows]
 
-    def showable_ids(self, today: date, card_ids: list[int]) -> set[int]:
-        """Those of the cards that a review may show today (not suspended, buried, retired)."""
-        found: set[int] = set()
+    def showable(self, today: date, card_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+        """Of these cards, those a review may show today (not suspended, buried, retired),
+        each with its deck and due day."""
+        found: dict[int, tuple[str, str | None]] = {}
         for start in range(0, len(card_ids), 500):
             chunk = card_ids[start:start + 500]
-            found.update(row[0] for row in self.query(
-                f"SELECT cards.id FROM cards WHERE {showable_sql()} "
-                f"AND cards.id IN ({','.join('?' * len(chunk))})",
+            found.update((card_id, (deck, due)) for card_id, deck, due in self.query(
+                f"SELECT cards.id, decks.name, cards.due FROM {CARD_FROM} "
+                f"WHERE {showable_sql()} AND cards.id IN ({','.join('?' * len(chunk))})",
                 (today.isoformat(), *chunk),
             ))
         return found

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from flashcards import clock
-from flashcards.session import AGAIN, NEW, REVIEW, Session
+from flashcards.session import AGAIN, NEW, REVIEW, CardGone, Session
+from flashcards.store import Store
 from flashcards.sync import import_files
 
 NOTES = """\
@@ -151,3 +152,61 @@ def test_deck_limits_keep_the_order_across_decks(store, write_deck):
     reviews = [answered[card_id] for card_id, kind in session.queue if kind == REVIEW]
     # Most overdue first across decks; 甲 stops after its one review a day.
     assert reviews == [("乙", 0), ("甲", 0), ("乙", 1), ("乙", 2)]
+
+
+def two_decks(store, write_deck, new_per_day=3):
+    cards = "".join(f"  - {{id: c{n}, front: 问 {n}, back: 答 {n}}}\n" for n in range(5))
+    import_files(store, [write_deck(f"deck: 甲\ncards:\n{cards}", "a.yaml"),
+                         write_deck(f"deck: 乙\ncards:\n{cards}", "b.yaml")])
+    store.set_config("new_per_day", new_per_day)
+
+
+def answer_all(session: Session) -> int:
+    answered = 0
+    while session.current is not None:
+        session.answer(5)
+        answered += 1
+    return answered
+
+
+def test_the_global_limits_cap_the_whole_day_whatever_deck_is_reviewed(store, write_deck):
+    """Issue 16, item 2: 'review all', then one deck, then another: 3 new cards in all."""
+    two_decks(store, write_deck)
+    assert answer_all(Session(store)) == 3
+    assert Session(store, "甲").counts()[NEW] == 0
+    assert Session(store, "乙").counts()[NEW] == 0
+    store.set_config("new_per_day", 20)  # 17 left today: all five of 乙
+    assert Session(store, "乙").counts()[NEW] == 5
+
+
+def test_two_apps_on_one_database_share_the_days_limit(store, write_deck):
+    """Issue 16, item 2: each app built a queue of 3 new cards; only 3 are answered."""
+    two_decks(store, write_deck)
+    other = Store.open(store.path)
+    mine, theirs = Session(store), Session(other)
+    assert mine.counts()[NEW] == theirs.counts()[NEW] == 3
+    assert answer_all(mine) == 3
+    with pytest.raises(CardGone):
+        theirs.answer(4)
+    assert theirs.current is None
+    assert store.query("SELECT count(*) FROM reviews") == [(3,)]
+    other.close()
+
+
+def test_a_card_retired_by_another_process_is_skipped_not_answered(store, write_deck):
+    """Issue 16, item 7: an import in another terminal retires the current card."""
+    path = write_deck(NOTES)
+    import_files(store, [path])
+    session = Session(store)
+    current = session.current
+    other = Store.open(store.path)
+    path.write_text(NOTES.replace("  - id: a\n    front: 正向 A\n    back: 反向 A\n"
+                                  "    reverse: true\n", ""), encoding="utf-8")
+    import_files(other, [path])
+    with pytest.raises(CardGone):
+        session.answer(5)
+    assert store.query("SELECT count(*) FROM reviews") == [(0,)]
+    assert session.current.id != current.id
+    session.answer(5)  # the next card is answered as usual
+    assert store.query("SELECT count(*) FROM reviews") == [(1,)]
+    other.close()

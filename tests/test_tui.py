@@ -523,3 +523,19 @@ async def press_edit(app, pilot, monkeypatch) -> list[str]:
     await pilot.press("e")
     await pilot.pause()
     return toast_texts(app)
+
+
+async def test_a_card_retired_in_another_terminal_is_skipped_with_a_notice(loaded, deck_path):
+    """Issue 16, item 7: the app checks the card before it writes the answer."""
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert front(app) == "Front one"
+        other = Store.open(loaded.path)
+        deck_path.write_text(DECK.replace(
+            "  - id: one\n    front: Front one\n    back: Back one\n", ""), encoding="utf-8")
+        import_files(other, [deck_path])
+        other.close()
+        await pilot.press("space", "5")
+        assert any("skipped" in text for text in toast_texts(app))
+        assert front(app) == "Front two"
+        assert loaded.query("SELECT count(*) FROM reviews") == [(0,)]

@@ -8,17 +8,23 @@ from typing import Any
 
 from textual.screen import Screen
 
+from flashcards.session import CardGone
 from flashcards.store import StoreError
 
 NOT_SAVED = object()
+SKIPPED = object()
 
 
 def save(screen: Screen, write: Callable[..., Any], *args: Any) -> Any:
     """One write of the session, or ``NOT_SAVED`` when the database refused it (another
     process held it past the busy timeout, the disk is full): the user is told, the sitting
-    and the screen stay as they were, and the key can be pressed again."""
+    and the screen stay as they were, and the key can be pressed again. ``SKIPPED``: another
+    process changed the card, so nothing was written and the screen shows the next card."""
     try:
         return write(*args)
+    except CardGone as gone:
+        screen.notify(str(gone), timeout=5, markup=False)
+        return SKIPPED
     except (sqlite3.Error, StoreError) as error:
         screen.notify(f"Not saved ({error}): nothing changed. Press the key again in a "
                       "moment.", severity="error", timeout=8, markup=False)

@@ -24,7 +24,7 @@ from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
 from flashcards.store import StoreError
-from flashcards.tui.saving import NOT_SAVED, save
+from flashcards.tui.saving import NOT_SAVED, SKIPPED, save
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
@@ -131,6 +131,9 @@ class ReviewScreen(Screen[None]):
         result = save(self, self.session.answer, quality)  # on disk when this returns
         if result is NOT_SAVED:
             return
+        if result is SKIPPED:
+            await self._next()
+            return
         if result.became_leech:
             self.notify(
                 f"{_first_line(card.front)}\nlapsed {LEECH_LAPSES} times: suspended and "
@@ -182,6 +185,9 @@ class ReviewScreen(Screen[None]):
         """Suspend or bury the current card, say so, and show the next one."""
         card = save(self, action)
         if card is NOT_SAVED:
+            return
+        if card is SKIPPED:
+            await self._next()
             return
         self.notify(f"{done}: {_first_line(card.front)}", timeout=3, markup=False)
         await self._next()
