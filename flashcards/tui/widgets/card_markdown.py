@@ -7,6 +7,9 @@ in ``compose``. Every later change goes through the ordinary ``update``.
 
 Bare URLs are not turned into links ("linkify"): compiling linkify's patterns costs 5-15 ms
 the first time, on the first card. ``[text](url)`` and ``<url>`` links still work.
+
+Card text is Markdown without raw HTML: ``List<String>`` keeps ``<String>`` (Textual draws
+nothing for an HTML token).
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from textual.widgets import Markdown
 
 
 def card_parser() -> MarkdownIt:
-    """Textual's GitHub-like Markdown, without linkify, where a newline is a line break.
+    """Textual's GitHub-like Markdown, without linkify or raw HTML, where a newline is a line
+    break.
 
     Cards are written line by line: two lines of a back are two lines on screen, not one
     paragraph joined with a space (which also puts a stray space between Chinese sentences).
     """
-    parser = MarkdownIt("gfm-like", {"linkify": False})
+    parser = MarkdownIt("gfm-like", {"linkify": False, "html": False})
     parser.core.ruler.push("hard_breaks", _hard_breaks)
     return parser
 
