@@ -19,6 +19,15 @@ HTML_LOOKALIKES = [
     "Map<K, V> 和 <? extends T>",
 ]
 
+# Texts that are nothing but Markdown syntax: a rule, an empty heading, fence, quote, list
+# item or table cell, an empty link, or a link reference definition (which draws nothing).
+ALL_SYNTAX = [
+    "---", "***", "___", "- - -", "** **", "```", "~~~", "```python", "#", "# ", "###",
+    ">", "> ", "*", "-", "+", "1.", "1)", "- \n- ", "|", "[x]: https://example.com",
+    "[](x)", "`` ``", "&nbsp;", "=",
+]
+
+
 class OneCard(App[None]):
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -49,6 +58,17 @@ async def shown_both_ways(text: str) -> tuple[str, str]:
 @pytest.mark.parametrize("text", HTML_LOOKALIKES)
 async def test_text_that_looks_like_html_is_shown_as_written(text):
     assert await shown_both_ways(text) == (text, text)
+
+
+@pytest.mark.parametrize("text", ALL_SYNTAX)
+async def test_a_text_that_is_all_markdown_syntax_is_shown_as_written(text):
+    assert await shown_both_ways(text) == (text.strip(), text.strip())
+
+
+async def test_a_lone_rule_is_not_drawn_as_a_rule():
+    app = OneCard("---")
+    async with app.run_test():
+        assert not app.query("MarkdownHorizontalRule")
 
 
 @pytest.mark.parametrize(("text", "drawn"), [
