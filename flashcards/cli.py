@@ -21,6 +21,7 @@ from flashcards.store import ImportReport, Store, StoreError
 from flashcards.text import printable
 
 DB_META = "flashcards.db"
+PIPE_WIDTH = 1_000_000  # columns of a console that is no terminal: tables are never cut
 
 
 class UserError(click.ClickException):
@@ -430,9 +431,12 @@ def _write_stdout(chunks: Iterable[str]) -> None:
 
 
 def _console(stderr: bool = False) -> Any:
+    """A rich console on stdout (or stderr); where that is no terminal (a pipe, a file), as
+    wide as a line needs, so no header or cell is cut to fit an assumed 80 columns."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(file=stream, highlight=False, width=None if stream.isatty() else PIPE_WIDTH)
 
 
 def main() -> None:

@@ -116,3 +116,24 @@ def test_draft_writes_a_deck_skeleton_and_refuses_to_overwrite(tmp_path):
     assert run("check", str(out)).exit_code == 0
     again = CliRunner().invoke(cli, ["draft", str(notes), "-o", str(out)])
     assert again.exit_code == 1 and "--force" in again.output
+
+
+# -- output that is not a terminal --------------------------------------------------------
+
+LONG = ("deck: Java / Spring / 数据库 / Linux 与更多的长名字\ncards:\n"
+        "  - front: 问题\n    back: 答案\n  - front: 草稿？\n    draft: true\n")
+
+
+def test_piped_tables_cut_no_header_and_no_cell(monkeypatch, write_deck):
+    monkeypatch.setenv("COLUMNS", "60")  # rich fits a pipe into $COLUMNS, else 80
+    path = write_deck(LONG, name="a-deck-file-with-a-rather-long-name.yaml")
+    name = "Java / Spring / 数据库 / Linux 与更多的长名字"
+    imported = run("import", str(path)).output
+    assert "drafts skipped" in imported and name in imported
+    listed = run("decks").output
+    assert listed.splitlines()[0].split() == [
+        "deck", "cards", "new", "due", "suspended", "next", "due", "file"]
+    assert name in listed and path.name in listed
+    stats = run("stats").output
+    assert "retention 30d" in stats and "answers today" in stats and name in stats
+    assert "…" not in imported + listed + stats
