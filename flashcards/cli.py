@@ -441,4 +441,10 @@ def _console(stderr: bool = False) -> Any:
 
 def main() -> None:
     """Console-script entry point."""
+    # Every command writes UTF-8, whatever the locale (as exports and click's echo under an
+    # ASCII locale already did): with LANG=C or PYTHONIOENCODING=ascii a deck name would
+    # otherwise end the command in a UnicodeEncodeError. The app draws on stderr.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
     cli(prog_name="flashcards")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from flashcards.cli import cli
@@ -118,7 +120,7 @@ def test_draft_writes_a_deck_skeleton_and_refuses_to_overwrite(tmp_path):
     assert again.exit_code == 1 and "--force" in again.output
 
 
-# -- output that is not a terminal --------------------------------------------------------
+# -- output that is not a terminal, or not UTF-8 -------------------------------------------
 
 LONG = ("deck: Java / Spring / 数据库 / Linux 与更多的长名字\ncards:\n"
         "  - front: 问题\n    back: 答案\n  - front: 草稿？\n    draft: true\n")
@@ -137,3 +139,26 @@ def test_piped_tables_cut_no_header_and_no_cell(monkeypatch, write_deck):
     stats = run("stats").output
     assert "retention 30d" in stats and "answers today" in stats and name in stats
     assert "…" not in imported + listed + stats
+
+
+NOT_UTF8 = {
+    "ascii": {"PYTHONIOENCODING": "ascii"},
+    "C locale": {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+    "latin-1": {"PYTHONIOENCODING": "latin-1"},
+}
+
+
+@pytest.mark.parametrize("env", NOT_UTF8.values(), ids=NOT_UTF8.keys())
+def test_output_is_utf8_whatever_the_locale(env, write_deck):
+    path = str(write_deck(LONG))
+    name = "Java / Spring / 数据库"
+    env = {**{key: value for key, value in os.environ.items()
+              if key not in ("PYTHONIOENCODING", "PYTHONUTF8")}, **env}
+    for args, shown in ((["import", path], name), (["decks"], name), (["stats"], name),
+                        (["check", path], "draft: 草稿？"), (["review", "没有这个"], "")):
+        result = subprocess.run([sys.executable, "-m", "flashcards", *args], check=False,
+                                capture_output=True, env=env)
+        out, err = result.stdout.decode("utf-8"), result.stderr.decode("utf-8")  # as always
+        assert "Traceback" not in err and "Error" not in err, (args, err)
+        assert result.returncode == (1 if args[0] == "review" else 0), (args, err)
+        assert shown in out and len(err.splitlines()) == (args[0] == "review")
