@@ -127,7 +127,10 @@ def _run_app(store: Store, deck: str | None, start: str) -> None:
     store.require_writable()  # refused before the first card, not at the first answer
     from flashcards.tui.app import make_app
 
-    make_app(store, deck=deck, start=start, daily_backup=True).run()
+    app = make_app(store, deck=deck, start=start, daily_backup=True)
+    app.run()
+    if app.return_code:  # a crash: Textual has restored the terminal and shown the traceback
+        raise SystemExit(app.return_code)
 
 
 @cli.command("import")
