@@ -100,6 +100,7 @@ def cli(ctx: click.Context) -> None:
     With no command, opens the review app on its home screen.
     """
     if ctx.invoked_subcommand is None:
+        _require_terminal()
         store = open_store(daily_backup=False)
         _import_bundled_if_empty(store)
         _run_app(store, deck=None, start="home")
@@ -110,11 +111,20 @@ def cli(ctx: click.Context) -> None:
 @db_option
 def review(deck: str | None) -> None:
     """Review the cards due today in the app: all decks, or only DECK."""
+    _require_terminal()
     store = open_store(daily_backup=False)
     _import_bundled_if_empty(store)
     if deck is not None and deck not in (names := store.deck_names()):
         raise UserError([f"error: no deck named {deck!r} (known: {', '.join(names) or 'none'})"])
     _run_app(store, deck=deck, start="review")
+
+
+def _require_terminal() -> None:
+    """Refuse to start the app without a terminal (cron, nohup, a pipe): it reads keys from
+    stdin and draws on stderr, and without a terminal it waits for keys forever at full CPU."""
+    for name in ("stdin", "stdout", "stderr"):
+        if not getattr(sys, name).isatty():
+            raise UserError([f"error: the review app needs a terminal, and {name} is not one"])
 
 
 def _import_bundled_if_empty(store: Store) -> None:

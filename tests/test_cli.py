@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import subprocess
 import sys
 
@@ -162,3 +164,38 @@ def test_output_is_utf8_whatever_the_locale(env, write_deck):
         assert "Traceback" not in err and "Error" not in err, (args, err)
         assert result.returncode == (1 if args[0] == "review" else 0), (args, err)
         assert shown in out and len(err.splitlines()) == (args[0] == "review")
+
+
+# -- the app needs a terminal --------------------------------------------------------------
+
+
+def run_without_a_terminal(stream: str, *args: str) -> tuple[int, str]:
+    """``flashcards ARGS`` with ``stream`` not a terminal and the others on a pty; its exit
+    code and what it wrote on stderr."""
+    parent, child = pty.openpty()
+    streams = dict.fromkeys(("stdin", "stdout", "stderr"), child)
+    streams[stream] = subprocess.DEVNULL if stream == "stdin" else subprocess.PIPE
+    try:  # without the check the app waits for keys forever: the timeout fails the test
+        done = subprocess.run([sys.executable, "-m", "flashcards", *args], check=False,
+                              timeout=30, **streams)
+    finally:
+        os.close(child)
+    if stream == "stderr":
+        return done.returncode, done.stderr.decode()
+    shown = b""
+    while select.select([parent], [], [], 0)[0]:
+        try:
+            shown += os.read(parent, 4096)
+        except OSError:  # EIO: everything written has been read
+            break
+    os.close(parent)
+    return done.returncode, shown.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(("stream", "args"), [
+    ("stdin", ["review"]), ("stdin", []), ("stdout", ["review"]), ("stderr", ["review"]),
+])
+def test_the_app_without_a_terminal_says_so_and_exits_1(stream, args, write_deck):
+    run("import", str(write_deck(DECK)))
+    message = f"error: the review app needs a terminal, and {stream} is not one\n"
+    assert run_without_a_terminal(stream, *args) == (1, message)
