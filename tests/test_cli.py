@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from pty_app import Terminal, app_env
 
 from flashcards.cli import cli
 from flashcards.store import Store
@@ -164,6 +165,18 @@ def test_output_is_utf8_whatever_the_locale(env, write_deck):
         assert "Traceback" not in err and "Error" not in err, (args, err)
         assert result.returncode == (1 if args[0] == "review" else 0), (args, err)
         assert shown in out and len(err.splitlines()) == (args[0] == "review")
+
+
+def test_the_app_draws_utf8_whatever_the_locale(write_deck):
+    run("import", str(write_deck(DECK)))
+    env = {**app_env(), **NOT_UTF8["C locale"]}
+    env.pop("PYTHONIOENCODING", None)
+    terminal = Terminal([sys.executable, "-m", "flashcards", "review"], env)
+    try:
+        terminal.wait_for("牌组")  # not "\\u724c\\u7ec4"
+        terminal.wait_for("问题")
+    finally:
+        terminal.close()
 
 
 # -- the app needs a terminal --------------------------------------------------------------
