@@ -23,6 +23,7 @@ from flashcards.store import Store, StoreError
 from flashcards.text import printable
 
 DB_META = "flashcards.db"
+PIPE_WIDTH = 1_000_000  # columns of a console that is no terminal: tables are never cut
 
 
 class UserError(click.ClickException):
@@ -101,6 +102,7 @@ def cli(ctx: click.Context) -> None:
     With no command, opens the review app on its home screen.
     """
     if ctx.invoked_subcommand is None:
+        _require_terminal()
         store = open_store(daily_backup=False)
         _import_bundled_if_empty(store)
         _run_app(store, deck=None, start="home")
@@ -111,11 +113,20 @@ def cli(ctx: click.Context) -> None:
 @db_option
 def review(deck: str | None) -> None:
     """Review the cards due today in the app: all decks, or only DECK."""
+    _require_terminal()
     store = open_store(daily_backup=False)
     _import_bundled_if_empty(store)
     if deck is not None and deck not in (names := store.deck_names()):
         raise UserError([f"error: no deck named {deck!r} (known: {', '.join(names) or 'none'})"])
     _run_app(store, deck=deck, start="review")
+
+
+def _require_terminal() -> None:
+    """Refuse to start the app without a terminal (cron, nohup, a pipe): it reads keys from
+    stdin and draws on stderr, and without a terminal it waits for keys forever at full CPU."""
+    for name in ("stdin", "stdout", "stderr"):
+        if not getattr(sys, name).isatty():
+            raise UserError([f"error: the review app needs a terminal, and {name} is not one"])
 
 
 def _import_bundled_if_empty(store: Store) -> None:
@@ -130,7 +141,10 @@ def _run_app(store: Store, deck: str | None, start: str) -> None:
     store.require_writable()  # refused before the first card, not at the first answer
     from flashcards.tui.app import make_app
 
-    make_app(store, deck=deck, start=start, daily_backup=True).run()
+    app = make_app(store, deck=deck, start=start, daily_backup=True)
+    app.run()
+    if app.return_code:  # a crash: Textual has restored the terminal and shown the traceback
+        raise SystemExit(app.return_code)
 
 
 @cli.command("import")
@@ -431,11 +445,20 @@ def _write_stdout(chunks: Iterable[str]) -> None:
 
 
 def _console(stderr: bool = False) -> Any:
+    """A rich console on stdout (or stderr); where that is no terminal (a pipe, a file), as
+    wide as a line needs, so no header or cell is cut to fit an assumed 80 columns."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(file=stream, highlight=False, width=None if stream.isatty() else PIPE_WIDTH)
 
 
 def main() -> None:
     """Console-script entry point."""
+    # Every command writes UTF-8, whatever the locale (as exports and click's echo under an
+    # ASCII locale already did): with LANG=C or PYTHONIOENCODING=ascii a deck name would
+    # otherwise end the command in a UnicodeEncodeError. The app draws on stderr.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
     cli(prog_name="flashcards")

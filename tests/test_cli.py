@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
+from pty_app import Terminal, app_env
 
 from flashcards.cli import cli
 from flashcards.store import Store
@@ -116,3 +121,94 @@ def test_draft_writes_a_deck_skeleton_and_refuses_to_overwrite(tmp_path):
     assert run("check", str(out)).exit_code == 0
     again = CliRunner().invoke(cli, ["draft", str(notes), "-o", str(out)])
     assert again.exit_code == 1 and "--force" in again.output
+
+
+# -- output that is not a terminal, or not UTF-8 -------------------------------------------
+
+LONG = ("deck: Java / Spring / 数据库 / Linux 与更多的长名字\ncards:\n"
+        "  - front: 问题\n    back: 答案\n  - front: 草稿？\n    draft: true\n")
+
+
+def test_piped_tables_cut_no_header_and_no_cell(monkeypatch, write_deck):
+    monkeypatch.setenv("COLUMNS", "60")  # rich fits a pipe into $COLUMNS, else 80
+    path = write_deck(LONG, name="a-deck-file-with-a-rather-long-name.yaml")
+    name = "Java / Spring / 数据库 / Linux 与更多的长名字"
+    imported = run("import", str(path)).output
+    assert "drafts skipped" in imported and name in imported
+    listed = run("decks").output
+    assert listed.splitlines()[0].split() == [
+        "deck", "cards", "new", "due", "suspended", "next", "due", "file"]
+    assert name in listed and path.name in listed
+    stats = run("stats").output
+    assert "retention 30d" in stats and "answers today" in stats and name in stats
+    assert "…" not in imported + listed + stats
+
+
+NOT_UTF8 = {
+    "ascii": {"PYTHONIOENCODING": "ascii"},
+    "C locale": {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+    "latin-1": {"PYTHONIOENCODING": "latin-1"},
+}
+
+
+@pytest.mark.parametrize("env", NOT_UTF8.values(), ids=NOT_UTF8.keys())
+def test_output_is_utf8_whatever_the_locale(env, write_deck):
+    path = str(write_deck(LONG))
+    name = "Java / Spring / 数据库"
+    env = {**{key: value for key, value in os.environ.items()
+              if key not in ("PYTHONIOENCODING", "PYTHONUTF8")}, **env}
+    for args, shown in ((["import", path], name), (["decks"], name), (["stats"], name),
+                        (["check", path], "draft: 草稿？"), (["review", "没有这个"], "")):
+        result = subprocess.run([sys.executable, "-m", "flashcards", *args], check=False,
+                                capture_output=True, env=env)
+        out, err = result.stdout.decode("utf-8"), result.stderr.decode("utf-8")  # as always
+        assert "Traceback" not in err and "Error" not in err, (args, err)
+        assert result.returncode == (1 if args[0] == "review" else 0), (args, err)
+        assert shown in out and len(err.splitlines()) == (args[0] == "review")
+
+
+def test_the_app_draws_utf8_whatever_the_locale(write_deck):
+    run("import", str(write_deck(DECK)))
+    env = {**app_env(), **NOT_UTF8["C locale"]}
+    env.pop("PYTHONIOENCODING", None)
+    terminal = Terminal([sys.executable, "-m", "flashcards", "review"], env)
+    try:
+        terminal.wait_for("牌组")  # not "\\u724c\\u7ec4"
+        terminal.wait_for("问题")
+    finally:
+        terminal.close()
+
+
+# -- the app needs a terminal --------------------------------------------------------------
+
+
+def run_without_a_terminal(stream: str, *args: str) -> tuple[int, str]:
+    """``flashcards ARGS`` with ``stream`` not a terminal and the others on a pty; its exit
+    code and what it wrote on stderr."""
+    parent, child = pty.openpty()
+    streams = dict.fromkeys(("stdin", "stdout", "stderr"), child)
+    streams[stream] = subprocess.DEVNULL if stream == "stdin" else subprocess.PIPE
+    try:  # without the check the app waits for keys forever: the timeout fails the test
+        done = subprocess.run([sys.executable, "-m", "flashcards", *args], check=False,
+                              timeout=30, **streams)
+    finally:
+        os.close(child)
+    if stream == "stderr":
+        return done.returncode, done.stderr.decode()
+    shown = b""
+    while select.select([parent], [], [], 0)[0]:
+        try:
+            shown += os.read(parent, 4096)
+        except OSError:  # EIO: everything written has been read
+            break
+    os.close(parent)
+    return done.returncode, shown.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(("stream", "args"), [
+    ("stdin", ["review"]), ("stdin", []), ("stdout", ["review"]), ("stderr", ["review"]),
+])
+def test_the_app_without_a_terminal_says_so_and_exits_1(stream, args, write_deck):
+    run("import", str(write_deck(DECK)))
+    message = f"error: the review app needs a terminal, and {stream} is not one\n"
+    assert run_without_a_terminal(stream, *args) == (1, message)

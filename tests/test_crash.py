@@ -9,7 +9,8 @@ integrity check, each card's state is what its log gives, and the next start sho
 card a fresh ``Session`` says it must.
 
 Then the writes outside the app, killed half-way on purpose: an answer between its two
-writes, an import between two decks, a backup and a restore after their first page.
+writes, an import between two decks, a backup and a restore after their first page. And
+an exception inside the app: the terminal is restored and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from pty_app import ReviewDriver, app_env, marked_deck
+from pty_app import ReviewDriver, Terminal, app_env, marked_deck
 
 from flashcards import backup
 from flashcards.store import Store
@@ -247,3 +248,20 @@ def test_a_restore_killed_half_way_leaves_the_database_as_it_was(review_db):
     )
     assert snapshot(review_db) == before
     assert len(before[1]) == 10
+
+
+def test_an_exception_in_the_app_restores_the_terminal_and_exits_non_zero(review_db):
+    """A bug in the app is still a failure for a script: exit status 1, terminal restored."""
+    crash = ("from flashcards.tui.widgets.card_view import CardView\n"
+             "def boom(self): raise RuntimeError('boom in the review')\n"
+             "CardView.on_mount = boom\n"
+             "from flashcards.cli import main\n"
+             "main()\n")
+    terminal = Terminal([sys.executable, "-c", crash, "--db", str(review_db), "review"],
+                        app_env())
+    try:
+        assert terminal.wait_exit() == 1
+    finally:
+        terminal.close()
+    assert terminal.history.rfind(b"\x1b[?1049l") > terminal.history.rfind(b"\x1b[?1049h")
+    assert "boom in the review" in terminal.text(everything=True)

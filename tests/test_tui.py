@@ -469,13 +469,20 @@ def test_editor_command(monkeypatch):
 # -- the command line ----------------------------------------------------------------------
 
 
-def test_review_of_an_unknown_deck_is_a_one_line_error(loaded):
+@pytest.fixture
+def a_terminal(monkeypatch) -> None:
+    """The command line as if in a terminal (CliRunner's streams are none)."""
+    monkeypatch.setattr("flashcards.cli._require_terminal", lambda: None)
+
+
+def test_review_of_an_unknown_deck_is_a_one_line_error(loaded, a_terminal):
     result = CliRunner().invoke(cli, ["review", "nope"])
     assert result.exit_code == 1
     assert result.output == "error: no deck named 'nope' (known: 基础)\n"
 
 
-def test_first_run_imports_the_bundled_decks_then_opens_home(tmp_path, monkeypatch):
+def test_first_run_imports_the_bundled_decks_then_opens_home(tmp_path, monkeypatch,
+                                                             a_terminal):
     opened = []
     monkeypatch.setattr(FlashcardsApp, "run", lambda app: opened.append(app.start))
     result = CliRunner().invoke(cli, [], catch_exceptions=False)
@@ -497,7 +504,7 @@ async def test_the_app_makes_the_daily_backup_after_its_first_frame(loaded, tmp_
         "test-20260310-090000-daily.db"]
 
 
-def test_review_command_opens_the_review(loaded, monkeypatch):
+def test_review_command_opens_the_review(loaded, monkeypatch, a_terminal):
     opened = []
     monkeypatch.setattr(FlashcardsApp, "run", lambda app: opened.append((app.start, app.deck)))
     assert CliRunner().invoke(cli, ["review", "基础"]).exit_code == 0
