@@ -222,7 +222,7 @@ def test_another_programs_database_is_refused_and_left_unchanged(tmp_path):
     conn.commit()
     conn.close()
     before = foreign.read_bytes()
-    for args in (["decks"], ["stats"], ["import", str(tmp_path)], []):
+    for args in (["decks"], ["stats"], ["import", str(tmp_path)], ["export"]):
         result = CliRunner().invoke(cli, ["--db", str(foreign), *args])
         assert result.exit_code == 1, (args, result.output)
         assert result.output.strip() == (
