@@ -33,6 +33,8 @@ CARD_COLUMNS = (
     "cards.interval, cards.easiness, cards.due, cards.lapses, cards.suspended, cards.leech"
 )
 CARD_FROM = "cards JOIN decks ON decks.id = cards.deck_id"
+# A deck whose file is gone is retired (see flashcards.sync): it keeps its cards' history.
+ACTIVE_DECK = "decks.source_path IS NOT NULL"
 
 
 def showable_sql(day: str = "?") -> str:
@@ -144,9 +146,9 @@ class Store:
             if self.conn.in_transaction:
                 self.conn.execute("COMMIT")
 
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
-        """Rows of a read query."""
-        return self.conn.execute(sql, tuple(params)).fetchall()
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        """Rows of a read query; ``params`` by position, or by name in a dict."""
+        return self.conn.execute(sql, params).fetchall()
 
     # -- config --------------------------------------------------------------------
 
@@ -184,22 +186,24 @@ class Store:
 
     def deck_names(self) -> list[str]:
         """Every deck's name, sorted (a cheap check before opening a review of one)."""
-        return [row[0] for row in self.query("SELECT name FROM decks ORDER BY name")]
+        return [row[0] for row in self.query(
+            f"SELECT name FROM decks WHERE {ACTIVE_DECK} ORDER BY name"
+        )]
 
     def deck_summaries(self, today: date) -> list[dict[str, Any]]:
-        """Per deck: active cards, new, due today, suspended, retired, next due day."""
-        day = today.isoformat()
+        """Per deck: active cards, new and due today (as a review would show them: buried
+        cards not counted), suspended, retired, next due day."""
         rows = self.query(
             "SELECT decks.name, decks.description, decks.source_path, "
             "count(*) FILTER (WHERE retired = 0), "
-            "count(*) FILTER (WHERE retired = 0 AND suspended = 0 AND due IS NULL), "
-            "count(*) FILTER (WHERE retired = 0 AND suspended = 0 AND due <= ?), "
+            f"count(*) FILTER (WHERE {showable_sql(':day')} AND due IS NULL), "
+            f"count(*) FILTER (WHERE {due_sql(':day')}), "
             "count(*) FILTER (WHERE retired = 0 AND suspended = 1), "
             "count(*) FILTER (WHERE retired = 1), "
-            "min(due) FILTER (WHERE retired = 0 AND suspended = 0 AND due > ?) "
+            "min(due) FILTER (WHERE retired = 0 AND suspended = 0 AND due > :day) "
             "FROM decks LEFT JOIN cards ON cards.deck_id = decks.id "
-            "GROUP BY decks.id ORDER BY decks.name",
-            (day, day),
+            f"WHERE {ACTIVE_DECK} GROUP BY decks.id ORDER BY decks.name",
+            {"day": today.isoformat()},
         )
         keys = ("name", "description", "source", "cards", "new", "due", "suspended",
                 "retired", "next_due")
@@ -247,7 +251,8 @@ class Store:
         return {
             name: (new, reviews)
             for name, new, reviews in self.query(
-                "SELECT name, new_per_day, reviews_per_day FROM decks ORDER BY id"
+                f"SELECT name, new_per_day, reviews_per_day FROM decks WHERE {ACTIVE_DECK} "
+                "ORDER BY id"
             )
         }
 

@@ -4,6 +4,11 @@ One import is one transaction: if any file is invalid, nothing is written. Cards
 updated or retired, never deleted, and a retired card comes back with its history when it
 reappears. Files whose path and content are unchanged since their last import are not
 parsed again.
+
+A deck belongs to its file. A new ``deck:`` name in the same file renames the deck (its
+history kept). A file that is gone from an imported directory retires its deck's cards; a
+deck whose file is gone is taken over by the next file that names it (a moved file). A
+second file naming a deck that another existing file defines is an error naming both.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ def unchanged_deck(store: Store, path: Path, digest: str) -> DeckReport | None:
         "SELECT name, drafts, (SELECT count(*) FROM cards "
         "WHERE deck_id = decks.id AND retired = 0) "
         "FROM decks WHERE source_path = ? AND source_hash = ?",
-        (str(path.resolve()), digest),
+        (_where(path), digest),
     ).fetchone()
     return DeckReport(row[0], unchanged=row[2], drafts=row[1]) if row else None
 
@@ -42,8 +47,9 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
     Files whose content is unchanged since their last import are not parsed again.
     Any invalid file raises ``DeckError`` listing every problem, before any write.
     """
+    files = decks.find_deck_files(paths)
     unchanged, changed, errors = [], [], []
-    for path in decks.find_deck_files(paths):
+    for path in files:
         data = decks.read_file(path)
         digest = decks.file_hash(data)
         report = unchanged_deck(store, path, digest)
@@ -59,26 +65,74 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
     errors += decks.duplicate_deck_errors(
         changed, {report.deck: path for path, report in unchanged}
     )
+    importing = {_where(path) for path in files}
+    errors += _claimed_elsewhere(store, changed, importing)
     if errors:
         raise decks.DeckError(errors)
-    result = sync(store, changed, dry_run=dry_run)
+    adopted = {deck.name for deck in changed}
+    gone = [(deck_id, name) for deck_id, name, source in _deck_sources(store)
+            if source not in importing and name not in adopted and not Path(source).exists()
+            and any(Path(source).is_relative_to(folder) for folder in _folders(paths))]
+    result = sync(store, changed, dry_run=dry_run, gone=gone)
     result.decks += [report for _, report in unchanged]
     result.decks.sort(key=lambda report: report.deck)
     return result
 
 
-def sync(store: Store, deck_files: list[DeckFile], dry_run: bool = False) -> SyncReport:
+def sync(store: Store, deck_files: list[DeckFile], dry_run: bool = False,
+         gone: Iterable[tuple[int, str]] = ()) -> SyncReport:
     """Make the database hold exactly these decks' cards, all in one transaction.
 
     New cards are added, changed ones updated with their history, missing ones retired
-    (never deleted). With ``dry_run`` the same work is done and then rolled back.
+    (never deleted), and so are the cards of the ``gone`` decks (id, name), whose files
+    were removed. With ``dry_run`` the same work is done and then rolled back.
     """
     report = SyncReport()
     stamp = clock.iso(clock.now())
     with store.write(dry_run=dry_run):
         for deck in deck_files:
             report.decks.append(_sync_deck(store, deck, stamp))
+        for deck_id, name in gone:
+            report.decks.append(DeckReport(name, retired=_retire_deck(store, deck_id, stamp)))
     return report
+
+
+def _where(path: Path) -> str:
+    """A deck file's identity in the database: its resolved path."""
+    return str(path.resolve())
+
+
+def _folders(paths: Iterable[str | Path]) -> list[Path]:
+    return [Path(path).resolve() for path in paths if Path(path).is_dir()]
+
+
+def _deck_sources(store: Store) -> list[tuple[int, str, str]]:
+    """(id, name, file) of every deck that has a file."""
+    return store.query("SELECT id, name, source_path FROM decks WHERE source_path IS NOT NULL")
+
+
+def _claimed_elsewhere(store: Store, changed: list[DeckFile], importing: set[str]) -> list[str]:
+    """An error for each deck name that another existing file, not in this import, owns."""
+    owners = {name: source for _, name, source in _deck_sources(store)}
+    return [
+        f"{deck.path}:{deck.name_line}: deck '{deck.name}' is already defined in {owner}; "
+        "rename one of them"
+        for deck in changed
+        if (owner := owners.get(deck.name)) and owner != _where(deck.path)
+        and owner not in importing and Path(owner).exists()
+    ]
+
+
+def _retire_deck(store: Store, deck_id: int, stamp: str) -> int:
+    """Retire a deck whose file is gone: its cards leave review, their history kept."""
+    retired = store.conn.execute(
+        "UPDATE cards SET retired = 1, updated_at = ? WHERE deck_id = ? AND retired = 0",
+        (stamp, deck_id),
+    ).rowcount
+    store.conn.execute(
+        "UPDATE decks SET source_path = NULL, source_hash = NULL WHERE id = ?", (deck_id,)
+    )
+    return retired
 
 
 class _Stored(NamedTuple):
@@ -112,6 +166,10 @@ def _file_values(spec: CardSpec) -> tuple:
 def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
     deck_id = _upsert_deck(store, deck)
     report = DeckReport(deck.name, drafts=len(deck.drafts))
+    for (other,) in store.query(  # the file named another deck before: that one is gone
+        "SELECT id FROM decks WHERE source_path = ? AND id != ?", (_where(deck.path), deck_id)
+    ):
+        report.retired += _retire_deck(store, other, stamp)
     existing = {
         row.key: row
         for row in map(_Stored._make, store.query(
@@ -176,14 +234,18 @@ def _edited_card(
 
 
 def _upsert_deck(store: Store, deck: DeckFile) -> int:
+    """The deck's row, found by name, else by its file (the file renamed its deck), else new."""
     values = (
-        deck.description, str(deck.path.resolve()), deck.sha256, deck.new_per_day,
+        deck.name, deck.description, _where(deck.path), deck.sha256, deck.new_per_day,
         deck.reviews_per_day, len(deck.drafts),
     )
-    row = store.conn.execute("SELECT id FROM decks WHERE name = ?", (deck.name,)).fetchone()
+    row = store.conn.execute(
+        "SELECT id FROM decks WHERE name = ?1 OR source_path = ?2 ORDER BY name = ?1 DESC",
+        (deck.name, values[2]),
+    ).fetchone()
     if row:
         store.conn.execute(
-            "UPDATE decks SET description = ?, source_path = ?, source_hash = ?, "
+            "UPDATE decks SET name = ?, description = ?, source_path = ?, source_hash = ?, "
             "new_per_day = ?, reviews_per_day = ?, drafts = ? WHERE id = ?",
             (*values, row[0]),
         )
@@ -191,7 +253,7 @@ def _upsert_deck(store: Store, deck: DeckFile) -> int:
     return store.conn.execute(
         "INSERT INTO decks (name, description, source_path, source_hash, new_per_day, "
         "reviews_per_day, drafts) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (deck.name, *values),
+        values,
     ).lastrowid
 
 

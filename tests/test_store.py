@@ -285,3 +285,66 @@ def test_a_card_answered_perfectly_forever_stays_schedulable(store, write_deck):
     assert result.due == "2126-01-16"  # the last answer (2026-02-09) plus a hundred years
     card = store.card(card_id)
     assert store.replay(card_id) == (card.state, card.due, card.lapses)
+
+
+SMALL = "deck: small\ncards:\n  - {id: a, front: 问 a, back: 答 a}\n  - {id: b, front: 问 b, back: 答 b}\n"
+
+
+def active_cards(store: Store) -> list[tuple[str, str]]:
+    return store.query("SELECT decks.name, cards.key FROM cards JOIN decks ON decks.id = "
+                       "deck_id WHERE retired = 0 ORDER BY 1, 2")
+
+
+def test_a_deck_renamed_in_its_file_is_renamed_with_its_history(store, write_deck):
+    """Issue 16, item 6: `deck: small` -> `deck: Small Talk` is a rename, not a second deck."""
+    path = write_deck(SMALL)
+    import_files(store, [path])
+    answered = store.answer(card_ids(store)["问 a"], 4)
+    write_deck(SMALL.replace("deck: small", "deck: Small Talk"))
+    import_files(store, [path])
+    assert store.deck_names() == ["Small Talk"]
+    assert active_cards(store) == [("Small Talk", "a"), ("Small Talk", "b")]
+    assert store.card(answered.card_id).deck == "Small Talk"
+    assert store.query("SELECT card_id FROM reviews") == [(answered.card_id,)]
+
+
+def test_a_deleted_deck_file_retires_its_cards_and_a_moved_one_keeps_them(store, write_deck):
+    """Issue 16, item 6: deleting a deck file, then importing its directory."""
+    keep = write_deck(SMALL, "small.yaml")
+    gone = write_deck(SMALL.replace("small", "gone"), "gone.yaml")
+    import_files(store, [keep.parent])
+    answered = store.answer(card_ids(store)["问 a"], 4)
+    gone.unlink()
+    keep.rename(keep.with_name("moved.yaml"))
+    report = import_files(store, [keep.parent])
+    assert {deck.deck: deck.retired for deck in report.decks} == {"gone": 2, "small": 0}
+    assert store.deck_names() == ["small"]
+    assert active_cards(store) == [("small", "a"), ("small", "b")]
+    assert store.query("SELECT card_id FROM reviews") == [(answered.card_id,)]
+    gone.write_text(SMALL.replace("small", "gone"), encoding="utf-8")  # it comes back
+    import_files(store, [gone])
+    assert store.deck_names() == ["gone", "small"]
+    assert len(active_cards(store)) == 4
+
+
+def test_a_second_file_claiming_a_deck_name_is_an_error_naming_both(store, write_deck):
+    """Issue 16, item 6: two files, separate runs, one `deck:` name."""
+    first = write_deck(SMALL, "first.yaml")
+    import_files(store, [first])
+    answered = store.answer(card_ids(store)["问 a"], 4)
+    second = write_deck(SMALL.replace("答 a", "另一个答案"), "second.yaml")
+    before = store.query("SELECT * FROM cards")
+    with pytest.raises(DeckError) as error:
+        import_files(store, [second])
+    assert error.value.errors == [
+        f"{second}:1: deck 'small' is already defined in {first.resolve()}; rename one of them"]
+    assert store.query("SELECT * FROM cards") == before
+    assert store.card(answered.card_id).back == "答 a"
+
+
+def test_deck_counts_leave_out_buried_cards_as_the_review_does(store, write_deck):
+    """Issue 16, smaller things: "new" on the home screen and in `decks`."""
+    import_files(store, [write_deck(SMALL)])
+    store.set_buried(card_ids(store)["问 a"], store.today() + timedelta(days=1))
+    (summary,) = store.deck_summaries(store.today())
+    assert (summary["new"], summary["cards"]) == (1, 2)
