@@ -88,7 +88,10 @@ def open_store(daily_backup: bool = True) -> Store:
     store = Store.open(path, create_dirs=path == paths.default_db_path())
     ctx.call_on_close(store.close)
     if daily_backup:
-        store.daily_backup()
+        try:
+            store.daily_backup()
+        except (OSError, sqlite3.Error) as error:  # a full disk must not stop the command
+            click.echo(f"warning: the daily backup failed: {error}", err=True)
     return store
 
 

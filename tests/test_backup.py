@@ -185,3 +185,20 @@ def test_restoring_a_named_file_checks_it_is_a_flashcards_database(tmp_path, wri
     copy = tmp_path / "copy.db"
     sqlite3.connect(db).backup(sqlite3.connect(copy))
     assert run("restore", str(copy)).exit_code == 0
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"),
+                                     sqlite3.OperationalError("database or disk is full")])
+def test_a_failing_daily_backup_is_reported_and_blocks_no_command(write_deck, monkeypatch,
+                                                                  failure):
+    """Issue 16, item 15: on a full disk, `decks` and `check` still work on a new day."""
+    run("import", str(write_deck(DECK)))
+
+    def full_disk(*args):
+        raise failure
+
+    monkeypatch.setattr(backup, "make_backup", full_disk)
+    for args in (["decks"], ["check"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        assert f"warning: the daily backup failed: {failure}" in result.stderr
