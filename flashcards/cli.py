@@ -107,8 +107,7 @@ def cli(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
         _require_terminal()
         store = open_store(daily_backup=False)
-        _import_bundled_if_empty(store)
-        _run_app(store, deck=None, start="home")
+        _run_app(store, deck=None, start="home", told=_open_decks(store))
 
 
 @cli.command()
@@ -118,10 +117,10 @@ def review(deck: str | None) -> None:
     """Review the cards due today in the app: all decks, or only DECK."""
     _require_terminal()
     store = open_store(daily_backup=False)
-    _import_bundled_if_empty(store)
+    told = _open_decks(store)
     if deck is not None and deck not in (names := store.deck_names()):
         raise UserError([f"error: no deck named {deck!r} (known: {', '.join(names) or 'none'})"])
-    _run_app(store, deck=deck, start="review")
+    _run_app(store, deck=deck, start="review", told=told)
 
 
 def _require_terminal() -> None:
@@ -132,19 +131,20 @@ def _require_terminal() -> None:
             raise UserError([f"error: the review app needs a terminal, and {name} is not one"])
 
 
-def _import_bundled_if_empty(store: Store) -> None:
-    """On the very first run, fill the empty database with the decks shipped in the package."""
-    if store.is_empty():
-        from flashcards.sync import import_files
+def _open_decks(store: Store) -> dict[str, list[str]]:
+    """Sync the deck files before the first screen (the first run copies the bundled decks
+    into the user's folder); returns what the app should tell the user."""
+    from flashcards.sync import open_decks
 
-        import_files(store, [paths.bundled_decks_dir()])
+    report, notices = open_decks(store)
+    return {"notices": notices, "problems": report.problems}
 
 
-def _run_app(store: Store, deck: str | None, start: str) -> None:
+def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[str]]) -> None:
     store.require_writable()  # refused before the first card, not at the first answer
     from flashcards.tui.app import make_app
 
-    app = make_app(store, deck=deck, start=start, daily_backup=True)
+    app = make_app(store, deck=deck, start=start, daily_backup=True, **told)
     app.run()
     if app.return_code:  # a crash: Textual has restored the terminal and shown the traceback
         raise SystemExit(app.return_code)
@@ -163,6 +163,65 @@ def import_(paths_: tuple[str, ...], dry_run: bool) -> None:
     store = open_store()
     report = _import_with_progress(store, paths_, dry_run)
     _print_report(report, dry_run)
+
+
+@cli.command("sync")
+@db_option
+def sync_() -> None:
+    """Sync every source again: the files and folders given to `import` (and the decks of
+    the first run). The app does this on every start. Exit 1 if a source has a problem;
+    its decks stay as last synced."""
+    from flashcards.sync import open_decks
+
+    report, notices = open_decks(open_store())
+    for notice in notices:
+        click.echo(notice)
+    report.decks = [deck for deck in report.decks if deck.added or deck.updated or deck.retired]
+    if report.decks:
+        _print_report(report, dry_run=False)
+    if report.problems:
+        raise UserError(report.problems)
+    click.echo("all sources in sync")
+
+
+@cli.command()
+@click.option("--remove", metavar="PATH", help="Forget this source; its decks are retired.")
+@db_option
+def sources(remove: str | None) -> None:
+    """List the sources (files and folders synced on every start), or forget one."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from flashcards import sync
+
+    store = open_store()
+    if remove:
+        _print_report(sync.forget_source(store, remove), dry_run=False)
+        return
+    table = Table(box=None)
+    for column in ("source", "decks", "last sync", "problem"):
+        table.add_column(column)
+    for source in sync.sources(store):
+        table.add_row(Text(printable(source.path)), Text(printable(", ".join(source.decks))),
+                      source.last_sync or "-", Text(printable(source.problem or "")))
+    _console().print(table if table.rows else "no sources yet: flashcards import PATH")
+
+
+@cli.command()
+@click.option("--bundled", is_flag=True, required=True,
+              help="Copy the decks that come with flashcards.")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+def init(bundled: bool, folder: str | None) -> None:
+    """Copy the bundled decks into FOLDER (default: your decks folder), file by file,
+    never over a file that exists."""
+    from flashcards.sync import copy_decks
+
+    target = Path(folder) if folder else paths.user_decks_dir()
+    copies = copy_decks(paths.bundled_decks_dir().resolve(), target)
+    for copy in copies:
+        click.echo(f"copied {copy}")
+    click.echo(f"{len(copies)} deck file{'s' * (len(copies) != 1)} copied into {target}"
+               + ("" if folder is None else f"; import them with: flashcards import {target}"))
 
 
 def _import_with_progress(store: Store, paths_: tuple[str, ...], dry_run: bool) -> SyncReport:

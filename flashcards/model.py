@@ -76,9 +76,11 @@ class DeckReport:
 
 @dataclass
 class SyncReport:
-    """Deck-sync counts for every deck of one ``flashcards import``."""
+    """Deck-sync counts for every deck of one ``flashcards import``, and the problems of
+    files left out (a sync of sources skips an invalid file rather than stopping)."""
 
     decks: list[DeckReport] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

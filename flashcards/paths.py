@@ -1,4 +1,4 @@
-"""Where the database lives, and where the bundled decks are.
+"""Where the database lives, where the user's decks are, and where the bundled decks are.
 
 Order of precedence for the database: ``--db PATH``, then ``FLASHCARDS_DB``, then the
 user data dir (platformdirs). Tests set ``FLASHCARDS_DB`` so they never touch real data.
@@ -27,6 +27,17 @@ def default_db_path() -> Path:
     import platformdirs  # only needed for the default location
 
     return platformdirs.user_data_path(APP_NAME) / "flashcards.db"
+
+
+def user_decks_dir() -> Path:
+    """The user's own deck files: ``FLASHCARDS_DECKS``, else ``decks/`` in the user data dir.
+    The first run copies the bundled decks here, so editing them never touches the package."""
+    from_env = os.environ.get("FLASHCARDS_DECKS")
+    if from_env:
+        return Path(from_env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME) / "decks"
 
 
 def bundled_decks_dir() -> Path:

@@ -135,7 +135,19 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     db["cards"].create_index(["id", "deck_id", "key"], index_name="idx_cards_identity")
 
 
-MIGRATIONS = [_migration_1, _migration_2]
+def _migration_3(db: sqlite_utils.Database) -> None:
+    """Deck sources: every file or folder given to ``import``, synced again on each start.
+
+    A database from before has no record of what was given, so each deck's file is one.
+    """
+    db.create_table("sources", {"path": str, "last_sync": str, "problem": str}, pk="path")
+    db.execute(
+        "INSERT INTO sources (path, last_sync) SELECT DISTINCT source_path, NULL FROM decks "
+        "WHERE source_path IS NOT NULL"
+    )
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

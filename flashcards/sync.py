@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import shutil
+import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from flashcards import clock, decks
+from flashcards import clock, decks, paths
 from flashcards.decks import CardSpec, DeckFile
 from flashcards.model import DeckReport, SyncReport
-from flashcards.store import Store
+from flashcards.store import Store, StoreError
 
 # An id-less card whose front was edited keeps its history when it stays at the same
 # position with the same kind and its back is unchanged or its front is this similar.
@@ -41,12 +45,17 @@ def unchanged_deck(store: Store, path: Path, digest: str) -> DeckReport | None:
 
 
 def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = False,
-                 on_file: Callable[[Path, int], None] | None = None) -> SyncReport:
-    """Sync deck files (and directories of them) into the database, atomically.
+                 on_file: Callable[[Path, int], None] | None = None,
+                 skip_invalid: bool = False) -> SyncReport:
+    """Sync deck files (and directories of them) into the database, atomically, and remember
+    the paths as sources (see ``sync_sources``).
 
     Files whose content is unchanged since their last import are not parsed again.
-    Any invalid file raises ``DeckError`` listing every problem, before any write.
+    Any invalid file raises ``DeckError`` listing every problem, before any write; with
+    ``skip_invalid`` the invalid files are left out instead (their decks stay as they were
+    last synced) and their problems are in the report.
     """
+    paths = [Path(path) for path in paths]
     files = decks.find_deck_files(paths)
     unchanged, changed, errors = [], [], []
     for path in files:
@@ -62,30 +71,35 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
                 errors += error.errors
         if on_file:
             on_file(path, len(data))
-    errors += decks.duplicate_deck_errors(
-        changed, {report.deck: path for path, report in unchanged}
-    )
     importing = {_where(path) for path in files}
-    errors += _claimed_elsewhere(store, changed, importing)
-    if errors:
+    clashes = decks.duplicate_deck_errors(
+        changed, {report.deck: path for path, report in unchanged}
+    ) + _claimed_elsewhere(store, changed, importing)
+    if clashes and skip_invalid:
+        changed = [deck for deck in changed if not any(
+            error.startswith(f"{deck.path}:") for error in clashes)]
+    errors += clashes
+    if errors and not skip_invalid:
         raise decks.DeckError(errors)
     adopted = {deck.name for deck in changed}
     gone = [(deck_id, name) for deck_id, name, source in _deck_sources(store)
             if source not in importing and name not in adopted and not Path(source).exists()
             and any(Path(source).is_relative_to(folder) for folder in _folders(paths))]
-    result = sync(store, changed, dry_run=dry_run, gone=gone)
+    result = sync(store, changed, dry_run=dry_run, gone=gone, sources=paths)
     result.decks += [report for _, report in unchanged]
     result.decks.sort(key=lambda report: report.deck)
+    result.problems = errors
     return result
 
 
 def sync(store: Store, deck_files: list[DeckFile], dry_run: bool = False,
-         gone: Iterable[tuple[int, str]] = ()) -> SyncReport:
+         gone: Iterable[tuple[int, str]] = (), sources: Iterable[Path] = ()) -> SyncReport:
     """Make the database hold exactly these decks' cards, all in one transaction.
 
     New cards are added, changed ones updated with their history, missing ones retired
     (never deleted), and so are the cards of the ``gone`` decks (id, name), whose files
-    were removed. With ``dry_run`` the same work is done and then rolled back.
+    were removed; the ``sources`` are remembered as synced now. With ``dry_run`` the same
+    work is done and then rolled back.
     """
     report = SyncReport()
     stamp = clock.iso(clock.now())
@@ -94,6 +108,134 @@ def sync(store: Store, deck_files: list[DeckFile], dry_run: bool = False,
             report.decks.append(_sync_deck(store, deck, stamp))
         for deck_id, name in gone:
             report.decks.append(DeckReport(name, retired=_retire_deck(store, deck_id, stamp)))
+        store.conn.executemany(
+            "INSERT INTO sources (path, last_sync) VALUES (?, ?) ON CONFLICT (path) "
+            "DO UPDATE SET last_sync = excluded.last_sync, problem = NULL",
+            [(_where(path), stamp) for path in sources],
+        )
+    return report
+
+
+# -- sources ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file or folder that ``import`` was given: synced again on every start."""
+
+    path: str
+    decks: tuple[str, ...]
+    last_sync: str | None
+    problem: str | None
+
+
+def sources(store: Store) -> list[Source]:
+    """Every source, with the decks whose files it holds."""
+    deck_files = _deck_sources(store)
+    return [
+        Source(path, tuple(sorted(name for _, name, file in deck_files
+                                  if file == path or Path(file).is_relative_to(path))),
+               last_sync, problem)
+        for path, last_sync, problem in store.query(
+            "SELECT path, last_sync, problem FROM sources ORDER BY path")
+    ]
+
+
+def sync_sources(store: Store) -> SyncReport:
+    """Sync every source again: changed files are read, new files in a source folder are
+    added, deleted ones retire their cards. A source that fails (a YAML error after an edit,
+    a folder gone) never blocks the others: its decks stay as last synced and its problem is
+    kept with it (``sources``) and returned in the report. Unchanged files cost a hash."""
+    report = SyncReport()
+    for source in sources(store):
+        try:
+            synced = import_files(store, [Path(source.path)], skip_invalid=True)
+        except (decks.DeckError, OSError) as error:
+            problems = (error.errors if isinstance(error, decks.DeckError)
+                        else [f"{source.path}: {error.strerror or error}"])
+        else:
+            report.decks += synced.decks
+            problems = synced.problems
+        if problems:
+            _note_problem(store, source.path, problems)
+        report.problems += problems
+    return report
+
+
+def open_decks(store: Store) -> tuple[SyncReport, list[str]]:
+    """What every start does before the first screen: on the first run, copy the bundled
+    decks into the user's decks folder and import them from there; later, sync the sources
+    again. Returns the sync report (its problems: files that did not sync) and what else
+    the user should be told."""
+    bundled, mine = paths.bundled_decks_dir().resolve(), paths.user_decks_dir()
+    if store.is_empty() and not sources(store):
+        copy_decks(bundled, mine)
+        return import_files(store, [mine]), [f"Your decks are in {mine}: edit them there."]
+    notices = []
+    if _move_decks(store, bundled, mine):
+        notices.append(f"The bundled decks are now your own files, in {mine}.")
+    return sync_sources(store), notices
+
+
+def copy_decks(folder: Path, target: Path) -> list[Path]:
+    """Copy each deck file of ``folder`` into ``target``, never over a file that exists;
+    returns the copies. A copy is written whole under a temporary name, then renamed."""
+    target.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for path in decks.find_deck_files([folder]):
+        copy = target / path.relative_to(folder)
+        if copy.exists():
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        partial = copy.with_name(f".{copy.name}.{uuid.uuid4().hex[:12]}.partial")
+        try:
+            shutil.copyfile(path, partial)
+            os.replace(partial, copy)
+        finally:
+            partial.unlink(missing_ok=True)
+        copies.append(copy)
+    return copies
+
+
+def _move_decks(store: Store, folder: Path, target: Path) -> bool:
+    """Decks imported from ``folder`` (the installed package, by an older version) follow
+    their copies in ``target``, history and all. Returns whether any did."""
+    moving = [(deck_id, Path(file)) for deck_id, _, file in _deck_sources(store)
+              if Path(file).is_relative_to(folder)]
+    if not moving:
+        return False
+    copy_decks(folder, target)
+    with store.write():
+        store.conn.executemany(
+            "UPDATE decks SET source_path = ? WHERE id = ?",
+            [(_where(target / file.relative_to(folder)), deck_id) for deck_id, file in moving],
+        )
+        store.conn.execute("DELETE FROM sources WHERE path = ? OR path LIKE ? || '/%'",
+                           (str(folder), str(folder)))
+        store.conn.execute("INSERT OR IGNORE INTO sources (path) VALUES (?)", (_where(target),))
+    return True
+
+
+def _note_problem(store: Store, path: str, problems: list[str]) -> None:
+    more = len(problems) - 1
+    with store.write():
+        store.conn.execute("UPDATE sources SET problem = ? WHERE path = ?",
+                           (problems[0] + (f" (and {more} more)" if more else ""), path))
+
+
+def forget_source(store: Store, path: str | Path) -> SyncReport:
+    """Forget a source: the decks whose files it holds are retired, their history kept."""
+    where = _where(Path(path))
+    found = [source for source in sources(store) if source.path == where]
+    if not found:
+        raise StoreError(f"{path}: not a source (see `flashcards sources`)")
+    report = SyncReport()
+    stamp = clock.iso(clock.now())
+    with store.write():
+        for deck_id, name, file in _deck_sources(store):
+            if file == where or Path(file).is_relative_to(where):
+                report.decks.append(DeckReport(name, retired=_retire_deck(store, deck_id, stamp)))
+        store.conn.execute("DELETE FROM sources WHERE path = ?", (where,))
     return report
 
 

@@ -71,10 +71,8 @@ def test_a_migration_is_preceded_by_a_backup(tmp_path):
     Store.open(db).close()
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA user_version = 0")  # pretend it predates the schema
-    conn.execute("DROP TABLE reviews")
-    conn.execute("DROP TABLE config")
-    conn.execute("DROP TABLE cards")
-    conn.execute("DROP TABLE decks")
+    for table in ("reviews", "config", "cards", "decks", "sources"):
+        conn.execute(f"DROP TABLE {table}")
     conn.commit()
     conn.close()
     Store.open(db).close()  # version 0 is a new file: nothing to back up

@@ -302,7 +302,7 @@ def test_a_version_1_database_gets_the_new_indexes(tmp_path):
     conn.commit()
     conn.close()
     store = Store.open(path)
-    assert store.version == SCHEMA_VERSION == 2
+    assert store.version == SCHEMA_VERSION
     indexes = {row[0] for row in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"idx_reviews_card_history", "idx_reviews_day_stats", "idx_cards_identity"} <= indexes
     assert not {"idx_reviews_card_id_ts", "idx_reviews_day"} & indexes  # their prefixes

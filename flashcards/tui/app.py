@@ -26,12 +26,15 @@ class FlashcardsApp(App[None]):
     TITLE = "flashcards"
 
     def __init__(self, store: Store, deck: str | None = None,
-                 start: Literal["home", "review"] = "home", daily_backup: bool = False) -> None:
+                 start: Literal["home", "review"] = "home", daily_backup: bool = False,
+                 notices: Sequence[str] = (), problems: Sequence[str] = ()) -> None:
         super().__init__()
         self.store = store
         self.deck = deck
         self.start = start
         self.daily_backup = daily_backup
+        self.notices = notices
+        self.problems = problems
 
     def on_mount(self) -> None:
         # What is alive once the first screen is drawn (modules, classes, styles) lives as
@@ -40,6 +43,11 @@ class FlashcardsApp(App[None]):
         self.call_after_refresh(gc.freeze)
         if self.daily_backup:
             self.call_after_refresh(self._back_up)
+        for notice in self.notices:  # where the decks are, a deck file that did not sync
+            self.notify(notice, timeout=12, markup=False)
+        for problem in self.problems:
+            self.notify(problem, title="deck not synced", severity="warning", timeout=20,
+                        markup=False)
 
     @work(thread=True, exit_on_error=False)
     def _back_up(self) -> None:
@@ -106,9 +114,12 @@ class FlashcardsApp(App[None]):
 
 def make_app(store: Store, deck: str | None = None,
              start: Literal["home", "review"] = "home",
-             daily_backup: bool = False) -> FlashcardsApp:
+             daily_backup: bool = False, notices: Sequence[str] = (),
+             problems: Sequence[str] = ()) -> FlashcardsApp:
     """The app over an open store, starting on the home screen or straight in a review.
 
-    With ``daily_backup`` it makes the day's first backup in the background.
+    With ``daily_backup`` it makes the day's first backup in the background; ``notices``
+    and ``problems`` (deck files that did not sync) are shown once the first screen is up.
     """
-    return FlashcardsApp(store, deck=deck, start=start, daily_backup=daily_backup)
+    return FlashcardsApp(store, deck=deck, start=start, daily_backup=daily_backup,
+                         notices=notices, problems=problems)
