@@ -115,7 +115,7 @@ def test_decks_imported_from_the_package_move_to_the_users_folder(store, tmp_pat
 def test_a_user_deck_is_never_overwritten_and_init_copies_what_is_missing(tmp_path):
     mine = paths.user_decks_dir()
     mine.mkdir(parents=True)
-    first = sorted(paths.bundled_decks_dir().glob("*.yaml"))[0]
+    first = min(paths.bundled_decks_dir().glob("*.yaml"))
     (mine / first.name).write_text("deck: 我自己的\ncards: []\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["init", "--bundled"])
     assert result.exit_code == 0, result.output
