@@ -6,23 +6,22 @@ The stats key appears by itself once ``flashcards/tui/screens/stats.py`` defines
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib.util import find_spec
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from flashcards.session import Session
-from flashcards.store import DayAnswer, Store
+from flashcards.store import Store
+from flashcards.tui.messages import DecksLoaded
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 EMPTY = """\
@@ -62,16 +61,6 @@ def next_due_label(due_now: int, next_due: str | None, today: date) -> str:
 def title(today: date) -> Content:
     """``flashcards  Tuesday 10 March 2026``."""
     return Content.assemble(("flashcards", "bold"), "  ", (f"{today:%A %d %B %Y}", "dim"))
-
-
-@dataclass
-class DecksLoaded(Message):
-    """The worker read the decks and today's figures."""
-
-    today: date
-    decks: list[dict[str, Any]]
-    answers: list[DayAnswer]
-    left: dict[str, int]
 
 
 class HomeScreen(Screen[None]):

@@ -7,7 +7,6 @@ mode), so even a million reviews never freeze the screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,13 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
 
 from flashcards.report import heatmap_text
 from flashcards.stats import STATES, compute_stats
 from flashcards.store import Store
+from flashcards.tui.messages import StatsLoaded
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 DECK_COLUMNS = ("cards", *STATES, "due", "due_tomorrow", "reviews_today")
@@ -65,13 +64,6 @@ def forecast_legend(forecast: list[dict[str, Any]]) -> Content:
         f"peak {peak} on {forecast[counts.index(peak)]['date']}",
         "dim",
     )
-
-
-@dataclass
-class StatsLoaded(Message):
-    """The worker computed the figures."""
-
-    figures: dict[str, Any]
 
 
 class StatsScreen(Screen[None]):

@@ -1,0 +1,28 @@
+"""The messages the app's workers post back to their screens, one small dataclass each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from textual.message import Message
+
+from flashcards.store import DayAnswer
+
+
+@dataclass
+class DecksLoaded(Message):
+    """The home screen's worker read the decks and today's figures."""
+
+    today: date
+    decks: list[dict[str, Any]]
+    answers: list[DayAnswer]
+    left: dict[str, int]
+
+
+@dataclass
+class StatsLoaded(Message):
+    """The stats screen's worker computed the figures."""
+
+    figures: dict[str, Any]
