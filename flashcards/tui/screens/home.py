@@ -1,14 +1,8 @@
-"""The home screen: decks with new / due / total and next due day, today's progress, the keys.
-
-The stats key appears by itself once ``flashcards/tui/screens/stats.py`` defines
-``StatsScreen(store)``: its binding is here already and ``check_action`` hides it until then.
-"""
+"""The home screen: decks with new / due / total and next due day, today's progress, the keys."""
 
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
-from importlib.util import find_spec
 from typing import ClassVar
 
 from rich.text import Text
@@ -39,12 +33,6 @@ and run flashcards again. A deck looks like:
         back: the dog
         reverse: true
 """
-
-
-@cache
-def stats_screen_exists() -> bool:
-    """True once the stats screen module is part of the package."""
-    return find_spec("flashcards.tui.screens.stats") is not None
 
 
 def next_due_label(due_now: int, next_due: str | None, today: date) -> str:
@@ -137,8 +125,6 @@ class HomeScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stats":
-            return stats_screen_exists()
         if action in ("review_selected", "review_all"):
             return self.deck_count > 0
         return True
