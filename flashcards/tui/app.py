@@ -1,4 +1,8 @@
-"""The Textual app: which screen comes first, and how the screens hand over to each other."""
+"""The Textual app: which screen comes first, and how the screens hand over to each other.
+
+A screen gets what it reads, the store or a session, in its constructor; it reaches the app
+only to hand over to another screen, through a typed ``app = getters.app(FlashcardsApp)``.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +68,7 @@ class FlashcardsApp(App[None]):
             return ReviewScreen(Session(self.store, self.deck))
         from flashcards.tui.screens.home import HomeScreen
 
-        return HomeScreen()
+        return HomeScreen(self.store)
 
     def review(self, deck: str | None = None) -> None:
         """Start a sitting over one deck (or all of them) on top of the current screen."""
@@ -93,7 +97,7 @@ class FlashcardsApp(App[None]):
             while self.screen is not homes[-1]:
                 self.pop_screen()
         else:
-            self._replace_top(HomeScreen())
+            self._replace_top(HomeScreen(self.store))
 
     def _replace_top(self, screen: Screen) -> None:
         # The first screen cannot be switched away (Textual keeps no result callback for

@@ -6,7 +6,7 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from flashcards.session import Session
 from flashcards.store import Store
+from flashcards.tui.app import FlashcardsApp
 from flashcards.tui.messages import DecksLoaded
 from flashcards.tui.widgets.key_footer import KeyFooter
 
@@ -54,6 +55,8 @@ def title(today: date) -> Content:
 class HomeScreen(Screen[None]):
     """Decks and today's progress; enter/r reviews the selected deck, a reviews them all."""
 
+    app = getters.app(FlashcardsApp)
+
     BINDINGS: ClassVar[list[BindingType]] = [
         # The table takes enter itself (RowSelected, below); r does the same from anywhere.
         Binding("r", "review_selected", "review deck", key_display="enter/r"),
@@ -64,8 +67,12 @@ class HomeScreen(Screen[None]):
 
     deck_count = 0
 
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
     def compose(self) -> ComposeResult:
-        yield Static(title(self.app.store.today()), id="home-title")
+        yield Static(title(self.store.today()), id="home-title")
         yield Static(id="home-progress")
         table: DataTable = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         table.add_column("deck", key="deck")
@@ -86,7 +93,7 @@ class HomeScreen(Screen[None]):
         Counting a deck means scanning its cards (~0.1 s for 100,000), so it happens in a
         thread, on a connection of its own (a second reader is free in WAL mode).
         """
-        store = Store.open(self.app.store.path)
+        store = Store.open(self.store.path)
         try:
             today = store.today()
             decks = [deck for deck in store.deck_summaries(today) if deck["cards"]]
@@ -145,7 +152,7 @@ class HomeScreen(Screen[None]):
     def action_stats(self) -> None:
         from flashcards.tui.screens.stats import StatsScreen
 
-        self.app.push_screen(StatsScreen(self.app.store))
+        self.app.push_screen(StatsScreen(self.store))
 
 
 def _number(value: int) -> Text:

@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual import getters
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -22,6 +23,7 @@ from textual.screen import Screen
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
 from flashcards.store import LEECH_LAPSES, Card, StoreError
+from flashcards.tui.app import FlashcardsApp
 from flashcards.tui.saving import NOT_SAVED, save
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
@@ -63,6 +65,8 @@ COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are d
 
 class ReviewScreen(Screen[None]):
     """Front first; space reveals; 0-5 grade; the summary replaces this screen at the end."""
+
+    app = getters.app(FlashcardsApp)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,enter", "reveal", "show answer", priority=True),
@@ -188,7 +192,7 @@ class ReviewScreen(Screen[None]):
         from flashcards.decks import DeckError
 
         try:
-            self.app.store.import_files([path])
+            self.session.store.import_files([path])
         except DeckError as error:
             self.notify("\n".join(error.errors), title="deck not re-imported",
                         severity="error", timeout=15, markup=False)

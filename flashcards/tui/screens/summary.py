@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -14,6 +15,7 @@ from textual.widgets import Static
 from flashcards.session import Session, Summary
 from flashcards.sm2 import QUALITY_LABELS
 from flashcards.text import format_duration
+from flashcards.tui.app import FlashcardsApp
 from flashcards.tui.saving import NOT_SAVED, save
 from flashcards.tui.widgets.key_footer import KeyFooter
 
@@ -61,6 +63,8 @@ def summary_content(summary: Summary, deck: str | None) -> Content:
 
 class SummaryScreen(Screen[None]):
     """Shown in place of the review when its queue is empty; u goes back to undo."""
+
+    app = getters.app(FlashcardsApp)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,q,escape", "home", "home"),
