@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from textual.widgets import DataTable, Markdown
+from textual.worker import WorkerFailed
 
 from flashcards import paths
+from flashcards import store as store_module
 from flashcards.cli import cli
 from flashcards.session import AGAIN, Session
 from flashcards.store import LEECH_LAPSES, Store
@@ -282,6 +285,41 @@ async def test_home_lists_decks_and_reviews_the_selected_one(loaded, write_deck)
         assert app.screen.session.deck is None and app.screen.session.counts()["new"] == 5
         await pilot.press("escape", "q")
     assert app.return_code == 0
+
+
+async def test_home_tells_a_locked_database_and_reads_it_again_once_free(loaded, monkeypatch):
+    """A read that waits past the busy timeout is a notification, not the end of the app.
+
+    In WAL mode nothing locks a reader out, so the database is put back in rollback-journal
+    mode (as the sqlite3 shell or another tool can leave it), where another connection's
+    exclusive transaction does. The timeout is shortened so that the test takes no time.
+    """
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    assert loaded.conn.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+    holder = sqlite3.connect(loaded.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the home screen is mounted and its worker started
+        with suppress(WorkerFailed):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [notification.message for notification in app._notifications]
+        assert len(messages) == 1 and "\n" not in messages[0]
+        assert messages[0].startswith("reading the decks failed: ")
+        assert "database is locked" in messages[0] and "ctrl+r" in messages[0]
+        assert isinstance(app.screen, HomeScreen) and app.is_running
+        assert app.screen.query_one(DataTable).row_count == 0
+        assert "read again" in footer_text(app)
+        holder.execute("ROLLBACK")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert [str(cell) for cell in table.get_row_at(0)] == ["基础", "3", "0", "3", "-"]
+        assert "read again" not in footer_text(app)
+        await pilot.press("enter")  # usable again: the deck opens
+        assert isinstance(app.screen, ReviewScreen)
+    holder.close()
 
 
 async def test_leaving_a_review_started_from_the_command_line_goes_home(loaded):

@@ -7,7 +7,6 @@ only to hand over to another screen, through a typed ``app = getters.app(Flashca
 from __future__ import annotations
 
 import gc
-import sqlite3
 from collections.abc import Sequence
 from typing import Literal
 
@@ -15,10 +14,12 @@ from textual import work
 from textual.app import App
 from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from flashcards.session import Session
 from flashcards.store import Store
 from flashcards.tui.control_filter import DropControlCharacters
+from flashcards.tui.failures import report_worker_failure
 
 _DROP_CONTROLS = DropControlCharacters()  # one instance: strips cache what it returns
 
@@ -45,16 +46,19 @@ class FlashcardsApp(App[None]):
         if self.daily_backup:
             self.call_after_refresh(self._back_up)
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, name="daily backup")
     def _back_up(self) -> None:
         """The day's first backup, after the first frame, on a connection of its own."""
         store = Store.open(self.store.path)
         try:
             store.daily_backup()
-        except (OSError, sqlite3.Error) as error:
-            self.notify(f"daily backup failed: {error}", severity="warning", markup=False)
         finally:
             store.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers fail as the screens' do: told in one line, nothing ends."""
+        if event.state is WorkerState.ERROR:
+            report_worker_failure(event.worker)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then one that keeps control characters off the terminal."""
