@@ -460,6 +460,31 @@ async def test_an_edit_that_breaks_the_deck_is_reported_and_changes_nothing(
     assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one"
 
 
+async def test_a_reimport_the_database_refuses_is_told_and_e_tries_again(loaded, tmp_path,
+                                                                          monkeypatch):
+    """Another process holds the write lock past the (shortened) busy timeout."""
+    script = tmp_path / "editor.py"
+    script.write_text(EDITOR)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 50)
+    holder = sqlite3.connect(loaded.path, isolation_level=None)
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        holder.execute("BEGIN IMMEDIATE")
+        await press_edit(app, pilot, monkeypatch)
+        assert [notification.message for notification in app._notifications] == [
+            "re-importing the deck failed: database is locked. Press e to try again."]
+        assert front(app) == "Front one" and app.is_running
+        assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one"
+        holder.execute("COMMIT")
+        monkeypatch.setenv("EDITOR", f"{sys.executable} -c pass")  # quit without a change
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen.session.current.back == "Back one, edited"
+    holder.close()
+    assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one, edited"
+
+
 async def test_a_missing_editor_is_reported(loaded, monkeypatch):
     monkeypatch.setenv("EDITOR", "/nonexistent/editor")
     app = review_app(loaded)

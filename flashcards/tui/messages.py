@@ -26,3 +26,11 @@ class StatsLoaded(Message):
     """The stats screen's worker computed the figures."""
 
     figures: dict[str, Any]
+
+
+@dataclass
+class DeckReimported(Message):
+    """The review's worker imported an edited deck file again, or found it broken."""
+
+    path: str
+    errors: list[str]  # what is wrong with the file, each with its file:line; empty: imported

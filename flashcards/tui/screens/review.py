@@ -7,6 +7,7 @@ grade reaches the screen within a frame.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import shlex
@@ -15,16 +16,18 @@ import subprocess
 from collections.abc import Callable
 from typing import ClassVar
 
-from textual import getters
+from textual import getters, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
-from flashcards.store import LEECH_LAPSES, Card, StoreError
+from flashcards.store import LEECH_LAPSES, Card, Store
 from flashcards.tui.app import FlashcardsApp
+from flashcards.tui.messages import DeckReimported
 from flashcards.tui.saving import NOT_SAVED, save
+from flashcards.tui.screens.base import BaseScreen
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
@@ -63,7 +66,7 @@ CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
 COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are done
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(BaseScreen):
     """Front first; space reveals; 0-5 grade; the summary replaces this screen at the end."""
 
     app = getters.app(FlashcardsApp)
@@ -77,12 +80,14 @@ class ReviewScreen(Screen[None]):
         Binding("e", "edit", "edit"),
         Binding("q,escape", "leave", "home"),
     ]
+    RETRY_KEY = "e"  # a re-import the database refused: edit (or just save) again
 
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
         self._intervals: dict[int, int] = {}
         self.revealed = False
+        self._reimported = asyncio.Event()  # set once an edited deck is imported and shown
 
     def compose(self) -> ComposeResult:
         yield ReviewHeader()
@@ -189,24 +194,51 @@ class ReviewScreen(Screen[None]):
         await self._next()
 
     async def _reimport(self, path: str) -> None:
+        """Import the edited deck file again in a worker, and wait until its card is shown.
+
+        Only the parsing leaves the UI thread: keys pressed meanwhile wait, as they always
+        did, and apply to the card as the import left it.
+        """
+        self._reimported = asyncio.Event()
+        try:
+            posted = await self.reimport(path).wait()
+        except (WorkerFailed, WorkerCancelled):
+            return  # told by worker_failed; nothing changed
+        if posted:
+            await self._reimported.wait()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="re-importing the deck")
+    def reimport(self, path: str) -> bool:
+        """Sync the deck file into the database on a connection of the worker's own; the
+        outcome comes back as ``DeckReimported`` (True once it is posted)."""
         from flashcards.decks import DeckError
 
+        store = Store.open(self.session.store.path)
         try:
-            self.session.store.import_files([path])
-        except DeckError as error:
-            self.notify("\n".join(error.errors), title="deck not re-imported",
-                        severity="error", timeout=15, markup=False)
-            return
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        revealed = self.revealed
-        before = self.session.current
-        self.session.reload()
-        self.notify("deck re-imported", timeout=2, markup=False)
-        await self._next()
-        if revealed and before and self.session.current and self.session.current.id == before.id:
-            await self.action_reveal()
+            store.import_files([path])
+            errors: list[str] = []
+        except DeckError as error:  # a broken file: nothing was written
+            errors = error.errors
+        finally:
+            store.close()
+        return self.post_message(DeckReimported(path, errors))
+
+    async def on_deck_reimported(self, message: DeckReimported) -> None:
+        try:
+            if message.errors:
+                self.notify("\n".join(message.errors), title="deck not re-imported",
+                            severity="error", timeout=15, markup=False)
+                return
+            revealed = self.revealed
+            before = self.session.current
+            self.session.reload()
+            self.notify("deck re-imported", timeout=2, markup=False)
+            await self._next()
+            current = self.session.current
+            if revealed and before and current and current.id == before.id:
+                await self.action_reveal()
+        finally:
+            self._reimported.set()
 
     async def _next(self) -> None:
         """Show the session's current card, front only, or the summary when it is over.
