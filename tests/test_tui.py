@@ -392,10 +392,32 @@ async def test_tiny_terminal_keeps_working(loaded):
     async with app.run_test(size=(24, 8)) as pilot:
         await pilot.press("space", "4")
         await pilot.resize_terminal(12, 4)
-        await pilot.press("space", "5")
+        await pilot.press("space", "5")  # too small to show the card: not taken
         await pilot.resize_terminal(80, 24)
+        assert front(app) == "Front two"
+        await pilot.press("space", "5")
         assert front(app) == "Front three"
         assert len(app.screen.query_one(KeyFooter).lines(24)) > 1  # keys wrap, none hidden
+
+
+async def test_a_window_too_small_for_the_card_says_so_and_takes_no_grade(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=(20, 6)) as pilot:
+        screen = app.screen
+        await pilot.press("space", "4")
+        assert log(loaded) == []  # no answer to a card nobody could see
+        assert "Front" not in app.export_screenshot()
+        notice = screen.query_one("#too-small")
+        assert notice.display and not screen.query_one(CardView).display
+        assert str(notice.render()) == "Window too small (20×6): the review needs 24×8."
+        await pilot.resize_terminal(80, 24)
+        assert not notice.display and app.focused is screen.query_one(CardView)
+        await pilot.press("space", "4")
+        assert log(loaded) == [("one", 4, 0)]
+        await pilot.resize_terminal(23, 30)  # too narrow alone is too small too
+        assert str(notice.render()).startswith("Window too small (23×30)")
+        await pilot.press("space", "5")
+        assert log(loaded) == [("one", 4, 0)] and front(app) == "Front two"
 
 
 # -- leeches, edit --------------------------------------------------------------------------

@@ -19,6 +19,10 @@ from typing import ClassVar
 from textual import getters, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Size
+from textual.widgets import Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from flashcards.session import Session
@@ -64,6 +68,15 @@ def run_editor(command: list[str]) -> str | None:
 
 CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
 COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are done
+# The smallest window that shows a line of the card between the header and the keys: below
+# it the card is hidden, and so are its keys (no grading a card nobody can see).
+MIN_SIZE = Size(24, 8)
+
+
+def too_small_text(size: Size) -> Content:
+    """The one line shown instead of the card when the window is smaller than ``MIN_SIZE``."""
+    return Content(f"Window too small ({size.width}×{size.height}): "
+                   f"the review needs {MIN_SIZE.width}×{MIN_SIZE.height}.")
 
 
 class ReviewScreen(BaseScreen):
@@ -89,10 +102,24 @@ class ReviewScreen(BaseScreen):
         self.revealed = False
         self._reimported = asyncio.Event()  # set once an edited deck is imported and shown
 
+    too_small = False
+
     def compose(self) -> ComposeResult:
         yield ReviewHeader()
         yield CardView(self.session.current, self.session.current_kind or "new")
         yield KeyFooter()
+        yield Static(id="too-small")
+
+    def on_resize(self, event: Resize) -> None:
+        too_small = event.size.width < MIN_SIZE.width or event.size.height < MIN_SIZE.height
+        if too_small:
+            self.query_one("#too-small", Static).update(too_small_text(event.size))
+        if too_small != self.too_small:
+            self.too_small = too_small
+            self.set_class(too_small, "-too-small")
+            self.refresh_bindings()
+            if not too_small and self.focused is None:
+                self.query_one(CardView).focus()  # hiding it took the focus away
 
     def on_mount(self) -> None:
         if self.session.current is None:
@@ -103,10 +130,11 @@ class ReviewScreen(BaseScreen):
     # -- what the footer shows -------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Grades only after the reveal, reveal only before it, undo only with a past."""
+        """Grades only after the reveal, reveal only before it, undo only with a past; no card
+        key while the window is too small to show the card."""
         if action not in CARD_ACTIONS:
             return True
-        if self.session.current is None:
+        if self.session.current is None or self.too_small:
             return False
         if action == "grade":
             return self.revealed
