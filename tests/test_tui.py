@@ -443,6 +443,36 @@ async def test_a_leech_is_suspended_and_the_user_is_told(loaded):
     assert card.leech and card.suspended
 
 
+async def test_the_leech_notice_tells_the_two_ways_back_and_both_work(loaded, write_deck):
+    def make_a_leech_of_two() -> None:
+        loaded.conn.execute(
+            "UPDATE cards SET lapses = ?, repetitions = 3, interval = 10, due = '2026-03-10' "
+            "WHERE key = 'two'", (LEECH_LAPSES - 1,),
+        )
+
+    make_a_leech_of_two()
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "1")
+        notice = next(n.message for n in app._notifications if n.title == "leech")
+        assert "Press u to undo, or rewrite it with a new id" in notice
+        await pilot.press("u")  # the first way: the card is back, and no leech
+        assert front(app) == "Front two"
+        card = next(loaded.iter_cards("cards.key = 'two'"))
+        assert not card.leech and not card.suspended
+        make_a_leech_of_two()
+        await pilot.press("space", "1", "space", "5", "space", "5")
+        assert isinstance(app.screen, SummaryScreen)
+        assert "rewrite each with a new id" in str(app.screen.query_one("#summary Static").render())
+    # The second way: rewritten under its old id the card stays suspended; under a new id it
+    # is a new card to study.
+    loaded.import_files([write_deck(DECK.replace("Front two", "Front two, rewritten"))])
+    assert next(loaded.iter_cards("cards.key = 'two'")).suspended
+    loaded.import_files([write_deck(DECK.replace("id: two", "id: two-b"))])
+    session = Session(loaded)
+    assert session.current.key == "two-b" and session.counts()["new"] == 1
+
+
 EDITOR = """\
 import pathlib, sys
 pathlib.Path(sys.argv[-1] + ".args").write_text(" ".join(sys.argv[1:]))

@@ -169,7 +169,8 @@ class ReviewScreen(BaseScreen):
         if result.became_leech:
             self.notify(
                 f"{_first_line(card.front)}\nlapsed {LEECH_LAPSES} times: suspended and "
-                "tagged as a leech. Rewrite it or split it up.",
+                "tagged as a leech. Press u to undo, or rewrite it with a new id (under its "
+                "old id it stays suspended).",
                 title="leech", severity="warning", timeout=8, markup=False,
             )
         await self._next()
