@@ -1,4 +1,8 @@
-"""What every screen of the app shares: its workers never take the app down."""
+"""What every screen of the app shares: its workers never take the app down.
+
+Every screen derives from ``BaseScreen`` and gets what it reads, the store or a session, in
+its constructor.
+"""
 
 from __future__ import annotations
 

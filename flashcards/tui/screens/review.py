@@ -100,9 +100,8 @@ class ReviewScreen(BaseScreen):
         self.session = session
         self._intervals: dict[int, int] = {}
         self.revealed = False
+        self.too_small = False  # than MIN_SIZE: the card and its keys wait
         self._reimported = asyncio.Event()  # set once an edited deck is imported and shown
-
-    too_small = False
 
     def compose(self) -> ComposeResult:
         yield ReviewHeader()

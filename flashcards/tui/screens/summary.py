@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Static
 
 from flashcards.session import Session, Summary
@@ -17,6 +16,7 @@ from flashcards.sm2 import QUALITY_LABELS
 from flashcards.text import format_duration
 from flashcards.tui.app import FlashcardsApp
 from flashcards.tui.saving import NOT_SAVED, save
+from flashcards.tui.screens.base import BaseScreen
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 
@@ -61,7 +61,7 @@ def summary_content(summary: Summary, deck: str | None) -> Content:
     return Content("\n").join(lines)
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(BaseScreen):
     """Shown in place of the review when its queue is empty; u goes back to undo."""
 
     app = getters.app(FlashcardsApp)
