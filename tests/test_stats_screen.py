@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import suppress
 from datetime import datetime
 
 from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable, Sparkline, Static
+from textual.worker import WorkerFailed
 
 from flashcards.stats import compute_stats
 from flashcards.store import Store
 from flashcards.sync import import_files
+from flashcards.tui.screens import stats as stats_screen
 from flashcards.tui.screens.stats import StatsScreen
 
 DECKS = {
@@ -86,6 +90,29 @@ async def test_an_empty_database_shows_zeros(store):
         screen = await shown(app, pilot)
         assert screen.query_one("#stats-decks", DataTable).row_count == 0
         assert "nothing due" in str(screen.query_one("#stats-forecast-legend", Static).render())
+
+
+async def test_a_failure_is_told_in_one_line_and_r_computes_again(store, write_deck, monkeypatch):
+    fill(store, write_deck)
+
+    def locked(_store: Store) -> dict:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(stats_screen, "compute_stats", locked)
+    app = StatsApp(store)
+    async with app.run_test(size=(110, 50)) as pilot:
+        await pilot.pause()  # the screen is mounted and its worker started
+        with suppress(WorkerFailed):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [notification.message for notification in app._notifications] == [
+            "computing the stats failed: database is locked. Press r to try again."]
+        assert isinstance(app.screen, StatsScreen) and app.is_running
+        assert "press r" in str(app.screen.query_one("#stats-summary", Static).render())
+        monkeypatch.setattr(stats_screen, "compute_stats", compute_stats)
+        await pilot.press("r")
+        screen = await shown(app, pilot)
+        assert screen.figures["totals"]["reviews"] == 3
 
 
 async def test_s_on_the_home_screen_opens_the_stats_and_escape_comes_back(store, write_deck):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from textual.widgets import DataTable, Markdown
+from textual.worker import WorkerFailed
 
-from flashcards import paths
+from flashcards import paths, schema
 from flashcards.cli import cli
 from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import AGAIN, Session
@@ -286,6 +288,41 @@ async def test_home_lists_decks_and_reviews_the_selected_one(loaded, write_deck)
     assert app.return_code == 0
 
 
+async def test_home_tells_a_locked_database_and_reads_it_again_once_free(loaded, monkeypatch):
+    """A read that waits past the busy timeout is a notification, not the end of the app.
+
+    In WAL mode nothing locks a reader out, so the database is put back in rollback-journal
+    mode (as the sqlite3 shell or another tool can leave it), where another connection's
+    exclusive transaction does. The timeout is shortened so that the test takes no time.
+    """
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT_MS", 50)
+    assert loaded.conn.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+    holder = sqlite3.connect(loaded.path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # the home screen is mounted and its worker started
+        with suppress(WorkerFailed):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [notification.message for notification in app._notifications]
+        assert len(messages) == 1 and "\n" not in messages[0]
+        assert messages[0].startswith("reading the decks failed: ")
+        assert "database is locked" in messages[0] and "ctrl+r" in messages[0]
+        assert isinstance(app.screen, HomeScreen) and app.is_running
+        assert app.screen.query_one(DataTable).row_count == 0
+        assert "read again" in footer_text(app)
+        holder.execute("ROLLBACK")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert [str(cell) for cell in table.get_row_at(0)] == ["基础", "3", "0", "3", "-"]
+        assert "read again" not in footer_text(app)
+        await pilot.press("enter")  # usable again: the deck opens
+        assert isinstance(app.screen, ReviewScreen)
+    holder.close()
+
+
 async def test_leaving_a_review_started_from_the_command_line_goes_home(loaded):
     app = review_app(loaded)
     async with app.run_test(size=SIZE) as pilot:
@@ -356,10 +393,32 @@ async def test_tiny_terminal_keeps_working(loaded):
     async with app.run_test(size=(24, 8)) as pilot:
         await pilot.press("space", "4")
         await pilot.resize_terminal(12, 4)
-        await pilot.press("space", "5")
+        await pilot.press("space", "5")  # too small to show the card: not taken
         await pilot.resize_terminal(80, 24)
+        assert front(app) == "Front two"
+        await pilot.press("space", "5")
         assert front(app) == "Front three"
         assert len(app.screen.query_one(KeyFooter).lines(24)) > 1  # keys wrap, none hidden
+
+
+async def test_a_window_too_small_for_the_card_says_so_and_takes_no_grade(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=(20, 6)) as pilot:
+        screen = app.screen
+        await pilot.press("space", "4")
+        assert log(loaded) == []  # no answer to a card nobody could see
+        assert "Front" not in app.export_screenshot()
+        notice = screen.query_one("#too-small")
+        assert notice.display and not screen.query_one(CardView).display
+        assert str(notice.render()) == "Window too small (20×6): the review needs 24×8."
+        await pilot.resize_terminal(80, 24)
+        assert not notice.display and app.focused is screen.query_one(CardView)
+        await pilot.press("space", "4")
+        assert log(loaded) == [("one", 4, 0)]
+        await pilot.resize_terminal(23, 30)  # too narrow alone is too small too
+        assert str(notice.render()).startswith("Window too small (23×30)")
+        await pilot.press("space", "5")
+        assert log(loaded) == [("one", 4, 0)] and front(app) == "Front two"
 
 
 # -- leeches, edit --------------------------------------------------------------------------
@@ -383,6 +442,36 @@ async def test_a_leech_is_suspended_and_the_user_is_told(loaded):
         assert "Leeches" in str(app.screen.query_one("#summary Static").render())
     card = next(loaded.iter_cards("cards.key = 'two'"))
     assert card.leech and card.suspended
+
+
+async def test_the_leech_notice_tells_the_two_ways_back_and_both_work(loaded, write_deck):
+    def make_a_leech_of_two() -> None:
+        loaded.conn.execute(
+            "UPDATE cards SET lapses = ?, repetitions = 3, interval = 10, due = '2026-03-10' "
+            "WHERE key = 'two'", (LEECH_LAPSES - 1,),
+        )
+
+    make_a_leech_of_two()
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "1")
+        notice = next(n.message for n in app._notifications if n.title == "leech")
+        assert "Press u to undo, or rewrite it with a new id" in notice
+        await pilot.press("u")  # the first way: the card is back, and no leech
+        assert front(app) == "Front two"
+        card = next(loaded.iter_cards("cards.key = 'two'"))
+        assert not card.leech and not card.suspended
+        make_a_leech_of_two()
+        await pilot.press("space", "1", "space", "5", "space", "5")
+        assert isinstance(app.screen, SummaryScreen)
+        assert "rewrite each with a new id" in str(app.screen.query_one("#summary Static").render())
+    # The second way: rewritten under its old id the card stays suspended; under a new id it
+    # is a new card to study.
+    import_files(loaded, [write_deck(DECK.replace("Front two", "Front two, rewritten"))])
+    assert next(loaded.iter_cards("cards.key = 'two'")).suspended
+    import_files(loaded, [write_deck(DECK.replace("id: two", "id: two-b"))])
+    session = Session(loaded)
+    assert session.current.key == "two-b" and session.counts()["new"] == 1
 
 
 EDITOR = """\
@@ -422,6 +511,31 @@ async def test_an_edit_that_breaks_the_deck_is_reported_and_changes_nothing(
         assert any("deck not re-imported" in text for text in toasts)
         assert front(app) == "Front one" and app.is_running
     assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one"
+
+
+async def test_a_reimport_the_database_refuses_is_told_and_e_tries_again(loaded, tmp_path,
+                                                                          monkeypatch):
+    """Another process holds the write lock past the (shortened) busy timeout."""
+    script = tmp_path / "editor.py"
+    script.write_text(EDITOR)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT_MS", 50)
+    holder = sqlite3.connect(loaded.path, isolation_level=None)
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        holder.execute("BEGIN IMMEDIATE")
+        await press_edit(app, pilot, monkeypatch)
+        assert [notification.message for notification in app._notifications] == [
+            "re-importing the deck failed: database is locked. Press e to try again."]
+        assert front(app) == "Front one" and app.is_running
+        assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one"
+        holder.execute("COMMIT")
+        monkeypatch.setenv("EDITOR", f"{sys.executable} -c pass")  # quit without a change
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen.session.current.back == "Back one, edited"
+    holder.close()
+    assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one, edited"
 
 
 async def test_a_missing_editor_is_reported(loaded, monkeypatch):

@@ -1,9 +1,12 @@
-"""The Textual app: which screen comes first, and how the screens hand over to each other."""
+"""The Textual app: which screen comes first, and how the screens hand over to each other.
+
+A screen gets what it reads, the store or a session, in its constructor; it reaches the app
+only to hand over to another screen, through a typed ``app = getters.app(FlashcardsApp)``.
+"""
 
 from __future__ import annotations
 
 import gc
-import sqlite3
 from collections.abc import Sequence
 from typing import Literal
 
@@ -11,10 +14,12 @@ from textual import work
 from textual.app import App
 from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from flashcards.session import Session
 from flashcards.store import Store
 from flashcards.tui.control_filter import DropControlCharacters
+from flashcards.tui.failures import report_worker_failure
 
 _DROP_CONTROLS = DropControlCharacters()  # one instance: strips cache what it returns
 
@@ -49,16 +54,19 @@ class FlashcardsApp(App[None]):
             self.notify(problem, title="deck not synced", severity="warning", timeout=20,
                         markup=False)
 
-    @work(thread=True, exit_on_error=False)
+    @work(thread=True, exit_on_error=False, name="daily backup")
     def _back_up(self) -> None:
         """The day's first backup, after the first frame, on a connection of its own."""
         store = Store.open(self.store.path)
         try:
             store.daily_backup()
-        except (OSError, sqlite3.Error) as error:
-            self.notify(f"daily backup failed: {error}", severity="warning", markup=False)
         finally:
             store.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers fail as the screens' do: told in one line, nothing ends."""
+        if event.state is WorkerState.ERROR:
+            report_worker_failure(event.worker)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then one that keeps control characters off the terminal."""
@@ -72,7 +80,7 @@ class FlashcardsApp(App[None]):
             return ReviewScreen(Session(self.store, self.deck))
         from flashcards.tui.screens.home import HomeScreen
 
-        return HomeScreen()
+        return HomeScreen(self.store)
 
     def review(self, deck: str | None = None) -> None:
         """Start a sitting over one deck (or all of them) on top of the current screen."""
@@ -101,7 +109,7 @@ class FlashcardsApp(App[None]):
             while self.screen is not homes[-1]:
                 self.pop_screen()
         else:
-            self._replace_top(HomeScreen())
+            self._replace_top(HomeScreen(self.store))
 
     def _replace_top(self, screen: Screen) -> None:
         # The first screen cannot be switched away (Textual keeps no result callback for

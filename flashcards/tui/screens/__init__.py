@@ -1,1 +1,1 @@
-"""The app's screens, one per module: home, review, summary (and stats, when it exists)."""
+"""The app's screens, one per module: home, review, summary, stats."""

@@ -1,29 +1,23 @@
-"""The home screen: decks with new / due / total and next due day, today's progress, the keys.
-
-The stats key appears by itself once ``flashcards/tui/screens/stats.py`` defines
-``StatsScreen(store)``: its binding is here already and ``check_action`` hides it until then.
-"""
+"""The home screen: decks with new / due / total and next due day, today's progress, the keys."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from importlib.util import find_spec
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
+from textual.worker import Worker
 
-from flashcards.model import DayAnswer
 from flashcards.session import Session
 from flashcards.store import Store
+from flashcards.tui.app import FlashcardsApp
+from flashcards.tui.messages import DecksLoaded
+from flashcards.tui.screens.base import BaseScreen
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 EMPTY = """\
@@ -43,12 +37,6 @@ and run flashcards again. A deck looks like:
 """
 
 
-@cache
-def stats_screen_exists() -> bool:
-    """True once the stats screen module is part of the package."""
-    return find_spec("flashcards.tui.screens.stats") is not None
-
-
 def next_due_label(due_now: int, next_due: str | None, today: date) -> str:
     """"now" when cards are due, else the next day something is due, as "in 3d (Mar 13)"."""
     if due_now:
@@ -60,23 +48,21 @@ def next_due_label(due_now: int, next_due: str | None, today: date) -> str:
     return f"{'tomorrow' if days == 1 else f'in {days}d'} ({day:%b %d})"
 
 
-def title(today: date) -> Content:
-    """``flashcards  Tuesday 10 March 2026``."""
+def title(today: date | None) -> Content:
+    """``flashcards  Tuesday 10 March 2026``, or just ``flashcards`` before the day is read."""
+    if today is None:
+        return Content.styled("flashcards", "bold")
     return Content.assemble(("flashcards", "bold"), "  ", (f"{today:%A %d %B %Y}", "dim"))
 
 
-@dataclass
-class DecksLoaded(Message):
-    """The worker read the decks and today's figures."""
+class HomeScreen(BaseScreen):
+    """Decks and today's progress; enter/r reviews the selected deck, a reviews them all.
 
-    today: date
-    decks: list[dict[str, Any]]
-    answers: list[DayAnswer]
-    left: dict[str, int]
+    Everything it shows is read by a worker: a database that cannot be read right now is
+    told in a notification, and ctrl+r reads it again.
+    """
 
-
-class HomeScreen(Screen[None]):
-    """Decks and today's progress; enter/r reviews the selected deck, a reviews them all."""
+    app = getters.app(FlashcardsApp)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The table takes enter itself (RowSelected, below); r does the same from anywhere.
@@ -84,12 +70,19 @@ class HomeScreen(Screen[None]):
         Binding("a", "review_all", "review all"),
         Binding("s", "stats", "stats"),
         Binding("q", "app.quit", "quit"),
+        Binding("ctrl+r", "reload", "read again"),  # offered only after a failed read
     ]
+    RETRY_KEY = "ctrl+r"
 
     deck_count = 0
+    read_failed = False
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
 
     def compose(self) -> ComposeResult:
-        yield Static(title(self.app.store.today()), id="home-title")
+        yield Static(title(None), id="home-title")  # no database read on the UI thread
         yield Static(id="home-progress")
         table: DataTable = DataTable(id="decks", cursor_type="row", zebra_stripes=True)
         table.add_column("deck", key="deck")
@@ -103,14 +96,14 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_decks()
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, exit_on_error=False, name="reading the decks")
     def refresh_decks(self) -> None:
-        """Read the deck counts and today's answers again (after a review or an import).
+        """Read the day, the deck counts and today's answers again (after a review or an import).
 
         Counting a deck means scanning its cards (~0.1 s for 100,000), so it happens in a
         thread, on a connection of its own (a second reader is free in WAL mode).
         """
-        store = Store.open(self.app.store.path)
+        store = Store.open(self.store.path)
         try:
             today = store.today()
             decks = [deck for deck in store.deck_summaries(today) if deck["cards"]]
@@ -120,7 +113,13 @@ class HomeScreen(Screen[None]):
             store.close()
         self.post_message(DecksLoaded(today, decks, answers, left))
 
+    def worker_failed(self, worker: Worker) -> None:
+        self.read_failed = True
+        self.refresh_bindings()
+        super().worker_failed(worker)
+
     def on_decks_loaded(self, message: DecksLoaded) -> None:
+        self.read_failed = False
         today, decks = message.today, message.decks
         table = self.query_one(DataTable)
         selected = table.cursor_row
@@ -149,11 +148,14 @@ class HomeScreen(Screen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stats":
-            return stats_screen_exists()
         if action in ("review_selected", "review_all"):
             return self.deck_count > 0
+        if action == "reload":
+            return self.read_failed
         return True
+
+    def action_reload(self) -> None:
+        self.refresh_decks()
 
     def action_review_selected(self) -> None:
         table = self.query_one(DataTable)
@@ -171,7 +173,7 @@ class HomeScreen(Screen[None]):
     def action_stats(self) -> None:
         from flashcards.tui.screens.stats import StatsScreen
 
-        self.app.push_screen(StatsScreen(self.app.store))
+        self.app.push_screen(StatsScreen(self.store))
 
 
 def _number(value: int) -> Text:

@@ -7,6 +7,7 @@ grade reaches the screen within a frame.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import shlex
@@ -15,16 +16,24 @@ import subprocess
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual import getters, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Size
+from textual.widgets import Static
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from flashcards.model import Card
 from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
-from flashcards.store import StoreError
+from flashcards.store import Store
+from flashcards.tui.app import FlashcardsApp
+from flashcards.tui.messages import DeckReimported
 from flashcards.tui.saving import NOT_SAVED, SKIPPED, save
+from flashcards.tui.screens.base import BaseScreen
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
@@ -61,10 +70,21 @@ def run_editor(command: list[str]) -> str | None:
 
 CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
 COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are done
+# The smallest window that shows a line of the card between the header and the keys: below
+# it the card is hidden, and so are its keys (no grading a card nobody can see).
+MIN_SIZE = Size(24, 8)
 
 
-class ReviewScreen(Screen[None]):
+def too_small_text(size: Size) -> Content:
+    """The one line shown instead of the card when the window is smaller than ``MIN_SIZE``."""
+    return Content(f"Window too small ({size.width}×{size.height}): "
+                   f"the review needs {MIN_SIZE.width}×{MIN_SIZE.height}.")
+
+
+class ReviewScreen(BaseScreen):
     """Front first; space reveals; 0-5 grade; the summary replaces this screen at the end."""
+
+    app = getters.app(FlashcardsApp)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space,enter", "reveal", "show answer", priority=True),
@@ -75,17 +95,32 @@ class ReviewScreen(Screen[None]):
         Binding("e", "edit", "edit"),
         Binding("q,escape", "leave", "home"),
     ]
+    RETRY_KEY = "e"  # a re-import the database refused: edit (or just save) again
 
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
         self._intervals: dict[int, int] = {}
         self.revealed = False
+        self.too_small = False  # than MIN_SIZE: the card and its keys wait
+        self._reimported = asyncio.Event()  # set once an edited deck is imported and shown
 
     def compose(self) -> ComposeResult:
         yield ReviewHeader()
         yield CardView(self.session.current, self.session.current_kind or "new")
         yield KeyFooter()
+        yield Static(id="too-small")
+
+    def on_resize(self, event: Resize) -> None:
+        too_small = event.size.width < MIN_SIZE.width or event.size.height < MIN_SIZE.height
+        if too_small:
+            self.query_one("#too-small", Static).update(too_small_text(event.size))
+        if too_small != self.too_small:
+            self.too_small = too_small
+            self.set_class(too_small, "-too-small")
+            self.refresh_bindings()
+            if not too_small and self.focused is None:
+                self.query_one(CardView).focus()  # hiding it took the focus away
 
     def on_mount(self) -> None:
         if self.session.current is None:
@@ -96,10 +131,11 @@ class ReviewScreen(Screen[None]):
     # -- what the footer shows -------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Grades only after the reveal, reveal only before it, undo only with a past."""
+        """Grades only after the reveal, reveal only before it, undo only with a past; no card
+        key while the window is too small to show the card."""
         if action not in CARD_ACTIONS:
             return True
-        if self.session.current is None:
+        if self.session.current is None or self.too_small:
             return False
         if action == "grade":
             return self.revealed
@@ -137,7 +173,8 @@ class ReviewScreen(Screen[None]):
         if result.became_leech:
             self.notify(
                 f"{_first_line(card.front)}\nlapsed {LEECH_LAPSES} times: suspended and "
-                "tagged as a leech. Rewrite it or split it up.",
+                "tagged as a leech. Press u to undo, or rewrite it with a new id (under its "
+                "old id it stays suspended).",
                 title="leech", severity="warning", timeout=8, markup=False,
             )
         await self._next()
@@ -193,25 +230,52 @@ class ReviewScreen(Screen[None]):
         await self._next()
 
     async def _reimport(self, path: str) -> None:
+        """Import the edited deck file again in a worker, and wait until its card is shown.
+
+        Only the parsing leaves the UI thread: keys pressed meanwhile wait, as they always
+        did, and apply to the card as the import left it.
+        """
+        self._reimported = asyncio.Event()
+        try:
+            posted = await self.reimport(path).wait()
+        except (WorkerFailed, WorkerCancelled):
+            return  # told by worker_failed; nothing changed
+        if posted:
+            await self._reimported.wait()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="re-importing the deck")
+    def reimport(self, path: str) -> bool:
+        """Sync the deck file into the database on a connection of the worker's own; the
+        outcome comes back as ``DeckReimported`` (True once it is posted)."""
         from flashcards.decks import DeckError
         from flashcards.sync import import_files
 
+        store = Store.open(self.session.store.path)
         try:
-            import_files(self.app.store, [path])
-        except DeckError as error:
-            self.notify("\n".join(error.errors), title="deck not re-imported",
-                        severity="error", timeout=15, markup=False)
-            return
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        revealed = self.revealed
-        before = self.session.current
-        self.session.reload()
-        self.notify("deck re-imported", timeout=2, markup=False)
-        await self._next()
-        if revealed and before and self.session.current and self.session.current.id == before.id:
-            await self.action_reveal()
+            import_files(store, [path])
+            errors: list[str] = []
+        except DeckError as error:  # a broken file: nothing was written
+            errors = error.errors
+        finally:
+            store.close()
+        return self.post_message(DeckReimported(path, errors))
+
+    async def on_deck_reimported(self, message: DeckReimported) -> None:
+        try:
+            if message.errors:
+                self.notify("\n".join(message.errors), title="deck not re-imported",
+                            severity="error", timeout=15, markup=False)
+                return
+            revealed = self.revealed
+            before = self.session.current
+            self.session.reload()
+            self.notify("deck re-imported", timeout=2, markup=False)
+            await self._next()
+            current = self.session.current
+            if revealed and before and current and current.id == before.id:
+                await self.action_reveal()
+        finally:
+            self._reimported.set()
 
     async def _next(self) -> None:
         """Show the session's current card, front only, or the summary when it is over.

@@ -7,7 +7,6 @@ mode), so even a million reviews never freeze the screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,13 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
+from textual.worker import Worker
 
 from flashcards.report import heatmap_text
 from flashcards.stats import STATES, compute_stats
 from flashcards.store import Store
+from flashcards.tui.messages import StatsLoaded
+from flashcards.tui.screens.base import BaseScreen
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 DECK_COLUMNS = ("cards", *STATES, "due", "due_tomorrow", "reviews_today")
@@ -67,14 +67,7 @@ def forecast_legend(forecast: list[dict[str, Any]]) -> Content:
     )
 
 
-@dataclass
-class StatsLoaded(Message):
-    """The worker computed the figures."""
-
-    figures: dict[str, Any]
-
-
-class StatsScreen(Screen[None]):
+class StatsScreen(BaseScreen):
     """Progress at a glance; r computes the figures again, escape goes back."""
 
     DEFAULT_CSS = """
@@ -90,6 +83,7 @@ class StatsScreen(Screen[None]):
         Binding("escape,q", "back", "back"),
         Binding("r", "refresh", "refresh"),
     ]
+    RETRY_KEY = "r"
 
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -116,7 +110,7 @@ class StatsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, exit_on_error=False, name="computing the stats")
     def load(self) -> None:
         """Compute the figures off the UI thread, on a connection of the worker's own."""
         store = Store.open(self.store.path)
@@ -125,6 +119,12 @@ class StatsScreen(Screen[None]):
         finally:
             store.close()
         self.post_message(StatsLoaded(figures))
+
+    def worker_failed(self, worker: Worker) -> None:
+        self.query_one("#stats-summary", Static).update(
+            Content.styled("No figures: press r to try again.", "dim")
+        )
+        super().worker_failed(worker)
 
     def on_stats_loaded(self, message: StatsLoaded) -> None:
         self.figures = figures = message.figures

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Static
 
 from flashcards.session import Session, Summary
 from flashcards.sm2 import QUALITY_LABELS
 from flashcards.text import format_duration
+from flashcards.tui.app import FlashcardsApp
 from flashcards.tui.saving import NOT_SAVED, save
+from flashcards.tui.screens.base import BaseScreen
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 
@@ -50,8 +52,8 @@ def summary_content(summary: Summary, deck: str | None) -> Content:
             f"  {quality} {QUALITY_LABELS[quality]:<10} ", (f"{count:>4} ", "bold"), (bar, color),
         ))
     if summary.leeches:
-        lines += [Content(""),
-                  Content.styled("Leeches (suspended, worth rewriting):", "$text-warning")]
+        heading = "Leeches (suspended: rewrite each with a new id to study it again):"
+        lines += [Content(""), Content.styled(heading, "$text-warning")]
         lines += [
             Content.assemble("  • ", (card.deck, "dim"), "  ", card.front.strip().splitlines()[0])
             for card in summary.leeches
@@ -59,8 +61,10 @@ def summary_content(summary: Summary, deck: str | None) -> Content:
     return Content("\n").join(lines)
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(BaseScreen):
     """Shown in place of the review when its queue is empty; u goes back to undo."""
+
+    app = getters.app(FlashcardsApp)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter,q,escape", "home", "home"),

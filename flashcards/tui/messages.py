@@ -1,0 +1,36 @@
+"""The messages the app's workers post back to their screens, one small dataclass each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from textual.message import Message
+
+from flashcards.model import DayAnswer
+
+
+@dataclass
+class DecksLoaded(Message):
+    """The home screen's worker read the decks and today's figures."""
+
+    today: date
+    decks: list[dict[str, Any]]
+    answers: list[DayAnswer]
+    left: dict[str, int]
+
+
+@dataclass
+class StatsLoaded(Message):
+    """The stats screen's worker computed the figures."""
+
+    figures: dict[str, Any]
+
+
+@dataclass
+class DeckReimported(Message):
+    """The review's worker imported an edited deck file again, or found it broken."""
+
+    path: str
+    errors: list[str]  # what is wrong with the file, each with its file:line; empty: imported
