@@ -99,6 +99,10 @@ class Store:
         conn, read_only = schema.connect(path, create_dirs)
         return cls(conn, path, read_only)
 
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a write waits for another process's write to end before it fails."""
+        self.conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
     def data_version(self) -> int:
         """A number that changes whenever another connection commits to the database."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]

@@ -21,6 +21,7 @@ from flashcards.store import Store
 from flashcards.tui.control_filter import DropControlCharacters
 from flashcards.tui.failures import report_worker_failure
 
+APP_BUSY_TIMEOUT_MS = 200
 _DROP_CONTROLS = DropControlCharacters()  # one instance: strips cache what it returns
 
 
@@ -34,6 +35,9 @@ class FlashcardsApp(App[None]):
                  start: Literal["home", "review"] = "home", daily_backup: bool = False,
                  notices: Sequence[str] = (), problems: Sequence[str] = ()) -> None:
         super().__init__()
+        # A write another process holds up fails fast and is tried again in the background
+        # (see ReviewScreen._save), so the app never freezes for the full busy timeout.
+        store.set_busy_timeout(APP_BUSY_TIMEOUT_MS)
         self.store = store
         self.deck = deck
         self.start = start

@@ -13,8 +13,9 @@ import os
 import shlex
 import shutil
 import subprocess
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, ClassVar
 
 from textual import getters, work
 from textual.app import ComposeResult, SuspendNotSupported
@@ -22,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.events import Resize
 from textual.geometry import Size
+from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
@@ -70,6 +72,7 @@ def run_editor(command: list[str]) -> str | None:
 
 CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
 COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are done
+BUSY_RETRY_SECONDS = 0.25  # how often a write waiting for a busy database is tried again
 # The smallest window that shows a line of the card between the header and the keys: below
 # it the card is hidden, and so are its keys (no grading a card nobody can see).
 MIN_SIZE = Size(24, 8)
@@ -104,6 +107,7 @@ class ReviewScreen(BaseScreen):
         self.revealed = False
         self.too_small = False  # than MIN_SIZE: the card and its keys wait
         self._reimported = asyncio.Event()  # set once an edited deck is imported and shown
+        self._retry: Timer | None = None  # a write waiting for the database to be free
 
     def compose(self) -> ComposeResult:
         yield ReviewHeader()
@@ -132,10 +136,11 @@ class ReviewScreen(BaseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Grades only after the reveal, reveal only before it, undo only with a past; no card
-        key while the window is too small to show the card."""
+        key while the window is too small to show the card, or while a write waits for the
+        database."""
         if action not in CARD_ACTIONS:
             return True
-        if self.session.current is None or self.too_small:
+        if self.session.current is None or self.too_small or self._retry is not None:
             return False
         if action == "grade":
             return self.revealed
@@ -164,7 +169,7 @@ class ReviewScreen(BaseScreen):
 
     async def action_grade(self, quality: int) -> None:
         card = self.session.current
-        result = save(self, self.session.answer, quality)  # on disk when this returns
+        result = self._save(partial(self.action_grade, quality), self.session.answer, quality)
         if result is NOT_SAVED:
             return
         if result is SKIPPED:
@@ -180,7 +185,7 @@ class ReviewScreen(BaseScreen):
         await self._next()
 
     async def action_undo(self) -> None:
-        undone = save(self, self.session.undo)
+        undone = self._save(self.action_undo, self.session.undo)
         if undone is NOT_SAVED:
             return
         if undone:
@@ -188,10 +193,10 @@ class ReviewScreen(BaseScreen):
         await self._next()
 
     async def action_suspend(self) -> None:
-        await self._set_aside(self.session.suspend, "suspended")
+        await self._set_aside(self.action_suspend, self.session.suspend, "suspended")
 
     async def action_bury(self) -> None:
-        await self._set_aside(self.session.bury, "buried until tomorrow")
+        await self._set_aside(self.action_bury, self.session.bury, "buried until tomorrow")
 
     async def action_edit(self) -> None:
         card = self.session.current
@@ -214,13 +219,38 @@ class ReviewScreen(BaseScreen):
         await self._reimport(card.file)
 
     def action_leave(self) -> None:
+        if self._retry is not None:
+            self._retry.stop()
+            self._retry = None
+            self.notify("Left without saving that key: the database stayed busy.",
+                        severity="warning", timeout=6, markup=False)
         self.app.go_home()
 
     # -- helpers -----------------------------------------------------------------------------
 
-    async def _set_aside(self, action: Callable[[], Card], done: str) -> None:
+    def _save(self, again: Callable[[], Awaitable[None]], write: Callable[..., Any],
+              *args: Any) -> Any:
+        """One write of the session (on disk when this returns), as ``saving.save``. While
+        another process holds the database, the app stays responsive: the key's action is
+        tried again every ``BUSY_RETRY_SECONDS``, card keys wait, and q leaves."""
+        def retry_soon() -> None:
+            if self._retry is None:
+                self.notify("The database is busy (another flashcards process is writing): "
+                            "saving as soon as it is free. q leaves without saving.",
+                            timeout=6, markup=False)
+            self._retry = self.set_timer(BUSY_RETRY_SECONDS, again)
+            self.refresh_bindings()
+
+        self._retry = None
+        result = save(self, write, *args, on_busy=retry_soon)
+        if self._retry is None:
+            self.refresh_bindings()
+        return result
+
+    async def _set_aside(self, again: Callable[[], Awaitable[None]],
+                         action: Callable[[], Card], done: str) -> None:
         """Suspend or bury the current card, say so, and show the next one."""
-        card = save(self, action)
+        card = self._save(again, action)
         if card is NOT_SAVED:
             return
         if card is SKIPPED:
