@@ -11,6 +11,7 @@ is written once, here.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -85,6 +86,7 @@ class Store:
         self.conn = conn
         self.path = path
         self.read_only = read_only  # why it cannot be written, or None
+        self._file = _identity(path)
 
     # -- opening -----------------------------------------------------------------
 
@@ -134,6 +136,10 @@ class Store:
         """One write transaction (a savepoint when nested); the write lock is taken at once,
         so it never deadlocks. With ``dry_run`` the work is done, then rolled back."""
         self.require_writable()
+        if _identity(self.path) != self._file:
+            # Written now, an answer would go to the old file, which nothing can read again.
+            raise StoreError(f"{self.path}: the database file was replaced or removed while "
+                             "open; start flashcards again")
         with schema.transaction(self.conn, dry_run) as conn:
             yield conn
 
@@ -430,3 +436,10 @@ class Store:
         return problems
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at ``path`` (device and inode), or None if there is none."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino

@@ -348,3 +348,19 @@ def test_deck_counts_leave_out_buried_cards_as_the_review_does(store, write_deck
     store.set_buried(card_ids(store)["问 a"], store.today() + timedelta(days=1))
     (summary,) = store.deck_summaries(store.today())
     assert (summary["new"], summary["cards"]) == (1, 2)
+
+
+def test_a_database_file_replaced_while_open_is_never_written_blind(store, write_deck, tmp_path):
+    """Issue 16, item 11: writes to a replaced file would be lost; they are refused instead."""
+    import_files(store, [write_deck(SMALL)])
+    card_id = card_ids(store)["问 a"]
+    other = tmp_path / "other.db"
+    Store.open(other).close()
+    before = other.read_bytes()
+    other.replace(store.path)
+    with pytest.raises(StoreError, match="replaced or removed while open"):
+        store.answer(card_id, 4)
+    assert store.path.read_bytes() == before
+    store.path.unlink()
+    with pytest.raises(StoreError, match="replaced or removed while open"):
+        store.set_config("new_per_day", 5)

@@ -661,3 +661,20 @@ async def test_a_card_retired_in_another_terminal_is_skipped_with_a_notice(loade
         assert any("skipped" in text for text in toast_texts(app))
         assert front(app) == "Front two"
         assert loaded.query("SELECT count(*) FROM reviews") == [(0,)]
+
+
+async def test_a_database_replaced_under_the_app_is_told_not_written_and_home_works(
+        loaded, tmp_path):
+    """Issue 16, item 11: no traceback, and no answer written to a file nobody reads."""
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        other = tmp_path / "other.db"
+        Store.open(other).close()
+        other.replace(tmp_path / "test.db")
+        await pilot.press("space", "4")
+        assert any("replaced or removed while open" in text for text in toast_texts(app))
+        assert front(app) == "Front one"
+        await pilot.press("q")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.is_running
