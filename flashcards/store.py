@@ -350,7 +350,7 @@ class Store:
                 updates: list[tuple] = []
                 for card_id, review_id, reviewed_at, quality, *old in rows:
                     progress = replayed[card_id]
-                    day = clock.study_day(clock.parse_moment(reviewed_at), rollover)
+                    day = clock.study_day(clock.stored_moment(reviewed_at), rollover)
                     day = scheduling.answer_day(day, progress.last_day)
                     repeat = progress.answer(quality, day)
                     new = [day.isoformat(), int(repeat), *progress.state_row()]

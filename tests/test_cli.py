@@ -99,6 +99,17 @@ def test_config_show_and_set():
     assert result.exit_code == 1 and "unknown setting" in result.output
 
 
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_flashcards_now_out_of_range_is_a_one_line_error(monkeypatch, write_deck, moment):
+    run("import", str(write_deck(DECK)))
+    monkeypatch.setenv("FLASHCARDS_NOW", moment)
+    for command in ("decks", "stats"):
+        result = CliRunner().invoke(cli, [command])
+        assert result.exit_code == 1
+        assert result.output == f"error: FLASHCARDS_NOW must be a time from 1970 to 2199, " \
+                                f"not {moment!r}\n"
+
+
 def test_bad_flashcards_now_is_a_one_line_error(monkeypatch):
     monkeypatch.setenv("FLASHCARDS_NOW", "yesterday")
     result = CliRunner().invoke(cli, ["decks"])
