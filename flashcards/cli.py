@@ -251,7 +251,8 @@ def decks() -> None:
 @click.argument("value", required=False, type=int)
 @db_option
 def config(key: str | None, value: int | None) -> None:
-    """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day."""
+    """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day (a value
+    out of the setting's range is refused, and the error says the range)."""
     store = open_store()
     if key is not None and value is not None:
         store.set_config(key, value)
