@@ -521,3 +521,94 @@ def test_a_clock_that_went_back_on_one_machine_still_merges_both_ways(tmp_path, 
         ("2026-03-05T12:00", "2026-03-05", 1), ("2026-03-06T10:00", "2026-03-06", 0),
         ("2026-03-07T12:00", "2026-03-07", 0),
     ]
+
+
+# -- numbers and dates out of range, answers from the future (issue 16, items 9 and 10) ---------
+
+
+def import_lines(store: Store, tmp_path: Path, records: list) -> list[str]:
+    """The errors of importing these lines (a dict is dumped as JSON, text kept as it is)."""
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records),
+                    encoding="utf-8")
+    before = state(store)
+    with pytest.raises(ReviewImportError) as raised:
+        import_reviews(store, path)
+    assert state(store) == before
+    return [error.replace(f"{path}:", "") for error in raised.value.errors]
+
+
+def test_an_answer_dated_after_now_plus_the_clock_skew_is_refused(reviewed, tmp_path):
+    """Now is 2026-03-10 09:00 +01:00 (conftest); another clock may be an hour fast."""
+    card = ids(reviewed)["b"]
+    line = {"review_id": "f1", "card_id": card, "quality": 5,
+            "reviewed_at": "2026-03-10T10:00:00.001+01:00"}
+    assert import_lines(reviewed, tmp_path, [line, {**line, "review_id": "f2",
+                                                     "reviewed_at": "2027-01-01T09:00:00Z"}]) == [
+        ("1: reviewed_at must be at most 1 hour after now (2026-03-10T09:00:00.000+01:00), "
+         "not '2026-03-10T10:00:00.001+01:00'"),
+        ("2: reviewed_at must be at most 1 hour after now (2026-03-10T09:00:00.000+01:00), "
+         "not '2027-01-01T09:00:00Z'"),
+        "2 errors: nothing was written",
+    ]
+    future_ts = int(at("2026-03-10", "10:00").timestamp() * 1000) + 1
+    assert import_lines(reviewed, tmp_path, [
+        {**line, "reviewed_at": "2026-03-10T09:30:00+01:00", "ts": future_ts}]) == [
+        (f"1: ts must be whole milliseconds since 1970, at most {future_ts - 1} (now plus "
+         f"1 hour), not {future_ts}"),
+        "1 error: nothing was written",
+    ]
+    # Within the skew it is an answer like any other; the card is due after it, not gone.
+    path = tmp_path / "ok.jsonl"
+    path.write_text(json.dumps({**line, "reviewed_at": "2026-03-10T10:00:00+01:00"}),
+                    encoding="utf-8")
+    assert import_reviews(reviewed, path).added == 1
+    assert reviewed.card(card).due == "2026-03-16"
+
+
+def test_numbers_and_dates_out_of_range_are_one_line_each(reviewed, tmp_path):
+    good = {"review_id": "r", "card_id": ids(reviewed)["b"], "quality": 4,
+            "reviewed_at": "2026-03-05T09:00:00+01:00"}
+    huge = 2**64
+    lines = [
+        {**good, "card_id": huge},
+        {**good, "card_id": 0},
+        {**good, "ts": huge},
+        {**good, "ts": -1},
+        {**good, "duration_ms": huge},
+        {**good, "duration_ms": 24 * 3600 * 1000 + 1},
+        {**good, "reviewed_at": "0001-01-01T00:00:00+14:00"},
+        {**good, "reviewed_at": "9999-12-31T23:59:59-12:00"},
+        {**good, "reviewed_at": "0001-01-01T00:00:00"},
+        {**good, "reviewed_at": "1969-12-31T23:59:59Z"},
+        '{"review_id": "r", "card_id": ' + "9" * 5000 + "}",
+        "[" * 100_000,
+        {**good, "quality": 10**30},
+        {**good, "review_id": "x\r=cmd"},  # a bare CR would start a new row in a spreadsheet
+    ]
+    most = f"an integer from 1 to {2**63 - 1}"
+    assert import_lines(reviewed, tmp_path, lines) == [
+        f"1: card_id must be {most}, not 18446744073709551616",
+        f"2: card_id must be {most}, not 0",
+        ("3: ts must be whole milliseconds since 1970, at most 1773133200000 (now plus 1 hour), "
+         "not 18446744073709551616"),
+        ("4: ts must be whole milliseconds since 1970, at most 1773133200000 (now plus 1 hour), "
+         "not -1"),
+        ("5: duration_ms must be whole milliseconds from 0 to 86400000 (a day), "
+         "not 18446744073709551616"),
+        "6: duration_ms must be whole milliseconds from 0 to 86400000 (a day), not 86400001",
+        "7: reviewed_at must be a time from 1970 to 2199, not '0001-01-01T00:00:00+14:00'",
+        "8: reviewed_at must be a time from 1970 to 2199, not '9999-12-31T23:59:59-12:00'",
+        "9: reviewed_at must be a time from 1970 to 2199, not '0001-01-01T00:00:00'",
+        "10: reviewed_at must be a time from 1970 to 2199, not '1969-12-31T23:59:59Z'",
+        "11: not valid JSON: a number with too many digits",
+        "12: not valid JSON: lists or objects nested too deeply",
+        "13: quality must be an integer from 0 to 5, not 1000000000000000000000000000000",
+        '14: review_id must hold no control character, not "x\\r=cmd"',
+        "14 errors: nothing was written",
+    ]
+    assert import_lines(reviewed, tmp_path, [{**good, "card_id": 10**50}]) == [
+        f"1: card_id must be {most}, not 1000000000000000000000000000000000000000…",
+        "1 error: nothing was written",
+    ]
+
