@@ -377,8 +377,10 @@ def restore(which: str | None) -> None:
 
 
 def _choose_backup(backups: list[Path], which: str) -> Path:
-    if which.isdigit() and 1 <= int(which) <= len(backups):
-        return backups[int(which) - 1]
+    # Compared as text: int() fails on digits like "²" and on thousands of them.
+    numbers = {str(number): path for number, path in enumerate(backups, start=1)}
+    if which.lstrip("0") in numbers:
+        return numbers[which.lstrip("0")]
     for path in backups:
         if which in (path.name, str(path)):
             return path
