@@ -314,12 +314,16 @@ def stats(as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--raw", is_flag=True,
+              help="CSV for programs: every cell exactly as stored, and no BOM. By default a "
+                   "text cell that a spreadsheet would run as a formula (=, +, -, @) starts "
+                   "with a '.")
 @db_option
-def export(what: str, fmt: str, output: str | None, force: bool) -> None:
+def export(what: str, fmt: str, output: str | None, force: bool, raw: bool) -> None:
     """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS."""
     from flashcards.export import export_text
 
-    write_output(export_text(open_store(daily_backup=False), what, fmt), output, force)
+    write_output(export_text(open_store(daily_backup=False), what, fmt, raw=raw), output, force)
 
 
 @cli.command("import-reviews")

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import random
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -56,6 +57,13 @@ def text(store: Store, what: str, fmt: str) -> str:
     return "".join(export_text(store, what, fmt))
 
 
+def csv_rows(store: Store, what: str, fmt: str = "csv") -> list[dict[str, str]]:
+    """The rows of a CSV export, read as pandas or ``open(encoding="utf-8-sig")`` read a file
+    (the BOM of the spreadsheet CSV is not part of the first column's name)."""
+    data = text(store, what, fmt).encode("utf-8").decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(data)))
+
+
 @pytest.fixture
 def reviewed(store: Store, write_deck) -> Store:
     """Three cards, a few days of answers (with a same-day repeat), one card retired."""
@@ -82,7 +90,7 @@ def test_cli_choices_are_the_library_ones():
 
 
 def test_reviews_csv_reads_back_in_time_order(reviewed):
-    rows = list(csv.DictReader(io.StringIO(text(reviewed, "reviews", "csv"))))
+    rows = csv_rows(reviewed, "reviews")
     assert list(rows[0]) == list(export.export_columns("reviews"))
     assert [(r["card_key"], r["quality"], r["repeat"]) for r in rows] == [
         ("a", "4", "0"), ("b", "5", "0"), ("a", "2", "0"), ("a", "4", "1"), ("gone", "3", "0"),
@@ -102,7 +110,7 @@ def test_json_and_jsonl_hold_the_same_records_as_csv(reviewed):
         listed = json.loads(text(reviewed, what, "json"))
         lines = [json.loads(line) for line in text(reviewed, what, "jsonl").splitlines()]
         assert isinstance(listed, list) and listed == lines
-        rows = list(csv.DictReader(io.StringIO(text(reviewed, what, "csv"))))
+        rows = csv_rows(reviewed, what)
         assert len(rows) == len(listed) and list(rows[0]) == list(listed[0])
     reviews = json.loads(text(reviewed, "reviews", "json"))
     assert [r["repeat"] for r in reviews] == [False, False, False, True, False]
@@ -112,11 +120,12 @@ def test_json_and_jsonl_hold_the_same_records_as_csv(reviewed):
 def test_an_empty_export_is_still_valid(store):
     assert json.loads(text(store, "reviews", "json")) == []
     assert text(store, "reviews", "jsonl") == ""
-    assert text(store, "reviews", "csv") == ",".join(export.export_columns("reviews")) + "\n"
+    header = ",".join(export.export_columns("reviews")) + "\n"
+    assert text(store, "reviews", "csv") == export.BOM + header
 
 
 def test_cards_export_has_every_card_with_status_tags_and_source(reviewed, tmp_path):
-    rows = list(csv.DictReader(io.StringIO(text(reviewed, "cards", "csv"))))
+    rows = csv_rows(reviewed, "cards")
     by_key = {row["card_key"]: row for row in rows}
     assert set(by_key) == {"a", "b", "gone"}
     assert by_key["gone"]["status"] == "retired"
@@ -133,7 +142,7 @@ def test_cards_export_has_every_card_with_status_tags_and_source(reviewed, tmp_p
 
 
 def test_daily_export_is_one_row_per_study_day(reviewed):
-    rows = list(csv.DictReader(io.StringIO(text(reviewed, "daily", "csv"))))
+    rows = csv_rows(reviewed, "daily")
     assert [row["date"] for row in rows] == ["2026-03-01", "2026-03-02", "2026-03-09"]
     second = rows[1]  # a wrong (review), its repeat, b new and right
     assert {key: second[key] for key in export.export_columns("daily")} == {
@@ -191,13 +200,13 @@ def test_export_to_stdout_by_default(reviewed):
 def test_export_to_a_file_never_overwrites_without_force(reviewed, tmp_path):
     target = tmp_path / "out.csv"
     assert run("export", "-o", str(target)).exit_code == 0
-    assert len(list(csv.DictReader(target.open(encoding="utf-8")))) == 5
+    assert len(list(csv.DictReader(target.open(encoding="utf-8-sig")))) == 5
     target.write_text("mine", encoding="utf-8")
     result = run("export", "--what", "cards", "-o", str(target))
     assert result.exit_code == 1 and "exists; use --force" in result.output
     assert target.read_text(encoding="utf-8") == "mine"
     assert run("export", "--what", "cards", "-o", str(target), "--force").exit_code == 0
-    assert target.read_text(encoding="utf-8").startswith("card_id,deck,")
+    assert target.read_text(encoding="utf-8-sig").startswith("card_id,deck,")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
@@ -612,3 +621,87 @@ def test_numbers_and_dates_out_of_range_are_one_line_each(reviewed, tmp_path):
         "1 error: nothing was written",
     ]
 
+
+# -- CSV for spreadsheets (issue 16, item 17) -------------------------------------------------
+
+HOSTILE = """\
+deck: '=HYPERLINK("http://evil.example","x")'
+cards:
+  - id: '-k'
+    front: '=1+1'
+    back: '+1'
+    source: '@SUM(A1)'
+    tags: [t]
+  - id: tab
+    front: "\\tx"
+    back: "@x"
+  - id: plain
+    front: a-b=c
+    back: "-5"
+"""
+
+
+@pytest.fixture
+def hostile(store: Store, write_deck, tmp_path: Path) -> Store:
+    """A deck whose name and cards start like formulas, and a review whose id does."""
+    import_files(store, [write_deck(HOSTILE)])
+    card = dict(store.query("SELECT key, id FROM cards"))
+    store.answer(card["-k"], 4, duration_ms=1500, at=at("2026-03-01"))
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(
+        json.dumps({"review_id": review_id, "card_id": card["tab"], "quality": 3,
+                    "reviewed_at": f"2026-03-0{day}T09:00:00+01:00"})
+        for day, review_id in ((2, "=cmd|' /C calc'!A0"), (3, "\t=1"))
+    ), encoding="utf-8")
+    import_reviews(store, path)
+    return store
+
+
+def test_text_that_a_spreadsheet_would_run_is_made_text_in_csv(hostile):
+    reviews = csv_rows(hostile, "reviews")
+    assert {r["deck"] for r in reviews} == {'\'=HYPERLINK("http://evil.example","x")'}
+    assert [(r["review_id"][:5], r["card_key"]) for r in reviews] == [
+        (reviews[0]["review_id"][:5], "'-k"), ("'=cmd", "tab"), ("'\t=1", "tab")]
+    cards = {row["card_key"]: row for row in csv_rows(hostile, "cards")}
+    assert set(cards) == {"'-k", "tab", "plain"}
+    assert [(c["front"], c["back"], c["card_source"]) for c in cards.values()] == [
+        ("'=1+1", "'+1", "'@SUM(A1)"), ("'\tx", "'@x", ""), ("a-b=c", "'-5", "")]
+    assert cards["'-k"]["note_key"] == "'-k" and cards["'-k"]["tags"] == '["t"]'
+    # Numbers and dates are as they were: the JSON export holds the same values.
+    records = {r["card_key"]: r for r in json.loads(text(hostile, "cards", "json"))}
+    for key, row in cards.items():
+        record = records[key.removeprefix("'")]
+        for column in set(row) - export.TEXT_COLUMNS:
+            assert row[column] == ("" if record[column] is None else str(record[column]))
+    assert records["-k"]["front"] == "=1+1"  # JSON is exact
+
+
+def test_every_text_column_is_known_as_text(hostile):
+    """A column added later holding text must be neutralised too: every column whose values
+    are text, other than ISO dates, is in TEXT_COLUMNS."""
+    iso_date = r"\d{4}-\d{2}-\d{2}(T[\d:.]+[+-]\d{2}:\d{2})?"
+    for what in export.EXPORTS:
+        for record in json.loads(text(hostile, what, "json")):
+            for column, value in record.items():
+                if isinstance(value, str) and not re.fullmatch(iso_date, value):
+                    assert column in export.TEXT_COLUMNS, (what, column, value)
+
+
+def test_raw_csv_has_exact_cells_and_no_bom(hostile, tmp_path):
+    assert text(hostile, "cards", "csv").startswith(export.BOM + "card_id,deck,")
+    raw = "".join(export_text(hostile, "cards", "csv", raw=True))
+    assert raw.startswith("card_id,deck,")
+    fronts = [row["front"] for row in csv.DictReader(io.StringIO(raw))]
+    assert fronts == ["=1+1", "\tx", "a-b=c"]
+    target = tmp_path / "raw.csv"
+    assert run("export", "--what", "cards", "--raw", "-o", str(target)).exit_code == 0
+    assert target.read_bytes() == raw.encode("utf-8")
+    assert run("export", "--what", "cards", "-o", str(tmp_path / "x.csv")).exit_code == 0
+    assert (tmp_path / "x.csv").read_bytes().startswith(b"\xef\xbb\xbfcard_id,")
+
+
+def test_fsrs_and_json_exports_have_no_bom(hostile):
+    """The fsrs CSV is for the optimizer (numbers only): as a program reads it, no BOM."""
+    assert text(hostile, "reviews", "fsrs").startswith("card_id,review_time,")
+    for fmt in ("json", "jsonl"):
+        assert not text(hostile, "reviews", fmt).startswith(export.BOM)
