@@ -313,7 +313,8 @@ def decks() -> None:
 @click.argument("value", required=False, type=int)
 @db_option
 def config(key: str | None, value: int | None) -> None:
-    """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day."""
+    """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day (a value
+    out of the setting's range is refused, and the error says the range)."""
     store = open_store()
     if key is not None and value is not None:
         store.set_config(key, value)
@@ -375,12 +376,16 @@ def stats(as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--raw", is_flag=True,
+              help="CSV for programs: every cell exactly as stored, and no BOM. By default a "
+                   "text cell that a spreadsheet would run as a formula (=, +, -, @) starts "
+                   "with a '.")
 @db_option
-def export(what: str, fmt: str, output: str | None, force: bool) -> None:
+def export(what: str, fmt: str, output: str | None, force: bool, raw: bool) -> None:
     """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS."""
     from flashcards.export import export_text
 
-    write_output(export_text(open_store(daily_backup=False), what, fmt), output, force)
+    write_output(export_text(open_store(daily_backup=False), what, fmt, raw=raw), output, force)
 
 
 @cli.command("import-reviews")
@@ -438,8 +443,10 @@ def restore(which: str | None) -> None:
 
 
 def _choose_backup(backups: list[Path], which: str) -> Path:
-    if which.isdigit() and 1 <= int(which) <= len(backups):
-        return backups[int(which) - 1]
+    # Compared as text: int() fails on digits like "²" and on thousands of them.
+    numbers = {str(number): path for number, path in enumerate(backups, start=1)}
+    if which.lstrip("0") in numbers:
+        return numbers[which.lstrip("0")]
     for path in backups:
         if which in (path.name, str(path)):
             return path

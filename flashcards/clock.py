@@ -7,15 +7,22 @@ another time zone never skips or doubles a day: the wall clock only ever shows o
 for a given hour, whatever the offset.
 
 ``FLASHCARDS_NOW`` (ISO 8601 with offset) overrides "now" for tests and simulations.
+
+Every moment that enters the app (``FLASHCARDS_NOW``, an imported review) lies from 1970 to
+2199: near year 1 or 9999, the study-day and due-day arithmetic would run off the calendar.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 DEFAULT_ROLLOVER_HOUR = 4
+# The moments the app accepts, from the epoch (log times are ms since then) to 2200: with a
+# century of interval on top (scheduling.MAX_INTERVAL_DAYS) a due day stays far from 9999.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # excluded
 
 
 class ClockError(ValueError):
@@ -31,12 +38,30 @@ def now() -> datetime:
 
 
 def parse_moment(text: str, what: str = "time") -> datetime:
-    """An aware datetime from ISO 8601 text; a moment without an offset is local time."""
+    """An aware datetime from ISO 8601 text entering the app; a moment without an offset is
+    local time. One outside ``EARLIEST``..``LATEST`` is a ``ClockError`` naming ``what``."""
+    moment = _from_iso(text, what)
+    # The wall-clock year first: making a moment near year 1 or 9999 aware overflows.
+    if EARLIEST.year <= moment.year < LATEST.year:
+        moment = moment if moment.tzinfo else moment.astimezone()
+        if EARLIEST <= moment < LATEST:
+            return moment
+    raise ClockError(f"{what} must be a time from {EARLIEST.year} to {LATEST.year - 1}, "
+                     f"not {text!r}")
+
+
+def stored_moment(text: str) -> datetime:
+    """A moment as the store keeps it (ISO 8601 with offset), not range-checked: it was
+    checked when it entered, and an older database must still load."""
+    moment = _from_iso(text, "stored time")
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def _from_iso(text: str, what: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text.strip())
+        return datetime.fromisoformat(text.strip())
     except ValueError:
         raise ClockError(f"{what}: not an ISO 8601 time: {text!r}") from None
-    return moment if moment.tzinfo else moment.astimezone()
 
 
 def study_day(moment: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> date:

@@ -3,6 +3,11 @@
 Every export streams from a cursor, so memory does not grow with the log. Formats: csv
 (header, UTF-8, ISO dates), json (one list of objects), jsonl (one object a line), and
 fsrs (the review log as the FSRS optimizer's CSV).
+
+CSV is made for spreadsheets unless ``raw``: it starts with a UTF-8 BOM (without one, Excel
+reads UTF-8 as a legacy code page and garbles Chinese), and a text cell that a spreadsheet
+would run as a formula gets a leading ``'`` (OWASP's advice on CSV injection). Numbers and
+dates are never changed, JSON never. The fsrs CSV holds only numbers, for a program: as is.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ EXPORT_FORMATS = ("csv", "json", "jsonl", "fsrs")
 FSRS_RATING = (1, 1, 1, 2, 3, 4)
 FSRS_NEW, FSRS_LEARNING, FSRS_REVIEW, FSRS_RELEARNING = 0, 1, 2, 3
 _CHUNK_ROWS = 2000
+BOM = "\ufeff"
+# A cell starting with one of these is a formula (or a step towards one) to a spreadsheet.
+FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 class ExportError(ValueError):
@@ -44,6 +52,11 @@ _DAILY_COLUMNS = (
     "retention", "seconds",
 )
 _FSRS_COLUMNS = ("card_id", "review_time", "review_rating", "review_state", "review_duration")
+# The columns holding text; the others hold numbers and ISO dates.
+TEXT_COLUMNS = frozenset({
+    "review_id", "deck", "card_key", "note_key", "type", "front", "back", "tags", "status",
+    "source", "card_source",
+})
 
 
 def export_columns(what: str, fmt: str = "csv") -> tuple[str, ...]:
@@ -144,12 +157,13 @@ def _json_row(what: str) -> Any:
     return convert
 
 
-def export_text(store: Store, what: str, fmt: str) -> Iterator[str]:
+def export_text(store: Store, what: str, fmt: str, raw: bool = False) -> Iterator[str]:
     """An export as chunks of text, streamed from a cursor (memory stays flat).
 
     ``what``: reviews (in time order), cards (retired included) or daily (one row per study
     day with answers); ``fmt``: csv (header, UTF-8, ISO dates), json (one list of objects),
-    jsonl (one object a line) or fsrs (the reviews as the FSRS optimizer's CSV).
+    jsonl (one object a line) or fsrs (the reviews as the FSRS optimizer's CSV). A csv is
+    for spreadsheets (a BOM, formulas made text) unless ``raw``.
     """
     if what not in EXPORTS:
         raise ExportError(f"unknown export {what!r} (known: {', '.join(EXPORTS)})")
@@ -162,13 +176,19 @@ def export_text(store: Store, what: str, fmt: str) -> Iterator[str]:
     else:
         rows = {"reviews": _review_rows, "cards": _card_rows, "daily": _daily_rows}[what](store)
     if fmt in ("csv", "fsrs"):
-        return _csv_chunks(export_columns(what, fmt), rows)
+        return _csv_chunks(export_columns(what, fmt), rows, spreadsheet=fmt == "csv" and not raw)
     return _json_chunks(map(_json_row(what), rows), lines=fmt == "jsonl")
 
 
-def _csv_chunks(columns: tuple[str, ...], rows: Iterable[tuple]) -> Iterator[str]:
+def _csv_chunks(columns: tuple[str, ...], rows: Iterable[tuple],
+                spreadsheet: bool) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    if spreadsheet:
+        buffer.write(BOM)
+        text = [index for index, column in enumerate(columns) if column in TEXT_COLUMNS]
+        if text:
+            rows = _formulas_as_text(rows, text)
     writer.writerow(columns)
     rows = iter(rows)
     while True:
@@ -179,6 +199,18 @@ def _csv_chunks(columns: tuple[str, ...], rows: Iterable[tuple]) -> Iterator[str
         yield chunk
         buffer.seek(0)
         buffer.truncate()
+
+
+def _formulas_as_text(rows: Iterable[tuple], text: list[int]) -> Iterator[list]:
+    """Rows whose text cells (at the indexes ``text``) that start like a formula begin with
+    a ``'``, which a spreadsheet reads as "this is text" and does not show."""
+    for row in rows:
+        row = list(row)
+        for index in text:
+            cell = row[index]
+            if isinstance(cell, str) and cell[:1] in FORMULA_STARTS:
+                row[index] = "'" + cell
+        yield row
 
 
 def _json_chunks(records: Iterable[dict[str, Any]], lines: bool) -> Iterator[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,17 @@ from flashcards import clock, scheduling
 from flashcards.export import REVIEW_COLUMNS
 from flashcards.model import ReviewImportReport
 from flashcards.store import Store
+from flashcards.text import CONTROL_CHARACTER
 
 # The keys import-reviews reads; the other export columns are recomputed, so ignored.
 _READ_KEYS = ("review_id", "card_id", "deck", "card_key", "reviewed_at", "ts", "quality",
               "duration_ms")
 _IGNORED_KEYS = frozenset(REVIEW_COLUMNS) - frozenset(_READ_KEYS)
+# How far after now an answer may be dated: another machine's clock may run a little fast.
+# A later one is refused, as its card would otherwise vanish from review until that date.
+CLOCK_SKEW = timedelta(hours=1)
+MAX_CARD_ID = 2**63 - 1  # SQLite's largest integer
+MAX_DURATION_MS = 24 * 3600 * 1000  # a day; the app itself logs at most a minute
 
 
 class ReviewImportError(Exception):
@@ -49,6 +56,7 @@ def import_reviews(store: Store, path: str | Path, dry_run: bool = False,
     label = str(path)
     errors: list[tuple[int, str]] = []
     lines = 0
+    latest = clock.now() + CLOCK_SKEW
 
     def parsed() -> Iterator[tuple]:
         nonlocal lines
@@ -56,7 +64,7 @@ def import_reviews(store: Store, path: str | Path, dry_run: bool = False,
         try:
             for number, raw in enumerate(source, 1):
                 lines = number
-                row = _parse_line(raw, number, errors)
+                row = _parse_line(raw, number, errors, latest)
                 if row is not None:
                     yield row
         finally:
@@ -78,8 +86,11 @@ def import_reviews(store: Store, path: str | Path, dry_run: bool = False,
     return ReviewImportReport(lines, added, staged - added, cards, dry_run)
 
 
-def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]]) -> tuple | None:
-    """One staged row from one JSONL line, or None (blank, or its problems added to errors)."""
+def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]],
+                latest: datetime) -> tuple | None:
+    """One staged row from one JSONL line, or None (blank, or its problems added to errors).
+
+    Every number must lie in its range, and no answer may be dated after ``latest``."""
     try:
         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as error:
@@ -91,6 +102,12 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]]) -> tuple
         record = json.loads(text)
     except json.JSONDecodeError as error:
         errors.append((number, f"not valid JSON: {error.msg} (column {error.colno})"))
+        return None
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        errors.append((number, "not valid JSON: a number with too many digits"))
+        return None
+    except RecursionError:
+        errors.append((number, "not valid JSON: lists or objects nested too deeply"))
         return None
     if not isinstance(record, dict):
         errors.append((number, f"expected a JSON object, not {_json_kind(record)}"))
@@ -110,20 +127,27 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]]) -> tuple
     review_id = record.get("review_id")
     if "review_id" in record and (not isinstance(review_id, str) or not review_id.strip()):
         problems.append(f"review_id must be non-empty text, not {_json_kind(review_id)}")
+    elif isinstance(review_id, str) and CONTROL_CHARACTER.search(review_id):
+        # A carriage return would end a CSV row in a spreadsheet, whatever the quoting.
+        problems.append(f"review_id must hold no control character, not {_shown(review_id)}")
     for key, value in (("deck", deck), ("card_key", card_key)):
         if value is not None and not isinstance(value, str):
             problems.append(f"{key} must be text, not {_json_kind(value)}")
-    if card_id is not None and not _is_int(card_id):
-        problems.append(f"card_id must be an integer, not {_json_kind(card_id)}")
     quality = record.get("quality")
     if "quality" in record and not (_is_int(quality) and 0 <= quality <= 5):
-        problems.append(f"quality must be an integer from 0 to 5, not {json.dumps(quality)}")
-    duration = record.get("duration_ms")
-    if duration is not None and not (_is_int(duration) and duration >= 0):
-        problems.append(f"duration_ms must be a whole number >= 0, not {json.dumps(duration)}")
-    ts = record.get("ts")
-    if ts is not None and not (_is_int(ts) and ts >= 0):
-        problems.append(f"ts must be whole milliseconds since 1970, not {json.dumps(ts)}")
+        problems.append(f"quality must be an integer from 0 to 5, not {_shown(quality)}")
+    latest_ms = scheduling.to_ms(latest)
+    for key, low, high, what in (
+        ("card_id", 1, MAX_CARD_ID, f"an integer from 1 to {MAX_CARD_ID}"),
+        ("duration_ms", 0, MAX_DURATION_MS,
+         f"whole milliseconds from 0 to {MAX_DURATION_MS} (a day)"),
+        ("ts", 0, latest_ms,
+         f"whole milliseconds since 1970, at most {latest_ms} (now plus {_skew()})"),
+    ):
+        value = record.get(key)
+        if value is not None and not (_is_int(value) and low <= value <= high):
+            problems.append(f"{key} must be {what}, not {_shown(value)}")
+    duration, ts = record.get("duration_ms"), record.get("ts")
     moment = None
     reviewed_at = record.get("reviewed_at")
     if "reviewed_at" in record:
@@ -132,6 +156,10 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]]) -> tuple
                 moment = clock.parse_moment(reviewed_at, what="reviewed_at")
             except clock.ClockError as error:
                 problems.append(str(error))
+            else:
+                if moment > latest:
+                    problems.append(f"reviewed_at must be at most {_skew()} after now "
+                                    f"({clock.iso(latest - CLOCK_SKEW)}), not {reviewed_at!r}")
         else:
             problems.append(f"reviewed_at must be ISO 8601 text, not {_json_kind(reviewed_at)}")
     if problems:
@@ -149,6 +177,17 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]]) -> tuple
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _skew() -> str:
+    hours = CLOCK_SKEW / timedelta(hours=1)
+    return f"{hours:g} hour{'s' * (hours != 1)}"
+
+
+def _shown(value: Any, width: int = 40) -> str:
+    """A JSON value as the line has it, cut short: a number may have thousands of digits."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= width else text[:width] + "…"
 
 
 def _json_kind(value: Any) -> str:

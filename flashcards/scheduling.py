@@ -12,6 +12,8 @@
 * The interval is capped at ``MAX_INTERVAL_DAYS``; a card is due ``interval`` study days
   after the day of its answer.
 * The log keeps times in **whole milliseconds**.
+* A **daily limit** (``new_per_day``, ``reviews_per_day``; global or a deck's) is a whole
+  number from 0 to ``MAX_DAILY_LIMIT``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from flashcards.sm2 import SM2State, review
 
 LEECH_LAPSES = 8
 MAX_INTERVAL_DAYS = 36_500  # a hundred years, Anki's default maximum interval
+# More cards than anyone answers in a day: a higher limit is no limit, and a number that size
+# (2**64, say) would break the queue's arithmetic.
+MAX_DAILY_LIMIT = 100_000
 PASSING_GRADE = 3  # the lowest grade that counts as a successful recall
 GRADES = range(6)
 

@@ -26,6 +26,12 @@ from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
 
 DEFAULT_CONFIG = {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200}
+# The whole numbers each setting may hold, lowest and highest.
+CONFIG_RANGES = {
+    "rollover_hour": (0, 23),
+    "new_per_day": (0, scheduling.MAX_DAILY_LIMIT),
+    "reviews_per_day": (0, scheduling.MAX_DAILY_LIMIT),
+}
 MATURE_DAYS = 21
 
 CARD_COLUMNS = (
@@ -163,20 +169,28 @@ class Store:
     # -- config --------------------------------------------------------------------
 
     def config(self) -> dict[str, int]:
-        """Global settings: defaults overlaid with what the user set."""
+        """Global settings: defaults overlaid with what the user set.
+
+        A value stored out of its range (an older version, a hand edit) is clamped into it,
+        and one that is no whole number gives way to the default: the app always starts.
+        """
         settings = dict(DEFAULT_CONFIG)
         for key, value in self.query("SELECT key, value FROM config"):
-            settings[key] = int(value)
+            if key in CONFIG_RANGES:
+                low, high = CONFIG_RANGES[key]
+                try:
+                    settings[key] = min(max(int(value), low), high)
+                except (TypeError, ValueError, OverflowError):
+                    pass
         return settings
 
     def set_config(self, key: str, value: int) -> None:
-        """Set one global setting."""
-        if key not in DEFAULT_CONFIG:
-            raise StoreError(f"unknown setting {key!r} (known: {', '.join(DEFAULT_CONFIG)})")
-        if key == "rollover_hour" and not 0 <= value <= 23:
-            raise StoreError("rollover_hour must be from 0 to 23")
-        if value < 0:
-            raise StoreError(f"{key} must not be negative")
+        """Set one global setting; a value outside ``CONFIG_RANGES`` is a ``StoreError``."""
+        if key not in CONFIG_RANGES:
+            raise StoreError(f"unknown setting {key!r} (known: {', '.join(CONFIG_RANGES)})")
+        low, high = CONFIG_RANGES[key]
+        if not low <= value <= high:
+            raise StoreError(f"{key} must be a whole number from {low} to {high}")
         with self.write():
             self.conn.execute(
                 "INSERT INTO config (key, value) VALUES (?, ?) "
@@ -365,7 +379,7 @@ class Store:
                 updates: list[tuple] = []
                 for card_id, review_id, reviewed_at, quality, *old in rows:
                     progress = replayed[card_id]
-                    day = clock.study_day(clock.parse_moment(reviewed_at), rollover)
+                    day = clock.study_day(clock.stored_moment(reviewed_at), rollover)
                     day = scheduling.answer_day(day, progress.last_day)
                     repeat = progress.answer(quality, day)
                     new = [day.isoformat(), int(repeat), *progress.state_row()]

@@ -66,6 +66,17 @@ def test_restore_lists_and_restores_and_keeps_what_it_replaced(tmp_path, write_d
     assert run("restore", "nope").exit_code == 1
 
 
+@pytest.mark.parametrize("which", ["²", "١", "9" * 5000, "0"])
+def test_a_backup_number_that_is_no_number_is_one_line(write_deck, which):
+    """``str.isdigit`` holds for "²", which int() refuses, and int() refuses 5,000 digits
+    (that name is then too long for a file: one line too)."""
+    run("import", str(write_deck(DECK)))
+    run("decks")  # the daily backup
+    result = run("restore", which)
+    assert result.exit_code == 1 and result.exception.__class__ is SystemExit
+    assert result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
 def test_a_migration_is_preceded_by_a_backup(tmp_path):
     db = tmp_path / "old.db"
     Store.open(db).close()

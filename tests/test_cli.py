@@ -99,6 +99,30 @@ def test_config_show_and_set():
     assert result.exit_code == 1 and "unknown setting" in result.output
 
 
+def test_a_setting_out_of_range_is_one_line_and_changes_nothing(write_deck):
+    """It used to be stored, and then every start of the app crashed (islice)."""
+    run("import", str(write_deck(DECK)))
+    for key, value, allowed in (("new_per_day", "99999999999999999999", "0 to 100000"),
+                                ("reviews_per_day", "100001", "0 to 100000"),
+                                ("rollover_hour", "24", "0 to 23")):
+        result = CliRunner().invoke(cli, ["config", key, value])
+        assert result.exit_code == 1
+        assert result.output == f"error: {key} must be a whole number from {allowed}\n"
+    assert run("config").output == "rollover_hour = 4\nnew_per_day = 20\nreviews_per_day = 200\n"
+    assert run("decks").exit_code == 0
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_flashcards_now_out_of_range_is_a_one_line_error(monkeypatch, write_deck, moment):
+    run("import", str(write_deck(DECK)))
+    monkeypatch.setenv("FLASHCARDS_NOW", moment)
+    for command in ("decks", "stats"):
+        result = CliRunner().invoke(cli, [command])
+        assert result.exit_code == 1
+        assert result.output == f"error: FLASHCARDS_NOW must be a time from 1970 to 2199, " \
+                                f"not {moment!r}\n"
+
+
 def test_bad_flashcards_now_is_a_one_line_error(monkeypatch):
     monkeypatch.setenv("FLASHCARDS_NOW", "yesterday")
     result = CliRunner().invoke(cli, ["decks"])

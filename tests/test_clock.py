@@ -59,3 +59,23 @@ def test_dst_changes_never_skip_or_double_a_day(zone, start):
     assert distinct == [distinct[0] + timedelta(days=n) for n in range(len(distinct))]
     # Every full day has the hours its wall clock shows (23, 24 or 25), none split in two.
     assert all(days.count(day) >= 23 * 4 for day in distinct[1:-1])
+
+
+@pytest.mark.parametrize("text", [
+    "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00",
+    "9999-12-31T23:59:59", "1969-12-31T23:59:59+00:00", "1970-01-01T00:30:00+01:00",
+    "2200-01-01T00:00:00Z",
+])
+def test_a_moment_outside_1970_to_2199_is_refused(monkeypatch, text):
+    """Near year 1 or 9999 the study day and due days would run off the calendar
+    (OverflowError); the range leaves a century of intervals on either side."""
+    monkeypatch.setenv("FLASHCARDS_NOW", text)
+    with pytest.raises(clock.ClockError) as raised:
+        clock.today()
+    assert str(raised.value) == f"FLASHCARDS_NOW must be a time from 1970 to 2199, not {text!r}"
+
+
+def test_the_ends_of_the_range_are_usable(monkeypatch):
+    monkeypatch.setenv("FLASHCARDS_NOW", "2199-12-31T23:59:59.999+00:00")
+    assert clock.today() == date(2199, 12, 31)
+    assert clock.parse_moment("1970-01-01T00:00:00Z").timestamp() == 0

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import random
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -56,6 +57,13 @@ def text(store: Store, what: str, fmt: str) -> str:
     return "".join(export_text(store, what, fmt))
 
 
+def csv_rows(store: Store, what: str, fmt: str = "csv") -> list[dict[str, str]]:
+    """The rows of a CSV export, read as pandas or ``open(encoding="utf-8-sig")`` read a file
+    (the BOM of the spreadsheet CSV is not part of the first column's name)."""
+    data = text(store, what, fmt).encode("utf-8").decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(data)))
+
+
 @pytest.fixture
 def reviewed(store: Store, write_deck) -> Store:
     """Three cards, a few days of answers (with a same-day repeat), one card retired."""
@@ -82,7 +90,7 @@ def test_cli_choices_are_the_library_ones():
 
 
 def test_reviews_csv_reads_back_in_time_order(reviewed):
-    rows = list(csv.DictReader(io.StringIO(text(reviewed, "reviews", "csv"))))
+    rows = csv_rows(reviewed, "reviews")
     assert list(rows[0]) == list(export.export_columns("reviews"))
     assert [(r["card_key"], r["quality"], r["repeat"]) for r in rows] == [
         ("a", "4", "0"), ("b", "5", "0"), ("a", "2", "0"), ("a", "4", "1"), ("gone", "3", "0"),
@@ -102,7 +110,7 @@ def test_json_and_jsonl_hold_the_same_records_as_csv(reviewed):
         listed = json.loads(text(reviewed, what, "json"))
         lines = [json.loads(line) for line in text(reviewed, what, "jsonl").splitlines()]
         assert isinstance(listed, list) and listed == lines
-        rows = list(csv.DictReader(io.StringIO(text(reviewed, what, "csv"))))
+        rows = csv_rows(reviewed, what)
         assert len(rows) == len(listed) and list(rows[0]) == list(listed[0])
     reviews = json.loads(text(reviewed, "reviews", "json"))
     assert [r["repeat"] for r in reviews] == [False, False, False, True, False]
@@ -112,11 +120,12 @@ def test_json_and_jsonl_hold_the_same_records_as_csv(reviewed):
 def test_an_empty_export_is_still_valid(store):
     assert json.loads(text(store, "reviews", "json")) == []
     assert text(store, "reviews", "jsonl") == ""
-    assert text(store, "reviews", "csv") == ",".join(export.export_columns("reviews")) + "\n"
+    header = ",".join(export.export_columns("reviews")) + "\n"
+    assert text(store, "reviews", "csv") == export.BOM + header
 
 
 def test_cards_export_has_every_card_with_status_tags_and_source(reviewed, tmp_path):
-    rows = list(csv.DictReader(io.StringIO(text(reviewed, "cards", "csv"))))
+    rows = csv_rows(reviewed, "cards")
     by_key = {row["card_key"]: row for row in rows}
     assert set(by_key) == {"a", "b", "gone"}
     assert by_key["gone"]["status"] == "retired"
@@ -133,7 +142,7 @@ def test_cards_export_has_every_card_with_status_tags_and_source(reviewed, tmp_p
 
 
 def test_daily_export_is_one_row_per_study_day(reviewed):
-    rows = list(csv.DictReader(io.StringIO(text(reviewed, "daily", "csv"))))
+    rows = csv_rows(reviewed, "daily")
     assert [row["date"] for row in rows] == ["2026-03-01", "2026-03-02", "2026-03-09"]
     second = rows[1]  # a wrong (review), its repeat, b new and right
     assert {key: second[key] for key in export.export_columns("daily")} == {
@@ -191,13 +200,13 @@ def test_export_to_stdout_by_default(reviewed):
 def test_export_to_a_file_never_overwrites_without_force(reviewed, tmp_path):
     target = tmp_path / "out.csv"
     assert run("export", "-o", str(target)).exit_code == 0
-    assert len(list(csv.DictReader(target.open(encoding="utf-8")))) == 5
+    assert len(list(csv.DictReader(target.open(encoding="utf-8-sig")))) == 5
     target.write_text("mine", encoding="utf-8")
     result = run("export", "--what", "cards", "-o", str(target))
     assert result.exit_code == 1 and "exists; use --force" in result.output
     assert target.read_text(encoding="utf-8") == "mine"
     assert run("export", "--what", "cards", "-o", str(target), "--force").exit_code == 0
-    assert target.read_text(encoding="utf-8").startswith("card_id,deck,")
+    assert target.read_text(encoding="utf-8-sig").startswith("card_id,deck,")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
@@ -521,3 +530,178 @@ def test_a_clock_that_went_back_on_one_machine_still_merges_both_ways(tmp_path, 
         ("2026-03-05T12:00", "2026-03-05", 1), ("2026-03-06T10:00", "2026-03-06", 0),
         ("2026-03-07T12:00", "2026-03-07", 0),
     ]
+
+
+# -- numbers and dates out of range, answers from the future (issue 16, items 9 and 10) ---------
+
+
+def import_lines(store: Store, tmp_path: Path, records: list) -> list[str]:
+    """The errors of importing these lines (a dict is dumped as JSON, text kept as it is)."""
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records),
+                    encoding="utf-8")
+    before = state(store)
+    with pytest.raises(ReviewImportError) as raised:
+        import_reviews(store, path)
+    assert state(store) == before
+    return [error.replace(f"{path}:", "") for error in raised.value.errors]
+
+
+def test_an_answer_dated_after_now_plus_the_clock_skew_is_refused(reviewed, tmp_path):
+    """Now is 2026-03-10 09:00 +01:00 (conftest); another clock may be an hour fast."""
+    card = ids(reviewed)["b"]
+    line = {"review_id": "f1", "card_id": card, "quality": 5,
+            "reviewed_at": "2026-03-10T10:00:00.001+01:00"}
+    assert import_lines(reviewed, tmp_path, [line, {**line, "review_id": "f2",
+                                                     "reviewed_at": "2027-01-01T09:00:00Z"}]) == [
+        ("1: reviewed_at must be at most 1 hour after now (2026-03-10T09:00:00.000+01:00), "
+         "not '2026-03-10T10:00:00.001+01:00'"),
+        ("2: reviewed_at must be at most 1 hour after now (2026-03-10T09:00:00.000+01:00), "
+         "not '2027-01-01T09:00:00Z'"),
+        "2 errors: nothing was written",
+    ]
+    future_ts = int(at("2026-03-10", "10:00").timestamp() * 1000) + 1
+    assert import_lines(reviewed, tmp_path, [
+        {**line, "reviewed_at": "2026-03-10T09:30:00+01:00", "ts": future_ts}]) == [
+        (f"1: ts must be whole milliseconds since 1970, at most {future_ts - 1} (now plus "
+         f"1 hour), not {future_ts}"),
+        "1 error: nothing was written",
+    ]
+    # Within the skew it is an answer like any other; the card is due after it, not gone.
+    path = tmp_path / "ok.jsonl"
+    path.write_text(json.dumps({**line, "reviewed_at": "2026-03-10T10:00:00+01:00"}),
+                    encoding="utf-8")
+    assert import_reviews(reviewed, path).added == 1
+    assert reviewed.card(card).due == "2026-03-16"
+
+
+def test_numbers_and_dates_out_of_range_are_one_line_each(reviewed, tmp_path):
+    good = {"review_id": "r", "card_id": ids(reviewed)["b"], "quality": 4,
+            "reviewed_at": "2026-03-05T09:00:00+01:00"}
+    huge = 2**64
+    lines = [
+        {**good, "card_id": huge},
+        {**good, "card_id": 0},
+        {**good, "ts": huge},
+        {**good, "ts": -1},
+        {**good, "duration_ms": huge},
+        {**good, "duration_ms": 24 * 3600 * 1000 + 1},
+        {**good, "reviewed_at": "0001-01-01T00:00:00+14:00"},
+        {**good, "reviewed_at": "9999-12-31T23:59:59-12:00"},
+        {**good, "reviewed_at": "0001-01-01T00:00:00"},
+        {**good, "reviewed_at": "1969-12-31T23:59:59Z"},
+        '{"review_id": "r", "card_id": ' + "9" * 5000 + "}",
+        "[" * 100_000,
+        {**good, "quality": 10**30},
+        {**good, "review_id": "x\r=cmd"},  # a bare CR would start a new row in a spreadsheet
+    ]
+    most = f"an integer from 1 to {2**63 - 1}"
+    assert import_lines(reviewed, tmp_path, lines) == [
+        f"1: card_id must be {most}, not 18446744073709551616",
+        f"2: card_id must be {most}, not 0",
+        ("3: ts must be whole milliseconds since 1970, at most 1773133200000 (now plus 1 hour), "
+         "not 18446744073709551616"),
+        ("4: ts must be whole milliseconds since 1970, at most 1773133200000 (now plus 1 hour), "
+         "not -1"),
+        ("5: duration_ms must be whole milliseconds from 0 to 86400000 (a day), "
+         "not 18446744073709551616"),
+        "6: duration_ms must be whole milliseconds from 0 to 86400000 (a day), not 86400001",
+        "7: reviewed_at must be a time from 1970 to 2199, not '0001-01-01T00:00:00+14:00'",
+        "8: reviewed_at must be a time from 1970 to 2199, not '9999-12-31T23:59:59-12:00'",
+        "9: reviewed_at must be a time from 1970 to 2199, not '0001-01-01T00:00:00'",
+        "10: reviewed_at must be a time from 1970 to 2199, not '1969-12-31T23:59:59Z'",
+        "11: not valid JSON: a number with too many digits",
+        "12: not valid JSON: lists or objects nested too deeply",
+        "13: quality must be an integer from 0 to 5, not 1000000000000000000000000000000",
+        '14: review_id must hold no control character, not "x\\r=cmd"',
+        "14 errors: nothing was written",
+    ]
+    assert import_lines(reviewed, tmp_path, [{**good, "card_id": 10**50}]) == [
+        f"1: card_id must be {most}, not 1000000000000000000000000000000000000000…",
+        "1 error: nothing was written",
+    ]
+
+
+# -- CSV for spreadsheets (issue 16, item 17) -------------------------------------------------
+
+HOSTILE = """\
+deck: '=HYPERLINK("http://evil.example","x")'
+cards:
+  - id: '-k'
+    front: '=1+1'
+    back: '+1'
+    source: '@SUM(A1)'
+    tags: [t]
+  - id: tab
+    front: "\\tx"
+    back: "@x"
+  - id: plain
+    front: a-b=c
+    back: "-5"
+"""
+
+
+@pytest.fixture
+def hostile(store: Store, write_deck, tmp_path: Path) -> Store:
+    """A deck whose name and cards start like formulas, and a review whose id does."""
+    import_files(store, [write_deck(HOSTILE)])
+    card = dict(store.query("SELECT key, id FROM cards"))
+    store.answer(card["-k"], 4, duration_ms=1500, at=at("2026-03-01"))
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(
+        json.dumps({"review_id": review_id, "card_id": card["tab"], "quality": 3,
+                    "reviewed_at": f"2026-03-0{day}T09:00:00+01:00"})
+        for day, review_id in ((2, "=cmd|' /C calc'!A0"), (3, "\t=1"))
+    ), encoding="utf-8")
+    import_reviews(store, path)
+    return store
+
+
+def test_text_that_a_spreadsheet_would_run_is_made_text_in_csv(hostile):
+    reviews = csv_rows(hostile, "reviews")
+    assert {r["deck"] for r in reviews} == {'\'=HYPERLINK("http://evil.example","x")'}
+    assert [(r["review_id"][:5], r["card_key"]) for r in reviews] == [
+        (reviews[0]["review_id"][:5], "'-k"), ("'=cmd", "tab"), ("'\t=1", "tab")]
+    cards = {row["card_key"]: row for row in csv_rows(hostile, "cards")}
+    assert set(cards) == {"'-k", "tab", "plain"}
+    assert [(c["front"], c["back"], c["card_source"]) for c in cards.values()] == [
+        ("'=1+1", "'+1", "'@SUM(A1)"), ("'\tx", "'@x", ""), ("a-b=c", "'-5", "")]
+    assert cards["'-k"]["note_key"] == "'-k" and cards["'-k"]["tags"] == '["t"]'
+    # Numbers and dates are as they were: the JSON export holds the same values.
+    records = {r["card_key"]: r for r in json.loads(text(hostile, "cards", "json"))}
+    for key, row in cards.items():
+        record = records[key.removeprefix("'")]
+        for column in set(row) - export.TEXT_COLUMNS:
+            assert row[column] == ("" if record[column] is None else str(record[column]))
+    assert records["-k"]["front"] == "=1+1"  # JSON is exact
+
+
+def test_every_text_column_is_known_as_text(hostile):
+    """A column added later holding text must be neutralised too: every column whose values
+    are text, other than ISO dates, is in TEXT_COLUMNS."""
+    iso_date = r"\d{4}-\d{2}-\d{2}(T[\d:.]+[+-]\d{2}:\d{2})?"
+    for what in export.EXPORTS:
+        for record in json.loads(text(hostile, what, "json")):
+            for column, value in record.items():
+                if isinstance(value, str) and not re.fullmatch(iso_date, value):
+                    assert column in export.TEXT_COLUMNS, (what, column, value)
+
+
+def test_raw_csv_has_exact_cells_and_no_bom(hostile, tmp_path):
+    assert text(hostile, "cards", "csv").startswith(export.BOM + "card_id,deck,")
+    raw = "".join(export_text(hostile, "cards", "csv", raw=True))
+    assert raw.startswith("card_id,deck,")
+    fronts = [row["front"] for row in csv.DictReader(io.StringIO(raw))]
+    assert fronts == ["=1+1", "\tx", "a-b=c"]
+    target = tmp_path / "raw.csv"
+    assert run("export", "--what", "cards", "--raw", "-o", str(target)).exit_code == 0
+    assert target.read_bytes() == raw.encode("utf-8")
+    assert run("export", "--what", "cards", "-o", str(tmp_path / "x.csv")).exit_code == 0
+    assert (tmp_path / "x.csv").read_bytes().startswith(b"\xef\xbb\xbfcard_id,")
+
+
+def test_fsrs_and_json_exports_have_no_bom(hostile):
+    """The fsrs CSV is for the optimizer (numbers only): as a program reads it, no BOM."""
+    assert text(hostile, "reviews", "fsrs").startswith("card_id,review_time,")
+    for fmt in ("json", "jsonl"):
+        assert not text(hostile, "reviews", fmt).startswith(export.BOM)

@@ -15,8 +15,9 @@ import pytest
 import flashcards
 from flashcards import clock
 from flashcards.decks import DeckError
-from flashcards.scheduling import LEECH_LAPSES, MAX_INTERVAL_DAYS
+from flashcards.scheduling import LEECH_LAPSES, MAX_DAILY_LIMIT, MAX_INTERVAL_DAYS
 from flashcards.schema import SCHEMA_VERSION
+from flashcards.session import Session
 from flashcards.store import Store, StoreError
 from flashcards.sync import import_files
 
@@ -364,3 +365,33 @@ def test_a_database_file_replaced_while_open_is_never_written_blind(store, write
     store.path.unlink()
     with pytest.raises(StoreError, match="replaced or removed while open"):
         store.set_config("new_per_day", 5)
+
+
+@pytest.mark.parametrize("key, value, low, high", [
+    ("new_per_day", 99999999999999999999, 0, MAX_DAILY_LIMIT),
+    ("new_per_day", MAX_DAILY_LIMIT + 1, 0, MAX_DAILY_LIMIT),
+    ("reviews_per_day", 2**63, 0, MAX_DAILY_LIMIT),
+    ("reviews_per_day", -1, 0, MAX_DAILY_LIMIT),
+    ("rollover_hour", 24, 0, 23),
+])
+def test_a_setting_out_of_range_is_refused_and_not_stored(store, key, value, low, high):
+    with pytest.raises(StoreError) as raised:
+        store.set_config(key, value)
+    assert str(raised.value) == f"{key} must be a whole number from {low} to {high}"
+    assert store.query("SELECT * FROM config") == []
+    store.set_config(key, high)
+    assert store.config()[key] == high
+
+
+def test_a_setting_stored_out_of_range_is_clamped_so_the_app_starts(store, write_deck):
+    """An older version took any number (99999999999999999999 crashed every start in
+    islice), and a hand edit may store anything."""
+    import_files(store, [write_deck(DECK)])
+    for key, value in (("new_per_day", "99999999999999999999"), ("reviews_per_day", "-5"),
+                       ("rollover_hour", "9" * 5000), ("nonsense", "1")):
+        store.conn.execute("INSERT INTO config VALUES (?, ?)", (key, value))
+    store.conn.commit()
+    assert store.config() == {"rollover_hour": 4, "new_per_day": MAX_DAILY_LIMIT,
+                              "reviews_per_day": 0}
+    session = Session(store)
+    assert session.counts() == {"new": 3, "review": 0, "again": 0}
