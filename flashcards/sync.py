@@ -99,10 +99,14 @@ def sync(store: Store, deck_files: list[DeckFile], dry_run: bool = False,
     New cards are added, changed ones updated with their history, missing ones retired
     (never deleted), and so are the cards of the ``gone`` decks (id, name), whose files
     were removed; the ``sources`` are remembered as synced now. With ``dry_run`` the same
-    work is done and then rolled back.
+    work is done and then rolled back. When nothing changed, nothing is written.
     """
     report = SyncReport()
     stamp = clock.iso(clock.now())
+    settled = dict(store.query("SELECT path, problem IS NULL FROM sources"))
+    sources = [_where(path) for path in sources]
+    if not (deck_files or gone or not all(settled.get(where) for where in sources)):
+        return report  # nothing changed: no write (a start, returning home)
     with store.write(dry_run=dry_run):
         for deck in deck_files:
             report.decks.append(_sync_deck(store, deck, stamp))
@@ -111,7 +115,7 @@ def sync(store: Store, deck_files: list[DeckFile], dry_run: bool = False,
         store.conn.executemany(
             "INSERT INTO sources (path, last_sync) VALUES (?, ?) ON CONFLICT (path) "
             "DO UPDATE SET last_sync = excluded.last_sync, problem = NULL",
-            [(_where(path), stamp) for path in sources],
+            [(where, stamp) for where in sources],
         )
     return report
 
