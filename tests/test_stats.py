@@ -246,6 +246,28 @@ def test_stats_json_has_the_documented_shape(store, one_of_each):
     assert figures == json.loads(json.dumps(compute_stats(store).as_json(), ensure_ascii=False))
 
 
+def test_as_json_is_exactly_what_stats_json_prints(store, one_of_each):
+    """The typed figures give the command's JSON to the byte, and the JSON keeps the keys
+    and the order it has always had (a published format: scripts read it)."""
+    result = run("stats", "--json")
+    figures = compute_stats(store).as_json()
+    assert result.output == json.dumps(figures, ensure_ascii=False, indent=2) + "\n"
+    printed = json.loads(result.output)
+    counts = ["cards", *stats.STATES, "due", "due_tomorrow", "reviews_today"]
+    assert list(printed) == ["today", "rollover_hour", "totals", "decks", "retention",
+                             "forecast", "heatmap"]
+    assert list(printed["totals"]) == [*counts, "reviews", "seconds_today", "retention_7d",
+                                       "retention_30d", "retention_365d", "streak",
+                                       "longest_streak", "studied_today"]
+    assert [list(deck) for deck in printed["decks"]] == [["name", *counts, "retention_30d"]]
+    assert [(window, list(entry)) for window, entry in printed["retention"].items()] == [
+        (window, ["days", "answers", "correct", "rate"]) for window in ("7d", "30d", "365d")]
+    assert (list(printed["forecast"][0]), list(printed["heatmap"][0])) == (
+        ["date", "due"], ["date", "reviews"])
+    assert printed["rollover_hour"] == 4 and printed["totals"]["studied_today"] is False
+    assert '"seconds_today": 0.0,' in result.output  # a float, even when it is whole
+
+
 def test_stats_prints_tables_with_deck_names_as_literal_text(store, one_of_each):
     result = run("stats")
     assert result.exit_code == 0, result.output
