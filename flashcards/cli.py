@@ -356,8 +356,8 @@ def stats(as_json: bool) -> None:
     if as_json:
         import json
 
-        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
-    elif not figures["decks"]:
+        click.echo(json.dumps(figures.as_json(), ensure_ascii=False, indent=2))
+    elif not figures.decks:
         click.echo("no decks yet: flashcards import DECK.yaml")
     else:
         from flashcards.report import print_stats

@@ -1,8 +1,10 @@
-"""The records the layers hand each other: cards, answers, import reports. Pure data."""
+"""The records the layers hand each other: cards, answers, reports, figures. Pure data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from flashcards.sm2 import SM2State
 
@@ -92,3 +94,129 @@ class ReviewImportReport:
     present: int
     cards: int
     dry_run: bool
+
+
+# -- progress figures (``flashcards.stats.compute_stats``) ----------------------------------
+# Each record's ``as_json()`` is its part of ``flashcards stats --json``: the keys and their
+# order are a published format, so they are spelled out rather than derived from the fields.
+
+
+@dataclass(frozen=True, slots=True)
+class CardCounts:
+    """Cards by state, due today and tomorrow, answers today: of one deck or of all."""
+
+    cards: int  # the cards not retired, so the other states add up to it
+    states: dict[str, int]  # by state name, in the order of ``flashcards.stats.STATES``
+    due: int
+    due_tomorrow: int
+    reviews_today: int
+
+    def by_column(self) -> dict[str, int]:
+        """Every count by its column name, in the order of the JSON: cards, the states,
+        due, due_tomorrow, reviews_today (for tables that walk the columns by name)."""
+        return {"cards": self.cards, **self.states, "due": self.due,
+                "due_tomorrow": self.due_tomorrow, "reviews_today": self.reviews_today}
+
+
+@dataclass(frozen=True, slots=True)
+class DeckFigures(CardCounts):
+    """One deck's counts and its 30-day retention (None without review answers)."""
+
+    name: str
+    retention_30d: float | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The deck as an entry of ``decks`` in ``stats --json``."""
+        return {"name": self.name, **self.by_column(), "retention_30d": self.retention_30d}
+
+
+@dataclass(frozen=True, slots=True)
+class Totals(CardCounts):
+    """The counts of all decks, with the figures that belong to no single deck."""
+
+    reviews: int  # every answer ever logged
+    seconds_today: float
+    retention_7d: float | None
+    retention_30d: float | None
+    retention_365d: float | None
+    streak: int
+    longest_streak: int
+    studied_today: bool
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``totals`` of ``stats --json``."""
+        return {
+            **self.by_column(),
+            "reviews": self.reviews,
+            "seconds_today": self.seconds_today,
+            "retention_7d": self.retention_7d,
+            "retention_30d": self.retention_30d,
+            "retention_365d": self.retention_365d,
+            "streak": self.streak,
+            "longest_streak": self.longest_streak,
+            "studied_today": self.studied_today,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """The review answers of the last ``days`` study days, and the share graded correct."""
+
+    days: int
+    answers: int
+    correct: int
+    rate: float | None  # None without answers
+
+    def as_json(self) -> dict[str, Any]:
+        """One window of ``retention`` in ``stats --json``."""
+        return {"days": self.days, "answers": self.answers, "correct": self.correct,
+                "rate": self.rate}
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastDay:
+    """How many cards fall due on one day if nothing is reviewed before."""
+
+    day: date
+    due: int
+
+    def as_json(self) -> dict[str, Any]:
+        """One day of ``forecast`` in ``stats --json``."""
+        return {"date": self.day.isoformat(), "due": self.due}
+
+
+@dataclass(frozen=True, slots=True)
+class HeatmapDay:
+    """How many answers were logged on one study day."""
+
+    day: date
+    reviews: int
+
+    def as_json(self) -> dict[str, Any]:
+        """One day of ``heatmap`` in ``stats --json``."""
+        return {"date": self.day.isoformat(), "reviews": self.reviews}
+
+
+@dataclass(frozen=True, slots=True)
+class StatsFigures:
+    """Every figure of ``flashcards stats``, the app's stats screen and ``stats --json``."""
+
+    today: date
+    rollover_hour: int
+    totals: Totals
+    decks: tuple[DeckFigures, ...]  # by name
+    retention: dict[str, Retention]  # by window ("7d", "30d", "365d"), shortest first
+    forecast: tuple[ForecastDay, ...]  # today first
+    heatmap: tuple[HeatmapDay, ...]  # oldest first, today last
+
+    def as_json(self) -> dict[str, Any]:
+        """The figures as ``flashcards stats --json`` prints them."""
+        return {
+            "today": self.today.isoformat(),
+            "rollover_hour": self.rollover_hour,
+            "totals": self.totals.as_json(),
+            "decks": [deck.as_json() for deck in self.decks],
+            "retention": {window: entry.as_json() for window, entry in self.retention.items()},
+            "forecast": [day.as_json() for day in self.forecast],
+            "heatmap": [day.as_json() for day in self.heatmap],
+        }

@@ -6,7 +6,7 @@ never markup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from flashcards.model import ForecastDay, HeatmapDay, StatsFigures
 from flashcards.stats import STATES
 from flashcards.text import format_duration, printable
 
@@ -21,43 +22,42 @@ HEAT_CHARS = "·░▒▓█"
 HEAT_COLORS = ("grey35", "#0e4429", "#006d32", "#26a641", "#39d353")
 
 
-def print_stats(figures: dict[str, Any], console: Console) -> None:
+def print_stats(figures: StatsFigures, console: Console) -> None:
     """The figures of ``compute_stats`` as tables, a forecast chart and a heatmap."""
-    totals = figures["totals"]
-    retention = figures["retention"]
+    totals = figures.totals
     summary = Table.grid(padding=(0, 2))
     summary.add_column(style="dim")
     summary.add_column()
-    summary.add_row("today", f"{figures['today']} (days start at "
-                             f"{figures['rollover_hour']:02d}:00)")
-    summary.add_row("due", f"{totals['due']} today, {totals['due_tomorrow']} by tomorrow")
-    summary.add_row("reviews today", f"{totals['reviews_today']} in "
-                                     f"{format_duration(totals['seconds_today'])}")
-    summary.add_row("streak", f"{_days(totals['streak'])} (longest {_days(totals['longest_streak'])})"
-                    + ("" if totals["studied_today"] or not totals["streak"]
+    summary.add_row("today", f"{figures.today} (days start at "
+                             f"{figures.rollover_hour:02d}:00)")
+    summary.add_row("due", f"{totals.due} today, {totals.due_tomorrow} by tomorrow")
+    summary.add_row("reviews today", f"{totals.reviews_today} in "
+                                     f"{format_duration(totals.seconds_today)}")
+    summary.add_row("streak", f"{_days(totals.streak)} (longest {_days(totals.longest_streak)})"
+                    + ("" if totals.studied_today or not totals.streak
                        else ": review today to keep it"))
     summary.add_row("retention", "   ".join(
-        f"{window} {_percent(entry['rate'])}" + (f" of {entry['answers']}" if entry["answers"] else "")
-        for window, entry in retention.items()
+        f"{window} {_percent(entry.rate)}" + (f" of {entry.answers}" if entry.answers else "")
+        for window, entry in figures.retention.items()
     ))
     console.print(summary)
     # Two narrow tables rather than one of 14 columns: each fits an 80-column terminal.
-    progress = Table(box=None, show_footer=len(figures["decks"]) > 1, collapse_padding=True)
+    progress = Table(box=None, show_footer=len(figures.decks) > 1, collapse_padding=True)
     progress.add_column("deck", footer="total")
-    for column, header in (("due", "due"), ("due_tomorrow", "by tomorrow"),
-                           ("reviews_today", "answers today"), ("cards", "cards")):
-        progress.add_column(header, justify="right", footer=str(totals[column]))
-    progress.add_column("retention 30d", justify="right", footer=_percent(totals["retention_30d"]))
-    states = Table(box=None, show_footer=len(figures["decks"]) > 1, collapse_padding=True)
+    for header, total in (("due", totals.due), ("by tomorrow", totals.due_tomorrow),
+                          ("answers today", totals.reviews_today), ("cards", totals.cards)):
+        progress.add_column(header, justify="right", footer=str(total))
+    progress.add_column("retention 30d", justify="right", footer=_percent(totals.retention_30d))
+    states = Table(box=None, show_footer=len(figures.decks) > 1, collapse_padding=True)
     states.add_column("deck", footer="total")
     for state in STATES:
-        states.add_column(state, justify="right", footer=str(totals[state]))
-    for deck in figures["decks"]:
-        name = Text(printable(deck["name"]))  # never markup, no control characters
-        progress.add_row(name, *(str(deck[c]) for c in ("due", "due_tomorrow",
-                                                          "reviews_today", "cards")),
-                         _percent(deck["retention_30d"]))
-        states.add_row(name, *(str(deck[state]) for state in STATES))
+        states.add_column(state, justify="right", footer=str(totals.states[state]))
+    for deck in figures.decks:
+        name = Text(printable(deck.name))  # never markup, no control characters
+        progress.add_row(name, *(str(count) for count in (deck.due, deck.due_tomorrow,
+                                                            deck.reviews_today, deck.cards)),
+                         _percent(deck.retention_30d))
+        states.add_row(name, *(str(deck.states[state]) for state in STATES))
     console.print()
     console.print(progress)
     console.print()
@@ -65,16 +65,16 @@ def print_stats(figures: dict[str, Any], console: Console) -> None:
     console.print(states)
     console.print()
     console.print(Text("due in the next 30 days", style="bold"))
-    console.print(_forecast_chart(figures["forecast"]))
+    console.print(_forecast_chart(figures.forecast))
     console.print()
-    console.print(Text(f"reviews in the last year ({sum(d['reviews'] for d in figures['heatmap'])})",
+    console.print(Text(f"reviews in the last year ({sum(d.reviews for d in figures.heatmap)})",
                        style="bold"))
-    console.print(heatmap_text(figures["heatmap"], width=console.width))
+    console.print(heatmap_text(figures.heatmap, width=console.width))
 
 
-def _forecast_chart(forecast: list[dict[str, Any]], height: int = 4) -> Any:
+def _forecast_chart(forecast: Sequence[ForecastDay], height: int = 4) -> Any:
     """Due cards per day as vertical bars (eighth blocks), today on the left."""
-    counts = [day["due"] for day in forecast]
+    counts = [day.due for day in forecast]
     peak = max(counts, default=0)
     text = Text()
     for row in range(height, 0, -1):
@@ -86,7 +86,7 @@ def _forecast_chart(forecast: list[dict[str, Any]], height: int = 4) -> Any:
         label = str(peak) if row == height else ""
         text.append(f"{label:>6} ", style="dim")
         text.append(line + "\n", style="cyan")
-    peak_day = forecast[counts.index(peak)]["date"] if peak else "-"
+    peak_day = forecast[counts.index(peak)].day if peak else "-"
     text.append(f"{'':>7}today{'+29d':>{len(counts) - 5}}", style="dim")
     text.append(f"   total {sum(counts)}, peak {peak} on {peak_day}", style="dim")
     return text
@@ -100,7 +100,7 @@ def _days(count: int) -> str:
     return f"{count} day{'s' * (count != 1)}"
 
 
-def heatmap_text(heatmap: list[dict[str, Any]], width: int = 80) -> Text:
+def heatmap_text(heatmap: Sequence[HeatmapDay], width: int = 80) -> Text:
     """The heatmap drawn as rich ``Text``: weeks as columns like GitHub's, months on top,
     one shaded cell per day (the shade is in the character too, so it reads without colour)."""
     columns = heatmap_weeks(heatmap, weeks=max(1, width - 4))
@@ -139,19 +139,19 @@ def heat_levels(counts: Iterable[int]) -> list[int]:
     return [0 if c <= 0 else 1 + sum(c > cut for cut in cuts) for c in counts]
 
 
-def heatmap_weeks(heatmap: list[dict[str, Any]],
+def heatmap_weeks(heatmap: Sequence[HeatmapDay],
                   weeks: int | None = None) -> list[list[tuple[date, int, int] | None]]:
     """The heatmap as weeks (columns, oldest first) of 7 days Monday..Sunday, each cell
     (day, reviews, shade) or None outside the range; ``weeks`` keeps only the latest ones."""
     if not heatmap:
         return []
-    days = [date.fromisoformat(entry["date"]) for entry in heatmap]
-    levels = heat_levels(entry["reviews"] for entry in heatmap)
+    days = [entry.day for entry in heatmap]
+    levels = heat_levels(entry.reviews for entry in heatmap)
     start = days[0] - timedelta(days=days[0].weekday())
     columns: list[list[tuple[date, int, int] | None]] = []
     for day, entry, level in zip(days, heatmap, levels):
         column, row = divmod((day - start).days, 7)
         while len(columns) <= column:
             columns.append([None] * 7)
-        columns[column][row] = (day, entry["reviews"], level)
+        columns[column][row] = (day, entry.reviews, level)
     return columns[-weeks:] if weeks else columns

@@ -30,6 +30,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from flashcards.model import DeckFigures, ForecastDay, HeatmapDay, Retention, StatsFigures, Totals
 from flashcards.scheduling import PASSING_GRADE
 from flashcards.store import Store, StoreError, due_sql, status_sql
 
@@ -56,8 +57,8 @@ def card_status(store: Store, card_id: int, today: date | None = None) -> str:
 # -- figures ---------------------------------------------------------------------------------
 
 
-def compute_stats(store: Store, today: date | None = None) -> dict[str, Any]:
-    """Every figure of ``flashcards stats`` (and its ``--json``) as plain data."""
+def compute_stats(store: Store, today: date | None = None) -> StatsFigures:
+    """Every figure of ``flashcards stats``; ``as_json()`` of the result is its ``--json``."""
     today = today or store.today()
     since = today - timedelta(days=HEATMAP_DAYS - 1)
     params = {
@@ -100,44 +101,46 @@ def compute_stats(store: Store, today: date | None = None) -> dict[str, Any]:
         correct = sum(row[2] for day, row in per_day.items() if day >= start)
         answers -= sum(row[2] for row in firsts if row[1] >= start)
         correct -= sum(row[3] for row in firsts if row[1] >= start)
-        retention[f"{days}d"] = {"days": days, "answers": answers, "correct": correct,
-                                 "rate": rate(correct, answers)}
+        retention[f"{days}d"] = Retention(days=days, answers=answers, correct=correct,
+                                          rate=rate(correct, answers))
     for row in firsts:
         if row[1] >= params["since30"] and row[0] in decks:
             decks[row[0]]["_answers"] -= row[2]
             decks[row[0]]["_correct"] -= row[3]
-    deck_list = []
-    for deck in sorted(decks.values(), key=lambda deck: deck["name"]):
-        deck["retention_30d"] = rate(deck.pop("_correct"), deck.pop("_answers"))
-        deck_list.append(deck)
+    deck_list = tuple(
+        DeckFigures(name=deck["name"], **_card_counts(deck),
+                    retention_30d=rate(deck["_correct"], deck["_answers"]))
+        for deck in sorted(decks.values(), key=lambda deck: deck["name"])
+    )
 
     current, longest = streaks(study_days, today)
     today_row = per_day.get(params["today"], (0, 0, 0, 0.0))
-    totals: dict[str, Any] = {key: sum(deck[key] for deck in deck_list) for key in _DECK_COUNTS}
-    totals.update(
+    counts = {key: sum(deck[key] for deck in decks.values()) for key in _DECK_COUNTS}
+    counts["reviews_today"] = today_row[0]  # from the log, as the heatmap's today
+    totals = Totals(
+        **_card_counts(counts),
         reviews=total_reviews,
-        reviews_today=today_row[0],
         seconds_today=round(today_row[3] / 1000, 1),
-        retention_7d=retention["7d"]["rate"],
-        retention_30d=retention["30d"]["rate"],
-        retention_365d=retention["365d"]["rate"],
+        retention_7d=retention["7d"].rate,
+        retention_30d=retention["30d"].rate,
+        retention_365d=retention["365d"].rate,
         streak=current,
         longest_streak=longest,
         studied_today=today in study_days,
     )
     days_ahead = (today + timedelta(days=n) for n in range(FORECAST_DAYS))
     days_back = (since + timedelta(days=n) for n in range(HEATMAP_DAYS))
-    return {
-        "today": today.isoformat(),
-        "rollover_hour": store.config()["rollover_hour"],
-        "totals": totals,
-        "decks": deck_list,
-        "retention": retention,
-        "forecast": [{"date": d.isoformat(), "due": forecast.get(d.isoformat(), 0)}
-                     for d in days_ahead],
-        "heatmap": [{"date": d.isoformat(), "reviews": per_day.get(d.isoformat(), (0,))[0]}
-                    for d in days_back],
-    }
+    return StatsFigures(
+        today=today,
+        rollover_hour=store.config()["rollover_hour"],
+        totals=totals,
+        decks=deck_list,
+        retention=retention,
+        forecast=tuple(ForecastDay(day=d, due=forecast.get(d.isoformat(), 0))
+                       for d in days_ahead),
+        heatmap=tuple(HeatmapDay(day=d, reviews=per_day.get(d.isoformat(), (0,))[0])
+                      for d in days_back),
+    )
 
 
 # The first answer of every card: SQLite takes the bare columns from the min(ts) row.
@@ -157,8 +160,7 @@ def _deck_figures(store: Store, params: dict[str, str]) -> dict[int, dict[str, A
     """Per deck id: cards by state, due today and tomorrow, reviews today, and the raw
     30-day answer counts (first answers are taken off by the caller)."""
     decks = {
-        deck_id: {"name": name, **dict.fromkeys(_DECK_COUNTS, 0), "retention_30d": None,
-                  "_answers": 0, "_correct": 0}
+        deck_id: {"name": name, **dict.fromkeys(_DECK_COUNTS, 0), "_answers": 0, "_correct": 0}
         for deck_id, name in store.query("SELECT id, name FROM decks")
     }
     rows = store.conn.execute(
@@ -188,6 +190,13 @@ def _deck_figures(store: Store, params: dict[str, str]) -> dict[int, dict[str, A
     for deck_id, today, answers, correct in rows:
         decks[deck_id].update(reviews_today=today, _answers=answers, _correct=correct)
     return decks
+
+
+def _card_counts(counts: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a ``CardCounts`` from counts by column name (``_DECK_COUNTS``)."""
+    return {"cards": counts["cards"], "states": {state: counts[state] for state in STATES},
+            "due": counts["due"], "due_tomorrow": counts["due_tomorrow"],
+            "reviews_today": counts["reviews_today"]}
 
 
 def rate(correct: int, answers: int) -> float | None:

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from flashcards import export, report, stats
 from flashcards.cli import cli
+from flashcards.model import HeatmapDay, Retention
 from flashcards.report import heat_levels, heatmap_weeks
 from flashcards.scheduling import LEECH_LAPSES
 from flashcards.stats import card_status, compute_stats, streaks
@@ -85,33 +86,31 @@ def test_each_card_gets_the_status_of_the_definition(store, one_of_each):
 
 def test_cards_by_state_due_and_forecast_match_the_hand_count(store, one_of_each):
     figures = compute_stats(store)
-    (deck,) = figures["decks"]
-    assert deck["name"] == "各种 [b]状态[/b]"
+    (deck,) = figures.decks
+    assert deck.name == "各种 [b]状态[/b]"
     for state in stats.STATES:
-        assert deck[state] == 1, state
-    assert deck["cards"] == 7  # retired cards are not counted as the deck's cards
-    assert deck["due"] == 2  # learning and young; the buried card comes back tomorrow
-    assert deck["due_tomorrow"] == 3
-    assert (deck["due"], deck["due_tomorrow"]) == (
+        assert deck.states[state] == 1, state
+    assert deck.cards == 7  # retired cards are not counted as the deck's cards
+    assert deck.due == 2  # learning and young; the buried card comes back tomorrow
+    assert deck.due_tomorrow == 3
+    assert (deck.due, deck.due_tomorrow) == (
         store.count_due(TODAY), store.count_due(TODAY + timedelta(days=1))
     )
-    forecast = {day["date"]: day["due"] for day in figures["forecast"]}
+    forecast = {entry.day.isoformat(): entry.due for entry in figures.forecast}
     assert len(forecast) == 30 and min(forecast) == "2026-03-10" and max(forecast) == "2026-04-08"
     assert {day: n for day, n in forecast.items() if n} == {
         "2026-03-10": 2, "2026-03-11": 1, "2026-03-21": 1,
     }
-    totals = figures["totals"]
-    assert {key: totals[key] for key in ("cards", "new", "due", "due_tomorrow")} == {
-        "cards": 7, "new": 1, "due": 2, "due_tomorrow": 3,
-    }
+    totals = figures.totals
+    assert (totals.cards, totals.states["new"], totals.due, totals.due_tomorrow) == (7, 1, 2, 3)
 
 
 def test_overdue_cards_count_today_in_the_forecast(store, write_deck):
     ids = load(store, write_deck, "d", ["a", "b"])
     answer(store, ids["a"], ("2026-02-01", 4))  # due 02-02: long overdue
-    forecast = compute_stats(store)["forecast"]
-    assert forecast[0] == {"date": "2026-03-10", "due": 1}
-    assert sum(day["due"] for day in forecast) == 1
+    forecast = compute_stats(store).forecast
+    assert forecast[0].as_json() == {"date": "2026-03-10", "due": 1}
+    assert sum(day.due for day in forecast) == 1
 
 
 # -- streaks across the rollover hour ------------------------------------------------------
@@ -126,17 +125,17 @@ def test_streak_counts_study_days_not_calendar_days(store, write_deck):
     figures = compute_stats(store)
     # Both answers are on study day the 8th and yesterday (the 9th) has none: no streak.
     # (Counted by calendar date, the 02:30 answer would have made it 2.)
-    assert figures["totals"]["streak"] == 0
+    assert figures.totals.streak == 0
     answer(store, ids["b"], ("2026-03-09", "23:00", 4))
     # 03:59 on the 10th is still study day the 9th; today has nothing yet, so the streak
     # ends yesterday and is not broken in the morning.
     answer(store, ids["a"], ("2026-03-10", "03:59", 4))
-    totals = compute_stats(store)["totals"]
-    assert (totals["streak"], totals["studied_today"], totals["reviews_today"]) == (2, False, 0)
+    totals = compute_stats(store).totals
+    assert (totals.streak, totals.studied_today, totals.reviews_today) == (2, False, 0)
     answer(store, ids["c"], ("2026-03-10", "04:00", 4))
-    totals = compute_stats(store)["totals"]
-    assert (totals["streak"], totals["studied_today"], totals["reviews_today"]) == (3, True, 1)
-    assert totals["longest_streak"] == 3
+    totals = compute_stats(store).totals
+    assert (totals.streak, totals.studied_today, totals.reviews_today) == (3, True, 1)
+    assert totals.longest_streak == 3
 
 
 def test_streak_is_zero_after_a_missed_day():
@@ -162,26 +161,26 @@ def test_retention_counts_review_answers_only(store, write_deck):
     # c: new before the year; wrong on the first day of the 365-day window, right in January.
     answer(store, other["c"], ("2025-01-10", 4), ("2025-03-11", 2), ("2026-01-16", 4))
     figures = compute_stats(store)
-    retention = figures["retention"]
-    assert retention["7d"] == {"days": 7, "answers": 2, "correct": 1, "rate": 0.5}
-    assert retention["30d"] == {"days": 30, "answers": 3, "correct": 2, "rate": 0.6667}
-    assert retention["365d"] == {"days": 365, "answers": 5, "correct": 3, "rate": 0.6}
-    totals = figures["totals"]
-    assert (totals["retention_7d"], totals["retention_30d"], totals["retention_365d"]) == (
+    retention = figures.retention
+    assert retention["7d"] == Retention(days=7, answers=2, correct=1, rate=0.5)
+    assert retention["30d"] == Retention(days=30, answers=3, correct=2, rate=0.6667)
+    assert retention["365d"] == Retention(days=365, answers=5, correct=3, rate=0.6)
+    totals = figures.totals
+    assert (totals.retention_7d, totals.retention_30d, totals.retention_365d) == (
         0.5, 0.6667, 0.6)
-    assert totals["reviews"] == 9 and totals["reviews_today"] == 1
-    assert totals["seconds_today"] == 5.0
-    decks = {deck["name"]: deck for deck in figures["decks"]}
-    assert decks["语言"]["retention_30d"] == 0.6667 and decks["语言"]["reviews_today"] == 1
-    assert decks["数学"]["retention_30d"] is None and decks["数学"]["reviews_today"] == 0
+    assert totals.reviews == 9 and totals.reviews_today == 1
+    assert totals.seconds_today == 5.0
+    decks = {deck.name: deck for deck in figures.decks}
+    assert decks["语言"].retention_30d == 0.6667 and decks["语言"].reviews_today == 1
+    assert decks["数学"].retention_30d is None and decks["数学"].reviews_today == 0
 
 
 def test_an_empty_database_has_zero_figures_and_no_rates(store):
     figures = compute_stats(store)
-    assert figures["decks"] == []
-    assert figures["totals"]["cards"] == 0 and figures["totals"]["streak"] == 0
-    assert figures["totals"]["retention_30d"] is None
-    assert len(figures["heatmap"]) == 365 and not any(d["reviews"] for d in figures["heatmap"])
+    assert figures.decks == ()
+    assert figures.totals.cards == 0 and figures.totals.streak == 0
+    assert figures.totals.retention_30d is None
+    assert len(figures.heatmap) == 365 and not any(d.reviews for d in figures.heatmap)
 
 
 # -- heatmap --------------------------------------------------------------------------------
@@ -192,11 +191,11 @@ def test_heatmap_is_the_last_365_study_days(store, write_deck):
     answer(store, ids["a"], ("2025-03-10", 4))  # 365 days ago: just outside
     answer(store, ids["a"], ("2025-03-11", 4), ("2025-03-11", "10:00", 4))
     answer(store, ids["b"], ("2026-03-10", "02:00", 4))  # study day 03-09
-    heatmap = compute_stats(store)["heatmap"]
-    assert heatmap[0] == {"date": "2025-03-11", "reviews": 2}
-    assert heatmap[-1] == {"date": "2026-03-10", "reviews": 0}
-    assert heatmap[-2] == {"date": "2026-03-09", "reviews": 1}
-    assert sum(day["reviews"] for day in heatmap) == 3
+    heatmap = compute_stats(store).heatmap
+    assert heatmap[0].as_json() == {"date": "2025-03-11", "reviews": 2}
+    assert heatmap[-1].as_json() == {"date": "2026-03-10", "reviews": 0}
+    assert heatmap[-2].as_json() == {"date": "2026-03-09", "reviews": 1}
+    assert sum(day.reviews for day in heatmap) == 3
 
 
 def test_heat_levels_are_quartiles_of_the_busy_days():
@@ -206,7 +205,7 @@ def test_heat_levels_are_quartiles_of_the_busy_days():
 
 
 def test_heatmap_weeks_are_columns_monday_first():
-    heatmap = [{"date": (date(2026, 3, 4) + timedelta(n)).isoformat(), "reviews": n}
+    heatmap = [HeatmapDay(day=date(2026, 3, 4) + timedelta(n), reviews=n)
                for n in range(7)]  # Wednesday 03-04 .. Tuesday 03-10
     weeks = heatmap_weeks(heatmap)
     assert len(weeks) == 2 and all(len(week) == 7 for week in weeks)
@@ -217,7 +216,7 @@ def test_heatmap_weeks_are_columns_monday_first():
 
 
 def test_heatmap_text_draws_each_day_with_its_shade():
-    heatmap = [{"date": (date(2025, 3, 11) + timedelta(n)).isoformat(), "reviews": n % 5}
+    heatmap = [HeatmapDay(day=date(2025, 3, 11) + timedelta(n), reviews=n % 5)
                for n in range(365)]
     text = report.heatmap_text(heatmap, width=80)
     lines = text.plain.splitlines()
@@ -244,7 +243,29 @@ def test_stats_json_has_the_documented_shape(store, one_of_each):
     assert set(figures["decks"][0]) >= {"name", "cards", "new", "due"}
     assert set(figures["forecast"][0]) == {"date", "due"} and len(figures["forecast"]) == 30
     assert set(figures["heatmap"][0]) == {"date", "reviews"} and len(figures["heatmap"]) == 365
-    assert figures == json.loads(json.dumps(compute_stats(store), ensure_ascii=False))
+    assert figures == json.loads(json.dumps(compute_stats(store).as_json(), ensure_ascii=False))
+
+
+def test_as_json_is_exactly_what_stats_json_prints(store, one_of_each):
+    """The typed figures give the command's JSON to the byte, and the JSON keeps the keys
+    and the order it has always had (a published format: scripts read it)."""
+    result = run("stats", "--json")
+    figures = compute_stats(store).as_json()
+    assert result.output == json.dumps(figures, ensure_ascii=False, indent=2) + "\n"
+    printed = json.loads(result.output)
+    counts = ["cards", *stats.STATES, "due", "due_tomorrow", "reviews_today"]
+    assert list(printed) == ["today", "rollover_hour", "totals", "decks", "retention",
+                             "forecast", "heatmap"]
+    assert list(printed["totals"]) == [*counts, "reviews", "seconds_today", "retention_7d",
+                                       "retention_30d", "retention_365d", "streak",
+                                       "longest_streak", "studied_today"]
+    assert [list(deck) for deck in printed["decks"]] == [["name", *counts, "retention_30d"]]
+    assert [(window, list(entry)) for window, entry in printed["retention"].items()] == [
+        (window, ["days", "answers", "correct", "rate"]) for window in ("7d", "30d", "365d")]
+    assert (list(printed["forecast"][0]), list(printed["heatmap"][0])) == (
+        ["date", "due"], ["date", "reviews"])
+    assert printed["rollover_hour"] == 4 and printed["totals"]["studied_today"] is False
+    assert '"seconds_today": 0.0,' in result.output  # a float, even when it is whole
 
 
 def test_stats_prints_tables_with_deck_names_as_literal_text(store, one_of_each):

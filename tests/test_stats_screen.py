@@ -11,6 +11,7 @@ from textual.app import App
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import WorkerFailed
 
+from flashcards.model import StatsFigures
 from flashcards.stats import compute_stats
 from flashcards.store import Store
 from flashcards.sync import import_files
@@ -63,7 +64,7 @@ async def test_the_screen_shows_the_figures_with_deck_names_as_text(store, write
         assert [name.plain for name in names] == ["[b]粗体[/b] [@click=app.quit]x", "plain",
                                                    "total"]
         assert screen.query_one("#stats-forecast", Sparkline).data == [
-            day["due"] for day in figures["forecast"]]
+            day.due for day in figures.forecast]
         heatmap = screen.query_one("#stats-heatmap", Static).content
         assert isinstance(heatmap, Text) and heatmap.plain.splitlines()[1].startswith("Mon")
         summary = str(screen.query_one("#stats-summary", Static).render())
@@ -77,11 +78,11 @@ async def test_refresh_reads_the_new_answers(store, write_deck):
     app = StatsApp(store)
     async with app.run_test(size=(110, 50)) as pilot:
         screen = await shown(app, pilot)
-        assert screen.figures["totals"]["reviews"] == 3
+        assert screen.figures.totals.reviews == 3
         store.answer(2, 5)
         await pilot.press("r")
         screen = await shown(app, pilot)
-        assert screen.figures["totals"]["reviews"] == 4
+        assert screen.figures.totals.reviews == 4
 
 
 async def test_an_empty_database_shows_zeros(store):
@@ -95,7 +96,7 @@ async def test_an_empty_database_shows_zeros(store):
 async def test_a_failure_is_told_in_one_line_and_r_computes_again(store, write_deck, monkeypatch):
     fill(store, write_deck)
 
-    def locked(_store: Store) -> dict:
+    def locked(_store: Store) -> StatsFigures:
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(stats_screen, "compute_stats", locked)
@@ -112,7 +113,7 @@ async def test_a_failure_is_told_in_one_line_and_r_computes_again(store, write_d
         monkeypatch.setattr(stats_screen, "compute_stats", compute_stats)
         await pilot.press("r")
         screen = await shown(app, pilot)
-        assert screen.figures["totals"]["reviews"] == 3
+        assert screen.figures.totals.reviews == 3
 
 
 async def test_s_on_the_home_screen_opens_the_stats_and_escape_comes_back(store, write_deck):
@@ -126,7 +127,7 @@ async def test_s_on_the_home_screen_opens_the_stats_and_escape_comes_back(store,
         assert isinstance(app.screen, HomeScreen)
         await pilot.press("s")
         screen = await shown(app, pilot)
-        assert screen.figures["totals"]["reviews"] == 3
+        assert screen.figures.totals.reviews == 3
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)

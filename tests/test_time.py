@@ -140,10 +140,10 @@ def test_sixty_days_of_sittings_through_a_dst_change(loaded, monkeypatch, zone, 
     assert study_days(loaded) == days  # each day once, none skipped
     check_log_is_consistent(loaded)
     figures = compute_stats(loaded, today=days[-1])
-    totals = figures["totals"]
-    assert (totals["streak"], totals["longest_streak"], totals["studied_today"]) == (60, 60, True)
-    assert sum(day["reviews"] for day in figures["heatmap"]) == totals["reviews"] == len(rows)
-    assert sum(day["reviews"] > 0 for day in figures["heatmap"]) == 60
+    totals = figures.totals
+    assert (totals.streak, totals.longest_streak, totals.studied_today) == (60, 60, True)
+    assert sum(day.reviews for day in figures.heatmap) == totals.reviews == len(rows)
+    assert sum(day.reviews > 0 for day in figures.heatmap) == 60
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_sittings_in_the_missing_or_repeated_hour_of_a_dst_change(loaded, monkey
     sitter.sit(wall_clock(change, time(23, 0), zone), expected=change)
     assert study_days(loaded) == [evening, change]
     check_log_is_consistent(loaded)
-    assert compute_stats(loaded, today=change)["totals"]["streak"] == 2
+    assert compute_stats(loaded, today=change).totals.streak == 2
 
 
 # -- a time-zone change between sittings ----------------------------------------------------
@@ -191,8 +191,8 @@ def test_flying_west_the_same_date_is_still_the_same_day(loaded, monkeypatch):
     assert answered <= {answer.card_id for answer in morning.answers}  # due after 1 day
     assert study_days(loaded) == [date(2026, 3, 10), date(2026, 3, 11)]
     check_log_is_consistent(loaded)
-    assert compute_stats(loaded, today=date(2026, 3, 10))["totals"]["streak"] == 1
-    assert compute_stats(loaded, today=date(2026, 3, 11))["totals"]["streak"] == 2
+    assert compute_stats(loaded, today=date(2026, 3, 10)).totals.streak == 1
+    assert compute_stats(loaded, today=date(2026, 3, 11)).totals.streak == 2
 
 
 def test_flying_east_overnight_is_the_next_day(loaded, monkeypatch):
@@ -214,10 +214,10 @@ def test_flying_east_overnight_is_the_next_day(loaded, monkeypatch):
 def test_clock_back_by_hours_between_sittings_counts_nothing_twice(loaded, monkeypatch):
     sitter = Sitter(loaded, monkeypatch)
     evening = sitter.sit(at("2026-03-10T20:00:00+01:00"), expected=date(2026, 3, 10))
-    before = compute_stats(loaded)["totals"]
+    before = compute_stats(loaded).totals
     morning = sitter.sit(at("2026-03-10T10:00:00+01:00"), expected=date(2026, 3, 10))
     assert morning.answers == []
-    assert compute_stats(loaded)["totals"] == before
+    assert compute_stats(loaded).totals == before
     # An answer given with the clock ten hours back is a repeat of that day, after the others.
     card_id = evening.answers[0].card_id
     late = loaded.answer(card_id, 1)
@@ -236,10 +236,10 @@ def test_clock_back_by_days_between_sittings(loaded, monkeypatch):
     sitter.sit(wall_clock(back, time(9, 0), "Europe/Berlin"), expected=back)
     figures = compute_stats(loaded, today=back)
     on_back_day = loaded.query("SELECT count(*) FROM reviews WHERE day = ?", (back.isoformat(),))
-    assert figures["totals"]["reviews_today"] == on_back_day[0][0]
+    assert figures.totals.reviews_today == on_back_day[0][0]
     until_back = loaded.query("SELECT count(*) FROM reviews WHERE day <= ?", (back.isoformat(),))
-    assert sum(day["reviews"] for day in figures["heatmap"]) == until_back[0][0]
-    assert figures["totals"]["streak"] == 2
+    assert sum(day.reviews for day in figures.heatmap) == until_back[0][0]
+    assert figures.totals.streak == 2
     # Every card answered "in the future" keeps its day; one more answer now is a repeat.
     latest = loaded.query(
         "SELECT card_id, max(day) FROM reviews GROUP BY card_id HAVING max(day) = ?",
@@ -254,7 +254,7 @@ def test_clock_back_by_days_between_sittings(loaded, monkeypatch):
     sitter.sit(wall_clock(days[-1] + timedelta(days=1), time(9, 0), "Europe/Berlin"))
     check_log_is_consistent(loaded)
     assert study_days(loaded) == consecutive(days[0], 6)
-    assert compute_stats(loaded, today=days[-1] + timedelta(days=1))["totals"]["streak"] == 6
+    assert compute_stats(loaded, today=days[-1] + timedelta(days=1)).totals.streak == 6
 
 
 def test_clock_back_by_days_during_a_sitting(loaded, monkeypatch):

@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.message import Message
 
-from flashcards.model import DayAnswer
+from flashcards.model import DayAnswer, StatsFigures
 
 
 @dataclass
@@ -25,7 +25,7 @@ class DecksLoaded(Message):
 class StatsLoaded(Message):
     """The stats screen's worker computed the figures."""
 
-    figures: dict[str, Any]
+    figures: StatsFigures
 
 
 @dataclass

@@ -7,7 +7,7 @@ mode), so even a million reviews never freeze the screen.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import Worker
 
+from flashcards.model import ForecastDay, StatsFigures
 from flashcards.report import heatmap_text
 from flashcards.stats import STATES, compute_stats
 from flashcards.store import Store
@@ -34,35 +35,35 @@ def percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.1%}"
 
 
-def summary_content(figures: dict[str, Any]) -> Content:
+def summary_content(figures: StatsFigures) -> Content:
     """The headline figures, as literal text with a little style."""
-    totals = figures["totals"]
-    retention = "  ".join(f"{window} {percent(entry['rate'])}"
-                          for window, entry in figures["retention"].items())
-    streak = totals["streak"]
+    totals = figures.totals
+    retention = "  ".join(f"{window} {percent(entry.rate)}"
+                          for window, entry in figures.retention.items())
+    streak = totals.streak
     return Content("\n").join([
-        Content.assemble(("Stats", "bold"), "  ", (figures["today"], "dim")),
+        Content.assemble(("Stats", "bold"), "  ", (figures.today.isoformat(), "dim")),
         Content.assemble(
-            "Due ", (str(totals["due"]), "bold $text-success"), " today, ",
-            (str(totals["due_tomorrow"]), "bold"), " by tomorrow  ·  ",
-            (str(totals["reviews_today"]), "bold"), " answers today  ·  streak ",
+            "Due ", (str(totals.due), "bold $text-success"), " today, ",
+            (str(totals.due_tomorrow), "bold"), " by tomorrow  ·  ",
+            (str(totals.reviews_today), "bold"), " answers today  ·  streak ",
             (f"{streak} day{'s' * (streak != 1)}", "bold"),
-            f" (longest {totals['longest_streak']})",
+            f" (longest {totals.longest_streak})",
         ),
         Content.assemble("Retention  ", (retention, "bold"),
                          ("  (review answers graded 3 or better)", "dim")),
     ])
 
 
-def forecast_legend(forecast: list[dict[str, Any]]) -> Content:
+def forecast_legend(forecast: tuple[ForecastDay, ...]) -> Content:
     """What the forecast bars add up to, and their busiest day."""
-    counts = [day["due"] for day in forecast]
+    counts = [day.due for day in forecast]
     if not any(counts):
         return Content.styled("nothing due in the next 30 days", "dim")
     peak = max(counts)
     return Content.styled(
         f"today → +{len(counts) - 1}d · {sum(counts)} cards · "
-        f"peak {peak} on {forecast[counts.index(peak)]['date']}",
+        f"peak {peak} on {forecast[counts.index(peak)].day}",
         "dim",
     )
 
@@ -88,7 +89,7 @@ class StatsScreen(BaseScreen):
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
-        self.figures: dict[str, Any] | None = None
+        self.figures: StatsFigures | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="stats-body"):
@@ -131,27 +132,29 @@ class StatsScreen(BaseScreen):
         self.query_one("#stats-summary", Static).update(summary_content(figures))
         heatmap = self.query_one("#stats-heatmap", Static)
         # Rich Text is never parsed as markup; the width leaves room for the padding.
-        heatmap.update(heatmap_text(figures["heatmap"], width=max(self.size.width - 4, 20)))
-        self.query_one("#stats-forecast", Sparkline).data = [d["due"] for d in figures["forecast"]]
+        heatmap.update(heatmap_text(figures.heatmap, width=max(self.size.width - 4, 20)))
+        self.query_one("#stats-forecast", Sparkline).data = [d.due for d in figures.forecast]
         self.query_one("#stats-forecast-legend", Static).update(
-            forecast_legend(figures["forecast"])
+            forecast_legend(figures.forecast)
         )
         table = self.query_one("#stats-decks", DataTable)
         table.clear()
-        for deck in figures["decks"]:
+        for deck in figures.decks:
+            counts = deck.by_column()
             table.add_row(
-                Text(deck["name"]),  # a bare str would be parsed as markup
-                *(Text(str(deck[column]), justify="right") for column in DECK_COLUMNS),
-                Text(percent(deck["retention_30d"]), justify="right"),
-                key=deck["name"],
+                Text(deck.name),  # a bare str would be parsed as markup
+                *(Text(str(counts[column]), justify="right") for column in DECK_COLUMNS),
+                Text(percent(deck.retention_30d), justify="right"),
+                key=deck.name,
             )
-        totals = figures["totals"]
-        if len(figures["decks"]) > 1:
+        totals = figures.totals
+        if len(figures.decks) > 1:
+            counts = totals.by_column()
             table.add_row(
                 Text("total", style="bold"),
-                *(Text(str(totals[column]), justify="right", style="bold")
+                *(Text(str(counts[column]), justify="right", style="bold")
                   for column in DECK_COLUMNS),
-                Text(percent(totals["retention_30d"]), justify="right", style="bold"),
+                Text(percent(totals.retention_30d), justify="right", style="bold"),
                 key="\0total",  # no deck name can collide with it
             )
 
