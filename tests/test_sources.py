@@ -145,3 +145,23 @@ def test_sync_says_what_changed_and_exits_1_on_a_problem(store, write_deck):
     path.write_text("deck: 牌组\ncards: [", encoding="utf-8")
     result = CliRunner().invoke(cli, ["sync"])
     assert result.exit_code == 1 and result.output.startswith(f"{path}:")
+
+
+async def test_a_file_edited_while_the_app_is_open_is_synced_when_home_comes_back(
+        store, write_deck):
+    path = write_deck(DECK)
+    import_files(store, [path.parent])
+    app = make_app(store)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await app.workers.wait_for_complete()
+        path.write_text(DECK.replace("旧的问题", "新的问题"), encoding="utf-8")
+        broken = write_deck("deck: 坏的\ncards:\n  - {id: x, front: 问}\n", "broken.yaml")
+        await pilot.press("a")  # a review, then home again
+        await pilot.press("q")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
+        assert any("synced from their files: 牌组" in text for text in toasts), toasts
+        assert sum(f"{broken}:3: " in text for text in toasts) == 1
+        await pilot.press("a")
+        assert app.screen.query_one(CardView).card.front == "新的问题"

@@ -44,6 +44,7 @@ class FlashcardsApp(App[None]):
         self.daily_backup = daily_backup
         self.notices = notices
         self.problems = problems
+        self._told: set[str] = set()
 
     def on_mount(self) -> None:
         # What is alive once the first screen is drawn (modules, classes, styles) lives as
@@ -54,9 +55,15 @@ class FlashcardsApp(App[None]):
             self.call_after_refresh(self._back_up)
         for notice in self.notices:  # where the decks are, a deck file that did not sync
             self.notify(notice, timeout=12, markup=False)
-        for problem in self.problems:
-            self.notify(problem, title="deck not synced", severity="warning", timeout=20,
-                        markup=False)
+        self.tell_problems(self.problems)
+
+    def tell_problems(self, problems: Sequence[str]) -> None:
+        """Show each deck file that did not sync, once: not again on every return home."""
+        for problem in problems:
+            if problem not in self._told:
+                self._told.add(problem)
+                self.notify(problem, title="deck not synced", severity="warning", timeout=20,
+                            markup=False)
 
     @work(thread=True, exit_on_error=False, name="daily backup")
     def _back_up(self) -> None:

@@ -19,6 +19,8 @@ class DecksLoaded(Message):
     decks: list[dict[str, Any]]
     answers: list[DayAnswer]
     left: dict[str, int]
+    synced: list[str]  # decks whose files changed since the last look
+    problems: list[str]  # deck files that did not sync, each with its file:line
 
 
 @dataclass

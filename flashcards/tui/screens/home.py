@@ -15,6 +15,7 @@ from textual.worker import Worker
 
 from flashcards.session import Session
 from flashcards.store import Store
+from flashcards.sync import sync_sources
 from flashcards.tui.app import FlashcardsApp
 from flashcards.tui.messages import DecksLoaded
 from flashcards.tui.screens.base import BaseScreen
@@ -98,20 +99,23 @@ class HomeScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="reading the decks")
     def refresh_decks(self) -> None:
-        """Read the day, the deck counts and today's answers again (after a review or an import).
+        """Sync the deck files that changed, then read the day, the deck counts and today's
+        answers again (after a review, an import, an edit in another window).
 
         Counting a deck means scanning its cards (~0.1 s for 100,000), so it happens in a
         thread, on a connection of its own (a second reader is free in WAL mode).
         """
         store = Store.open(self.store.path)
         try:
+            report = sync_sources(store)
             today = store.today()
             decks = [deck for deck in store.deck_summaries(today) if deck["cards"]]
             answers = store.reviews_on(today)
             left = Session(store).counts()  # what "a" would review now, daily limits applied
         finally:
             store.close()
-        self.post_message(DecksLoaded(today, decks, answers, left))
+        synced = [deck.deck for deck in report.decks if deck.added or deck.updated or deck.retired]
+        self.post_message(DecksLoaded(today, decks, answers, left, synced, report.problems))
 
     def worker_failed(self, worker: Worker) -> None:
         self.read_failed = True
@@ -120,6 +124,10 @@ class HomeScreen(BaseScreen):
 
     def on_decks_loaded(self, message: DecksLoaded) -> None:
         self.read_failed = False
+        if message.synced:
+            self.notify(f"synced from their files: {', '.join(message.synced)}", timeout=5,
+                        markup=False)
+        self.app.tell_problems(message.problems)
         today, decks = message.today, message.decks
         table = self.query_one(DataTable)
         selected = table.cursor_row
