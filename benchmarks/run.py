@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import tui_latency
 from benchmarks.generate import build_db, write_deck
 from benchmarks.stats_export import PEAK, run, run_python
-from flashcards import stats
+from flashcards import export
 from flashcards.store import Store
 
 # What a user would write to load a deck and store it: PyYAML's C loader, then one
@@ -98,9 +98,9 @@ def interleaved(runs: int, *steps: Callable[[], tuple[float, float]]) -> list[li
 
 
 def review_query() -> str:
-    """The SQL the reviews export runs (``stats._review_rows``), for the floor to run too."""
+    """The SQL the reviews export runs (``export._review_rows``), for the floor to run too."""
     recorder = SimpleNamespace(conn=SimpleNamespace(execute=lambda sql, *params: sql))
-    return stats._review_rows(recorder)  # type: ignore[arg-type]
+    return export._review_rows(recorder)  # type: ignore[arg-type]
 
 
 def big_database(directory: Path, n_cards: int, n_reviews: int) -> Path:
@@ -177,7 +177,7 @@ def measure_stats_export(work: Path, db: Path, runs: int) -> list[Row]:
     )]
     out = work / "export.csv"
     query = review_query()
-    columns = list(stats.export_columns("reviews"))
+    columns = list(export.export_columns("reviews"))
     floors, exports = interleaved(
         max(1, runs // 2),
         lambda: run_python(EXPORT_FLOOR, [str(db), str(out), query, *columns]),

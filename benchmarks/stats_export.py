@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.generate import build_db
-from flashcards import stats
+from flashcards import export, history, stats
 from flashcards.store import Store
 
 NOW = "2026-03-10T09:00:00+01:00"  # the last day of generate.py's log
@@ -129,7 +129,7 @@ def best(function, repeat: int = 3) -> tuple[float, float]:
 
 def consume(store: Store, what: str, fmt: str, out_path: Path) -> None:
     with out_path.open("w", encoding="utf-8", newline="") as out:
-        for chunk in stats.export_text(store, what, fmt):
+        for chunk in export.export_text(store, what, fmt):
             out.write(chunk)
 
 
@@ -185,13 +185,13 @@ def main() -> None:
         print(f"  export reviews csv [{label}]  {seconds:6.2f} s, "
               f"{out.stat().st_size / 1e6:.0f} MB written")
         started = time.perf_counter()
-        count = sum(1 for _ in stats._review_rows(here))
+        count = sum(1 for _ in export._review_rows(here))
         fetch = time.perf_counter() - started
-        rows = list(stats._review_rows(here))
+        rows = list(export._review_rows(here))
         started = time.perf_counter()
         with out.open("w", encoding="utf-8", newline="") as file:
             writer = csv.writer(file, lineterminator="\n")
-            writer.writerow(stats.export_columns("reviews"))
+            writer.writerow(export.export_columns("reviews"))
             writer.writerows(rows)
         floor = time.perf_counter() - started
         del rows
@@ -214,12 +214,12 @@ def main() -> None:
         empty = Store.open(target)
         empty.conn.execute("DELETE FROM reviews")
         started = time.perf_counter()
-        report = stats.import_reviews(empty, jsonl)
+        report = history.import_reviews(empty, jsonl)
         print(f"  import-reviews of {report.lines:,} lines into a log without them: "
               f"{time.perf_counter() - started:.1f} s ({report.added:,} added, "
               f"{report.cards:,} cards rebuilt)")
         started = time.perf_counter()
-        report = stats.import_reviews(empty, jsonl)
+        report = history.import_reviews(empty, jsonl)
         print(f"  the same file again (all present): {time.perf_counter() - started:.1f} s")
         empty.close()
     store.close()

@@ -49,9 +49,14 @@ Baseline().run()
 """
 
 
+# The app of this tree, run by the interpreter running the benchmark: not whatever
+# `flashcards` comes first on PATH (another install, or none in an unactivated venv).
+APP = [sys.executable, "-m", "flashcards", "review"]
+
+
 def environment(db: Path | None = None) -> dict[str, str]:
     env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(LINES),
-               FLASHCARDS_NOW=NOW)
+               FLASHCARDS_NOW=NOW, PYTHONPATH=str(ROOT))
     if db:
         env["FLASHCARDS_DB"] = str(db)
     return env
@@ -111,7 +116,6 @@ def launch_times(db: Path, work: Path, fronts: list[str], runs: int) -> tuple[li
     of ``db``) and to the minimal Textual app's line, ``runs`` of each, interleaved."""
     baseline = work / "baseline_app.py"
     baseline.write_text(BASELINE)
-    flashcards = shutil.which("flashcards")
     app_times, base_times = [], []
     for _ in range(runs):
         seconds, terminal = startup([sys.executable, str(baseline)], environment(),
@@ -119,7 +123,7 @@ def launch_times(db: Path, work: Path, fronts: list[str], runs: int) -> tuple[li
         terminal.close()
         base_times.append(seconds)
         copy = fresh_copy(db, work)
-        seconds, terminal = startup([flashcards, "review"], environment(copy),
+        seconds, terminal = startup(APP, environment(copy),
                                     marker(fronts[0]))
         terminal.close()
         app_times.append(seconds)
@@ -130,7 +134,7 @@ def open_review(db: Path, work: Path, fronts: list[str]) -> tuple[Terminal, Path
     """``flashcards review`` on a fresh copy of ``db``, its first card on screen and the
     day's backup (made in the background) done; the terminal and the copy it uses."""
     copy = fresh_copy(db, work)
-    _, terminal = startup([shutil.which("flashcards"), "review"], environment(copy),
+    _, terminal = startup(APP, environment(copy),
                           marker(fronts[0]))
     time.sleep(1)
     return terminal, copy

@@ -222,9 +222,11 @@ def _move_decks(store: Store, folder: Path, target: Path) -> bool:
 
 def _note_problem(store: Store, path: str, problems: list[str]) -> None:
     more = len(problems) - 1
+    problem = problems[0] + (f" (and {more} more)" if more else "")
+    if store.query("SELECT 1 FROM sources WHERE path = ? AND problem IS ?", (path, problem)):
+        return  # already noted: a start writes nothing for a problem it knows
     with store.write():
-        store.conn.execute("UPDATE sources SET problem = ? WHERE path = ?",
-                           (problems[0] + (f" (and {more} more)" if more else ""), path))
+        store.conn.execute("UPDATE sources SET problem = ? WHERE path = ?", (problem, path))
 
 
 def forget_source(store: Store, path: str | Path) -> SyncReport:
