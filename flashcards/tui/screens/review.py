@@ -234,17 +234,17 @@ class ReviewScreen(BaseScreen):
         another process holds the database, the app stays responsive: the key's action is
         tried again every ``BUSY_RETRY_SECONDS``, card keys wait, and q leaves."""
         def retry_soon() -> None:
-            if self._retry is None:
+            if self._retry is None:  # told once, however many tries it takes
                 self.notify("The database is busy (another flashcards process is writing): "
                             "saving as soon as it is free. q leaves without saving.",
                             timeout=6, markup=False)
             self._retry = self.set_timer(BUSY_RETRY_SECONDS, again)
-            self.refresh_bindings()
 
-        self._retry = None
+        waiting = self._retry
         result = save(self, write, *args, on_busy=retry_soon)
-        if self._retry is None:
-            self.refresh_bindings()
+        if self._retry is waiting:  # saved, or failed for good: nothing waits any more
+            self._retry = None
+        self.refresh_bindings()
         return result
 
     async def _set_aside(self, again: Callable[[], Awaitable[None]],
