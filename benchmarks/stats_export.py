@@ -113,7 +113,8 @@ def run_python(code: str, args: list[str], env: dict[str, str] | None = None,
 
 def run(args: list[str], db: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of ``flashcards ARGS`` in a fresh process."""
-    env = {**os.environ, "FLASHCARDS_NOW": NOW, "FLASHCARDS_DB": str(db)}
+    env = {**os.environ, "FLASHCARDS_NOW": NOW, "FLASHCARDS_DB": str(db),
+           "FLASHCARDS_DECKS": str(db.parent / "decks")}  # never the user's own folder
     return run_python(LAUNCH, args, env, what="flashcards")
 
 

@@ -59,6 +59,7 @@ def environment(db: Path | None = None) -> dict[str, str]:
                FLASHCARDS_NOW=NOW, PYTHONPATH=str(ROOT))
     if db:
         env["FLASHCARDS_DB"] = str(db)
+        env["FLASHCARDS_DECKS"] = str(db.parent / "decks")  # never the user's own folder
     return env
 
 
