@@ -463,6 +463,9 @@ REWORDED: dict[str, str] = {
     "db-created-time-default",
     "ldt-global-format": "says which versions its answer is for (Spring Boot 2.x/3.x, Jackson 2); "
     "Spring Boot 4 is ldt-global-format-boot4",
+    # nn-basics.yaml
+    "sigmoid-multilabel-output": "asks only about multi-label classification, as its id says; "
+    "binary classification, which it mixed in, is sigmoid-binary-output",
 }
 
 # Cards that left their deck on purpose, and why. Their history stays in every database that
@@ -472,6 +475,12 @@ RETIRED: dict[str, str] = {
     "multipartfile-upload-code": "its code only put together multipartfile-def, "
     "multipartfile-methods and multipartfile-filename-risk; its one fact of its own is "
     "multipartfile-isempty",
+    # nn-basics.yaml
+    "pytorch-train-loop": "turned into a cloze of the four calls (issue 15), under the same id: "
+    "its cards are now pytorch-train-loop::c1-c4; the front/back card keeps its history, retired",
+    "feature-engineering-examples": "'name three operations' has no single answer to recall; "
+    "replaced by feature-standardization, feature-scaling-which-models, feature-one-hot and "
+    "feature-datetime",
 }
 
 
