@@ -466,6 +466,9 @@ REWORDED: dict[str, str] = {
     # nn-basics.yaml
     "sigmoid-multilabel-output": "asks only about multi-label classification, as its id says; "
     "binary classification, which it mixed in, is sigmoid-binary-output",
+    # llm-basics.yaml
+    "attention-complexity::c1": "says 'the standard implementation': FlashAttention computes "
+    "the same attention without the O(n²) memory (flashattention-exact, flashattention-memory)",
 }
 
 # Cards that left their deck on purpose, and why. Their history stays in every database that
@@ -481,6 +484,9 @@ RETIRED: dict[str, str] = {
     "feature-engineering-examples": "'name three operations' has no single answer to recall; "
     "replaced by feature-standardization, feature-scaling-which-models, feature-one-hot and "
     "feature-datetime",
+    # llm-basics.yaml
+    "model-selection-other": "'which three points besides benchmark scores' has no single right "
+    "answer; replaced by llm-selection-own-eval, -license, -api-vs-open, -tokenizer, -context",
 }
 
 
