@@ -469,6 +469,9 @@ REWORDED: dict[str, str] = {
     # llm-basics.yaml
     "attention-complexity::c1": "says 'the standard implementation': FlashAttention computes "
     "the same attention without the O(n²) memory (flashattention-exact, flashattention-memory)",
+    # finetune-efficiency.yaml
+    "mem-8b-int4::c1": "says 'the theoretical floor': real 4-bit files are 4.6-5.7 GB "
+    "(mem-8b-int4-real)",
 }
 
 # Cards that left their deck on purpose, and why. Their history stays in every database that
