@@ -472,6 +472,14 @@ REWORDED: dict[str, str] = {
     # finetune-efficiency.yaml
     "mem-8b-int4::c1": "says 'the theoretical floor': real 4-bit files are 4.6-5.7 GB "
     "(mem-8b-int4-real)",
+    # ml-engineering.yaml
+    "xgboost-def::reverse": "its text (XGBoost's description) says first and second derivatives "
+    "of a regularised objective instead of 'fits the residuals'",
+    "resnet-facts::c1": "says 'on ImageNet': the paper also trains a 1,202-layer net on CIFAR-10",
+    "resnet-facts::c2": "says 'on ImageNet': the paper also trains a 1,202-layer net on CIFAR-10",
+    "grpc-py-client-streaming": "asks only the client side; the server side is "
+    "grpc-py-client-streaming-server",
+    "sofa-what": "says in its front that the notes do not say which SOFA they mean",
 }
 
 # Cards that left their deck on purpose, and why. Their history stays in every database that
@@ -490,6 +498,10 @@ RETIRED: dict[str, str] = {
     # llm-basics.yaml
     "model-selection-other": "'which three points besides benchmark scores' has no single right "
     "answer; replaced by llm-selection-own-eval, -license, -api-vs-open, -tokenizer, -context",
+    # ml-engineering.yaml
+    "xgb-torch-sklearn-when": "turned into one cloze with three deletions (issue 15), under the "
+    "same id: its cards are now xgb-torch-sklearn-when::c1-c3; the front/back card keeps its "
+    "history, retired",
 }
 
 
