@@ -678,3 +678,21 @@ async def test_a_database_replaced_under_the_app_is_told_not_written_and_home_wo
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.is_running
+
+
+async def test_a_revealed_cloze_answer_is_highlighted(store, write_deck):
+    """Issue 15: the answer part stands out in accent colour, as Anki highlights it."""
+    import_files(store, [write_deck(
+        "deck: d\ncards:\n  - {id: c, cloze: '{{c1::LoRA}} 只训练低秩矩阵'}\n"
+        "  - {id: b, front: 普通, back: '**粗体**'}\n")])
+    app = review_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space")
+        view = app.screen.query_one(CardView)
+        block = view.query_one("#back MarkdownBlock")
+        strong = block.get_component_rich_style("strong")
+        plain = block.rich_style
+        assert view.query_one("#back-side").has_class("-cloze")
+        assert strong.bold and strong.color != plain.color
+        await pilot.press("5")
+        assert not view.query_one("#back-side").has_class("-cloze")

@@ -41,6 +41,8 @@ class CardView(VerticalScroll):
         Markdown { padding: 0 2; margin: 0; }
         Rule.-horizontal { margin: 0 2 1 2; color: $foreground 30%; }
         #back-side { height: auto; visibility: hidden; }
+        /* A revealed cloze answer stands out, as in Anki: in accent colour, not only bold. */
+        #back-side.-cloze MarkdownBlock > .strong { color: $text-accent; text-style: bold; }
     }
     """
 
@@ -56,7 +58,7 @@ class CardView(VerticalScroll):
         card = self.card
         yield Static(self._meta(), classes="card-view--meta")
         yield CardMarkdown(card.front if card else "", id="front")
-        with Vertical(id="back-side"):
+        with Vertical(id="back-side", classes="-cloze" if card and card.kind == "cloze" else ""):
             yield Rule()
             # The back is rendered after the first frame: a code block in it would otherwise
             # load its highlighter before the front is on screen.
@@ -90,7 +92,9 @@ class CardView(VerticalScroll):
 
         Returns once the front is mounted; the back goes on rendering unseen.
         """
-        self.query_one("#back-side").visible = False
+        back_side = self.query_one("#back-side")
+        back_side.visible = False
+        back_side.set_class(card.kind == "cloze", "-cloze")
         old = self.card
         same = old is not None and (old.front, old.back) == (card.front, card.back)
         self.card, self.kind = card, kind
