@@ -32,7 +32,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from flashcards.text import CONTROL_CHARACTER, printable
+from flashcards.text import CONTROL_CHARACTER, clip
 
 __all__ = [
     "CardSpec",
@@ -167,7 +167,7 @@ def duplicate_deck_errors(
         other = defined_in.setdefault(deck.name, deck.path)
         if other != deck.path:
             errors.append(
-                f"{deck.path}:{deck.name_line}: deck '{_clip(deck.name)}' is also defined in {other}"
+                f"{deck.path}:{deck.name_line}: deck '{clip(deck.name)}' is also defined in {other}"
             )
     return errors
 
@@ -269,21 +269,13 @@ def _tag_name(tag: str) -> str:
     return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
 
 
-def _clip(text: str, width: int = 40) -> str:
-    """User text made fit for a one-line message: control characters escaped, whitespace
-    flattened, long text cut."""
-    head = text[: width * 8]  # a long value is cut anyway: only its start is looked at
-    flat = " ".join(printable(head).split())
-    return flat if len(flat) <= width and head == text else flat[: width - 1] + "…"
-
-
 def _kind(node: Node) -> str:
     """How a wrong value is named in an error message."""
     if type(node) is MappingNode:
         return "a mapping"
     if type(node) is SequenceNode:
         return "a list"
-    return f"'{_clip(node.value)}'" if node.value else "an empty value"
+    return f"'{clip(node.value)}'" if node.value else "an empty value"
 
 
 def _unknown_key(name: str, known: tuple[str, ...]) -> str:
@@ -292,7 +284,7 @@ def _unknown_key(name: str, known: tuple[str, ...]) -> str:
     # A key longer than any known one by far is no typo (and difflib is slow on it).
     close = difflib.get_close_matches(name, known, n=1) if len(name) <= 40 else []
     hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(known)
-    return f"unknown key '{_clip(name)}' ({hint})"
+    return f"unknown key '{clip(name)}' ({hint})"
 
 
 def _bold(answer: str) -> str:
@@ -498,7 +490,7 @@ class _DeckReader:
         # Tags are only ever reported, never acted on: nothing is constructed from them.
         if event.tag is not None and event.tag not in _KNOWN_TAGS:
             # A tag may hold any character, written as %XX.
-            tag = _clip(_tag_name(event.tag), 80)
+            tag = clip(_tag_name(event.tag), 80)
             self.error(event.start_mark.line + 1, f"unknown tag '{tag}'")
 
     def too_deep(self, start: Event) -> None:
@@ -525,7 +517,7 @@ class _DeckReader:
         # A known key only lands here when it was already taken.
         if first is not key or name in known:
             self.error(
-                _line(key), f"{prefix}duplicate key '{_clip(name)}' (first at line {_line(first)})"
+                _line(key), f"{prefix}duplicate key '{clip(name)}' (first at line {_line(first)})"
             )
         else:
             self.error(_line(key), prefix + _unknown_key(name, known))
@@ -708,12 +700,12 @@ class _DeckReader:
             elif "::" in ident or ident.startswith("~"):
                 # Generated keys use these, so an id with them could collide with another card.
                 self.error(
-                    id_line, f"{prefix}id '{_clip(ident)}' must not contain '::' or start with '~'"
+                    id_line, f"{prefix}id '{clip(ident)}' must not contain '::' or start with '~'"
                 )
             elif ident in self.ids:
                 self.error(
                     id_line,
-                    f"{prefix}duplicate id '{_clip(ident)}' (first at line {self.ids[ident]})",
+                    f"{prefix}duplicate id '{clip(ident)}' (first at line {self.ids[ident]})",
                 )
             else:
                 self.ids[ident] = id_line
@@ -777,9 +769,9 @@ class _DeckReader:
             number = int(match[1])
             answer = match[2].partition("::")[0]
             if number == 0:
-                self.error(line, f"{prefix}cloze deletion '{_clip(match[0])}' must be c1 or higher")
+                self.error(line, f"{prefix}cloze deletion '{clip(match[0])}' must be c1 or higher")
             elif not answer.strip():
-                self.error(line, f"{prefix}cloze deletion '{_clip(match[0])}' has an empty answer")
+                self.error(line, f"{prefix}cloze deletion '{clip(match[0])}' has an empty answer")
             elif "{{" in answer:
                 self.error(line, f"{prefix}nested cloze deletions are not supported")
             numbers.add(number)
@@ -788,7 +780,7 @@ class _DeckReader:
         if stray is not None:
             self.error(
                 line,
-                f"{prefix}malformed cloze deletion near '{_clip(rest[stray.start() :], 20)}' "
+                f"{prefix}malformed cloze deletion near '{clip(rest[stray.start() :], 20)}' "
                 "(write {{c1::answer}} or {{c1::answer::hint}})",
             )
         elif not numbers:
