@@ -32,6 +32,7 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from flashcards import cloze
 from flashcards.text import CONTROL_CHARACTER, clip
 
 __all__ = [
@@ -77,14 +78,8 @@ _MAX_DEPTH = 50
 # Caps that keep a small hostile file from costing minutes or gigabytes; real decks stay far
 # below them. One value (the app renders 100,000 characters in ~0.3 s):
 _MAX_TEXT = 100_000
-# The cards one cloze makes, together (deletions x text length; it is quadratic otherwise):
-_MAX_CLOZE_TEXT = 1_000_000
 # What aliases may repeat beyond the file's own size, in characters ("billion laughs"):
 _MAX_ALIAS_TEXT = 1_000_000
-
-# Anki's syntax: the first "::" after the answer starts the hint, the first "}}" ends it.
-_DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
-_LOOKS_LIKE_DELETION = re.compile(r"\{\{\s*c\d*\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,31 +280,6 @@ def _unknown_key(name: str, known: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(name, known, n=1) if len(name) <= 40 else []
     hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(known)
     return f"unknown key '{clip(name)}' ({hint})"
-
-
-def _bold(answer: str) -> str:
-    # "** x **" is not bold in Markdown: the spaces must stay outside the asterisks.
-    core = answer.strip()
-    lead = answer[: len(answer) - len(answer.lstrip())]
-    trail = answer[len(answer.rstrip()) :]
-    return f"{lead}**{core}**{trail}"
-
-
-def _cloze_sides(text: str, number: int, extra: str) -> tuple[str, str]:
-    """Front and back of deletion `number`: hidden or hinted on the front, bold on the back."""
-
-    def hide(match: re.Match[str]) -> str:
-        answer, _, hint = match[2].partition("::")
-        if int(match[1]) != number:
-            return answer
-        return f"[{hint.strip()}]" if hint.strip() else "[...]"
-
-    def show(match: re.Match[str]) -> str:
-        answer = match[2].partition("::")[0]
-        return _bold(answer) if int(match[1]) == number else answer
-
-    back = _DELETION.sub(show, text)
-    return _DELETION.sub(hide, text), f"{back}\n\n{extra}" if extra else back
 
 
 def _size(node: Node) -> int:
@@ -687,7 +657,7 @@ class _DeckReader:
         ident = self.text(fields.get("id"), prefix, "id")
         front = self.text(fields.get("front"), prefix, "front")
         back = self.text(fields.get("back"), prefix, "back")
-        cloze = self.text(fields.get("cloze"), prefix, "cloze")
+        cloze_text = self.text(fields.get("cloze"), prefix, "cloze")
         source = self.text(fields.get("source"), prefix, "source")
         tags = self.texts(fields.get("tags"), prefix, "tags") or ()
         reverse = self.flag(fields.get("reverse"), prefix, "reverse")
@@ -711,7 +681,7 @@ class _DeckReader:
                 self.ids[ident] = id_line
 
         is_cloze = "cloze" in fields
-        prompt = cloze if is_cloze else front
+        prompt = cloze_text if is_cloze else front
         if is_cloze and "front" in fields:
             self.error(_line(fields["cloze"]), f"{prefix}has both 'front' and 'cloze' (use one)")
         elif not is_cloze and "front" not in fields:
@@ -732,8 +702,8 @@ class _DeckReader:
                 self.drafts.append(Draft(line, prompt.rstrip()))
             return
         numbers: list[int] = []
-        if is_cloze and cloze is not None and cloze.strip():
-            numbers = self.deletion_numbers(cloze, _line(fields["cloze"]), prefix)
+        if is_cloze and cloze_text is not None and cloze_text.strip():
+            numbers = self.deletion_numbers(cloze_text, _line(fields["cloze"]), prefix)
         if len(self.errors) != errors_before:
             return
 
@@ -749,7 +719,7 @@ class _DeckReader:
         if is_cloze:
             for number in numbers:
                 self.records.append(
-                    (f"{base}::c{number}", "cloze", *_cloze_sides(prompt, number, back), entry)
+                    (f"{base}::c{number}", "cloze", *cloze.sides(prompt, number, back), entry)
                 )
             return
         self.records.append((base, "basic", prompt, back, entry))
@@ -762,36 +732,12 @@ class _DeckReader:
             )
             self.records.append((base + "::reverse", "reverse", back, prompt, entry))
 
-    def deletion_numbers(self, cloze: str, line: int, prefix: str) -> list[int]:
+    def deletion_numbers(self, text: str, line: int, prefix: str) -> list[int]:
         """The distinct deletion numbers of a cloze text, reporting malformed deletions."""
-        numbers = set()
-        for match in _DELETION.finditer(cloze):
-            number = int(match[1])
-            answer = match[2].partition("::")[0]
-            if number == 0:
-                self.error(line, f"{prefix}cloze deletion '{clip(match[0])}' must be c1 or higher")
-            elif not answer.strip():
-                self.error(line, f"{prefix}cloze deletion '{clip(match[0])}' has an empty answer")
-            elif "{{" in answer:
-                self.error(line, f"{prefix}nested cloze deletions are not supported")
-            numbers.add(number)
-        rest = _DELETION.sub("", cloze)
-        stray = _LOOKS_LIKE_DELETION.search(rest)
-        if stray is not None:
-            self.error(
-                line,
-                f"{prefix}malformed cloze deletion near '{clip(rest[stray.start() :], 20)}' "
-                "(write {{c1::answer}} or {{c1::answer::hint}})",
-            )
-        elif not numbers:
-            self.error(line, f"{prefix}cloze has no deletion (write {{{{c1::answer}}}})")
-        elif len(numbers) * len(cloze) > _MAX_CLOZE_TEXT:
-            self.error(
-                line,
-                f"{prefix}cloze makes {len(numbers):,} cards of {len(cloze):,} characters "
-                f"(at most {_MAX_CLOZE_TEXT:,} characters in all: split it up)",
-            )
-        return sorted(numbers)
+        numbers, problems = cloze.deletions(text)
+        for problem in problems:
+            self.error(line, prefix + problem)
+        return numbers
 
     def cards(self) -> list[CardSpec]:
         """The collected cards, each with the deck's tags before its own."""
