@@ -216,7 +216,7 @@ def test_a_fresh_database_is_migrated_to_the_current_version(store):
 
 def test_core_modules_never_import_textual():
     core = ["decks", "sm2", "store", "session", "stats", "clock", "paths", "backup", "text",
-            "draft", "report", "cloze"]
+            "draft", "report", "cloze", "yaml_safe"]
     code = (
         "import importlib, sys\n"
         f"for name in {core!r}:\n"
