@@ -17,11 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from flashcards import cloze
 from flashcards.text import clip
-from flashcards.yaml_safe import Composer, line_of
+from flashcards.yaml_safe import Composer, MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
     "CardSpec",
@@ -278,7 +276,7 @@ class _DeckReader:
                 self.error(1, "empty document (expected 'deck:' and 'cards:')")
             else:
                 self.error(
-                    line_of(root),
+                    root.line,
                     f"the top level must be a mapping with 'deck:' and 'cards:', not {_kind(root)}",
                 )
         extra = composer.end_document()
@@ -313,9 +311,9 @@ class _DeckReader:
             self.error(root_line, "missing 'deck:' (the deck's name)")
         else:
             name = self.text(node, "", "deck")
-            self.name_line = line_of(node)
+            self.name_line = node.line
             if name is not None and not name.strip():
-                self.error(line_of(node), "the deck name is blank")
+                self.error(node.line, "the deck name is blank")
             self.name = name or ""
         self.description = (self.text(fields.get("description"), "", "description") or "").rstrip()
         self.tags = self.texts(fields.get("tags"), "", "tags") or ()
@@ -336,7 +334,7 @@ class _DeckReader:
             node = composer.compose(1)
             if type(node) is not SequenceNode:
                 self.error(
-                    line_of(node),
+                    node.line,
                     f"cards must be a list, not {_kind(node)} (write 'cards: []' for none)",
                 )
                 return
@@ -352,7 +350,7 @@ class _DeckReader:
             if len(node.value) > _MAX_TEXT:
                 self.too_long(node, prefix, what)
             return node.value
-        self.error(line_of(node), f"{prefix}{what} must be text, not {_kind(node)}")
+        self.error(node.line, f"{prefix}{what} must be text, not {_kind(node)}")
         return None
 
     def texts(self, node: Node | None, prefix: str, what: str) -> tuple[str, ...] | None:
@@ -360,20 +358,18 @@ class _DeckReader:
         if node is None:
             return None
         if type(node) is not SequenceNode:
-            self.error(
-                line_of(node), f"{prefix}{what} must be a list like [a, b], not {_kind(node)}"
-            )
+            self.error(node.line, f"{prefix}{what} must be a list like [a, b], not {_kind(node)}")
             return None
         values = []
         valid = True
         for number, item in enumerate(node.value, 1):
             if type(item) is not ScalarNode:
                 self.error(
-                    line_of(item), f"{prefix}{what} item {number} must be text, not {_kind(item)}"
+                    item.line, f"{prefix}{what} item {number} must be text, not {_kind(item)}"
                 )
                 valid = False
             elif not item.value.strip():
-                self.error(line_of(item), f"{prefix}{what} item {number} is blank")
+                self.error(item.line, f"{prefix}{what} item {number} is blank")
                 valid = False
             elif len(item.value) > _MAX_TEXT:
                 self.too_long(item, prefix, f"{what} item {number}")
@@ -384,7 +380,7 @@ class _DeckReader:
 
     def too_long(self, node: ScalarNode, prefix: str, what: str) -> None:
         self.error(
-            line_of(node),
+            node.line,
             f"{prefix}{what} is {len(node.value):,} characters long (at most {_MAX_TEXT:,})",
         )
 
@@ -394,7 +390,7 @@ class _DeckReader:
             return False
         value = self.composer.boolean(node)
         if value is None:
-            self.error(line_of(node), f"{prefix}{what} must be true or false, not {_kind(node)}")
+            self.error(node.line, f"{prefix}{what} must be true or false, not {_kind(node)}")
             return False
         return value
 
@@ -404,7 +400,7 @@ class _DeckReader:
             return None
         value = self.composer.whole_number(node)
         if value is None:
-            self.error(line_of(node), f"{what} must be a whole number >= 0, not {_kind(node)}")
+            self.error(node.line, f"{what} must be a whole number >= 0, not {_kind(node)}")
         return value
 
     def reject_key(
@@ -413,18 +409,18 @@ class _DeckReader:
         """Report a mapping key that is not text, repeats an earlier one (`firsts` holds the
         first key of each name, this one's included) or is unknown."""
         if type(key) is not ScalarNode:
-            self.error(line_of(key), f"{prefix}keys must be text, not {_kind(key)}")
+            self.error(key.line, f"{prefix}keys must be text, not {_kind(key)}")
             return
         name = key.value
         first = firsts[name]
         # A known key only lands here when it was already taken.
         if first is not key or name in known:
             self.error(
-                line_of(key),
-                f"{prefix}duplicate key '{clip(name)}' (first at line {line_of(first)})",
+                key.line,
+                f"{prefix}duplicate key '{clip(name)}' (first at line {first.line})",
             )
         else:
-            self.error(line_of(key), prefix + _unknown_key(name, known))
+            self.error(key.line, prefix + _unknown_key(name, known))
 
     def unique_prompt(self, text: str, line: int, prefix: str, what: str) -> None:
         """Report a card front (after normalize) that another card already shows."""
@@ -437,7 +433,7 @@ class _DeckReader:
     def card(self, node: Node, position: int) -> None:
         """Check one entry of `cards:` and keep the cards (or the draft) it makes."""
         prefix = f"card {position + 1}: "
-        line = line_of(node)
+        line = node.line
         if type(node) is not MappingNode:
             self.error(
                 line,
@@ -467,7 +463,7 @@ class _DeckReader:
         draft = self.flag(fields.get("draft"), prefix, "draft")
 
         if ident is not None:
-            id_line = line_of(fields["id"])
+            id_line = fields["id"].line
             if not ident.strip():
                 self.error(id_line, f"{prefix}id is blank")
             elif "::" in ident or ident.startswith("~"):
@@ -486,19 +482,19 @@ class _DeckReader:
         is_cloze = "cloze" in fields
         prompt = cloze_text if is_cloze else front
         if is_cloze and "front" in fields:
-            self.error(line_of(fields["cloze"]), f"{prefix}has both 'front' and 'cloze' (use one)")
+            self.error(fields["cloze"].line, f"{prefix}has both 'front' and 'cloze' (use one)")
         elif not is_cloze and "front" not in fields:
             self.error(line, f"{prefix}needs a 'front' (or a 'cloze')")
         elif prompt is not None and not prompt.strip():
             what = "cloze" if is_cloze else "front"
-            self.error(line_of(fields[what]), f"{prefix}{what} is blank")
+            self.error(fields[what].line, f"{prefix}{what} is blank")
         if is_cloze and reverse:
-            self.error(line_of(fields["reverse"]), f"{prefix}a cloze card cannot be reversed")
+            self.error(fields["reverse"].line, f"{prefix}a cloze card cannot be reversed")
         if not (is_cloze or draft):
             if "back" not in fields:
                 self.error(line, f"{prefix}missing 'back' (or mark the card 'draft: true')")
             elif back is not None and not back.strip():
-                self.error(line_of(fields["back"]), f"{prefix}back is blank")
+                self.error(fields["back"].line, f"{prefix}back is blank")
 
         if draft:
             if len(self.errors) == errors_before:
@@ -506,13 +502,13 @@ class _DeckReader:
             return
         numbers: list[int] = []
         if is_cloze and cloze_text is not None and cloze_text.strip():
-            numbers = self.deletion_numbers(cloze_text, line_of(fields["cloze"]), prefix)
+            numbers = self.deletion_numbers(cloze_text, fields["cloze"].line, prefix)
         if len(self.errors) != errors_before:
             return
 
         prompt = prompt.rstrip()
         normal = normalize(prompt)
-        prompt_line = line_of(fields["cloze" if is_cloze else "front"])
+        prompt_line = fields["cloze" if is_cloze else "front"].line
         self.unique_prompt(
             normal, prompt_line, prefix, "duplicate cloze text" if is_cloze else "duplicate front"
         )
@@ -529,7 +525,7 @@ class _DeckReader:
         if reverse:
             self.unique_prompt(
                 normalize(back),
-                line_of(fields["back"]),
+                fields["back"].line,
                 prefix,
                 "the reverse card's front (this card's back) duplicates a front",
             )
