@@ -22,7 +22,7 @@ _LOOKS_LIKE_DELETION = re.compile(r"\{\{\s*c\d*\s*:", re.IGNORECASE)
 MAX_CARDS_TEXT = 1_000_000
 
 
-def deletions(text: str) -> tuple[list[int], list[str]]:
+def deletions(text: str) -> tuple[tuple[int, ...], list[str]]:
     """The distinct deletion numbers of a cloze text, sorted, and what is wrong with its
     deletions (one-line messages; none when the text makes valid cards)."""
     numbers = set()
@@ -50,7 +50,7 @@ def deletions(text: str) -> tuple[list[int], list[str]]:
             f"cloze makes {len(numbers):,} cards of {len(text):,} characters "
             f"(at most {MAX_CARDS_TEXT:,} characters in all: split it up)"
         )
-    return sorted(numbers), problems
+    return tuple(sorted(numbers)), problems
 
 
 def malformed_deletion(text: str) -> str | None:

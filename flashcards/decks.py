@@ -236,8 +236,71 @@ def _unknown_key(name: str, known: tuple[str, ...]) -> str:
     return f"unknown key '{clip(name)}' ({hint})"
 
 
+@dataclass(slots=True)
+class _Entry:
+    """One mapping of `cards:` as written: its value nodes by key, and what they hold (None
+    where absent or invalid)."""
+
+    nodes: dict[str, Node]
+    prefix: str  # "card N: ", which starts each of its errors
+    line: int
+    position: int
+    is_cloze: bool  # it has a `cloze:` key, valid or not
+    prompt: str | None  # what the card asks: its `cloze:` text, else its `front:`
+    id: str | None
+    back: str | None
+    source: str | None
+    tags: tuple[str, ...]
+    reverse: bool
+    draft: bool
+
+
+@dataclass(slots=True)
+class _Note:
+    """A valid entry: the cards it makes wait here for the deck's tags, which may come after
+    `cards:` in the file."""
+
+    key: str
+    front: str
+    back: str
+    deletions: tuple[int, ...]  # the numbers of a cloze; none for a front and back
+    reverse: bool
+    tags: tuple[str, ...]
+    source: str
+    line: int
+    position: int
+    has_id: bool
+
+    def add_cards(self, cards: list[CardSpec], tags: tuple[str, ...]) -> None:
+        """Append its cards to ``cards``, carrying ``tags`` (the deck's and its own)."""
+        if self.deletions:
+            for number in self.deletions:
+                front, back = cloze.sides(self.front, number, self.back)
+                cards.append(self.card(f"{self.key}::c{number}", "cloze", front, back, tags))
+            return
+        cards.append(self.card(self.key, "basic", self.front, self.back, tags))
+        if self.reverse:
+            cards.append(self.card(self.key + "::reverse", "reverse", self.back, self.front, tags))
+
+    def card(self, key: str, kind: str, front: str, back: str, tags: tuple[str, ...]) -> CardSpec:
+        """One of its cards."""
+        # Positional: CardSpec is frozen, and keywords would make its slow __init__ slower still.
+        return CardSpec(
+            key,
+            self.key,
+            kind,
+            front,
+            back,
+            tags,
+            self.source,
+            self.line,
+            self.position,
+            self.has_id,
+        )
+
+
 class _DeckReader:
-    """Walks one deck file's YAML, collecting its fields, cards and errors."""
+    """Walks one deck file's YAML, collecting its fields, notes, drafts and errors."""
 
     def __init__(self, text: str) -> None:
         self.errors: list[tuple[int, str]] = []
@@ -249,9 +312,7 @@ class _DeckReader:
         self.new_per_day: int | None = None
         self.reviews_per_day: int | None = None
         self.drafts: list[Draft] = []
-        # Cards wait as (key, kind, front, back, entry) until the end, because deck-level
-        # `tags:` may come after `cards:`; entry is (note_key, tags, source, line, position, has_id).
-        self.records: list[tuple[str, str, str, str, tuple]] = []
+        self.notes: list[_Note] = []
         self.ids: dict[str, int] = {}
         self.prompts: dict[str, int] = {}
 
@@ -328,7 +389,7 @@ class _DeckReader:
         """Each entry of `cards:`, written out or (rarely) an alias to a list."""
         composer = self.composer
         if composer.at_sequence():
-            # One entry at a time: its nodes are freed as soon as its cards are made.
+            # One entry at a time: its nodes are freed as soon as its note is made.
             entries: Iterable[Node] = composer.sequence_items(1)
         else:
             node = composer.compose(1)
@@ -431,130 +492,168 @@ class _DeckReader:
             self.error(line, f"{prefix}{what} (first at line {first})")
 
     def card(self, node: Node, position: int) -> None:
-        """Check one entry of `cards:` and keep the cards (or the draft) it makes."""
-        prefix = f"card {position + 1}: "
-        line = node.line
+        """Check one entry of `cards:` and keep the note (or the draft) it makes."""
         if type(node) is not MappingNode:
             self.error(
-                line,
-                f"{prefix}must be a mapping with 'front' and 'back' (or 'cloze'), not {_kind(node)}",
+                node.line,
+                f"card {position + 1}: must be a mapping with 'front' and 'back' (or 'cloze'), "
+                f"not {_kind(node)}",
             )
             return
         errors_before = len(self.errors)
-        fields: dict[str, Node] = {}
+        entry = self.read_entry(node, position)
+        self.check_id(entry)
+        self.check_sides(entry)
+        if entry.draft:
+            if len(self.errors) == errors_before:
+                self.drafts.append(Draft(entry.line, entry.prompt.rstrip()))
+            return
+        deletions = self.deletions(entry) if entry.is_cloze else ()
+        if len(self.errors) == errors_before:
+            self.add_note(entry, deletions)
+
+    def read_entry(self, node: MappingNode, position: int) -> _Entry:
+        """What an entry's keys hold, reporting values of the wrong type."""
+        prefix = f"card {position + 1}: "
+        nodes = self.entry_nodes(node, prefix)
+        # Read in this order, which is the order of their errors on one line.
+        ident = self.text(nodes.get("id"), prefix, "id")
+        front = self.text(nodes.get("front"), prefix, "front")
+        back = self.text(nodes.get("back"), prefix, "back")
+        cloze_text = self.text(nodes.get("cloze"), prefix, "cloze")
+        source = self.text(nodes.get("source"), prefix, "source")
+        tags = self.texts(nodes.get("tags"), prefix, "tags") or ()
+        reverse = self.flag(nodes.get("reverse"), prefix, "reverse")
+        draft = self.flag(nodes.get("draft"), prefix, "draft")
+        is_cloze = "cloze" in nodes
+        # Positional, in the order of the fields: keywords would cost ~2% of a big import.
+        return _Entry(
+            nodes,
+            prefix,
+            node.line,
+            position,
+            is_cloze,
+            cloze_text if is_cloze else front,
+            ident,
+            back,
+            source,
+            tags,
+            reverse,
+            draft,
+        )
+
+    def entry_nodes(self, node: MappingNode, prefix: str) -> dict[str, Node]:
+        """An entry's value nodes by key, reporting keys that are unknown, repeated or not text."""
+        nodes: dict[str, Node] = {}
         firsts: dict[str, Node] | None = None  # made once, at the first rejected key
         for key, value in node.value:
             name = key.value if type(key) is ScalarNode else None
-            if name in _CARD_KEYS and name not in fields:
-                fields[name] = value
+            if name in _CARD_KEYS and name not in nodes:
+                nodes[name] = value
             else:
                 if firsts is None:
                     pairs = reversed(node.value)
                     firsts = {k.value: k for k, _ in pairs if type(k) is ScalarNode}
                 self.reject_key(key, firsts, _CARD_KEYS, prefix)
+        return nodes
 
-        ident = self.text(fields.get("id"), prefix, "id")
-        front = self.text(fields.get("front"), prefix, "front")
-        back = self.text(fields.get("back"), prefix, "back")
-        cloze_text = self.text(fields.get("cloze"), prefix, "cloze")
-        source = self.text(fields.get("source"), prefix, "source")
-        tags = self.texts(fields.get("tags"), prefix, "tags") or ()
-        reverse = self.flag(fields.get("reverse"), prefix, "reverse")
-        draft = self.flag(fields.get("draft"), prefix, "draft")
-
-        if ident is not None:
-            id_line = fields["id"].line
-            if not ident.strip():
-                self.error(id_line, f"{prefix}id is blank")
-            elif "::" in ident or ident.startswith("~"):
-                # Generated keys use these, so an id with them could collide with another card.
-                self.error(
-                    id_line, f"{prefix}id '{clip(ident)}' must not contain '::' or start with '~'"
-                )
-            elif ident in self.ids:
-                self.error(
-                    id_line,
-                    f"{prefix}duplicate id '{clip(ident)}' (first at line {self.ids[ident]})",
-                )
-            else:
-                self.ids[ident] = id_line
-
-        is_cloze = "cloze" in fields
-        prompt = cloze_text if is_cloze else front
-        if is_cloze and "front" in fields:
-            self.error(fields["cloze"].line, f"{prefix}has both 'front' and 'cloze' (use one)")
-        elif not is_cloze and "front" not in fields:
-            self.error(line, f"{prefix}needs a 'front' (or a 'cloze')")
-        elif prompt is not None and not prompt.strip():
-            what = "cloze" if is_cloze else "front"
-            self.error(fields[what].line, f"{prefix}{what} is blank")
-        if is_cloze and reverse:
-            self.error(fields["reverse"].line, f"{prefix}a cloze card cannot be reversed")
-        if not (is_cloze or draft):
-            if "back" not in fields:
-                self.error(line, f"{prefix}missing 'back' (or mark the card 'draft: true')")
-            elif back is not None and not back.strip():
-                self.error(fields["back"].line, f"{prefix}back is blank")
-
-        if draft:
-            if len(self.errors) == errors_before:
-                self.drafts.append(Draft(line, prompt.rstrip()))
+    def check_id(self, entry: _Entry) -> None:
+        """Report an id that is blank, could collide with a generated key, or is taken."""
+        ident = entry.id
+        if ident is None:
             return
-        numbers: list[int] = []
-        if is_cloze and cloze_text is not None and cloze_text.strip():
-            numbers = self.deletion_numbers(cloze_text, fields["cloze"].line, prefix)
-        if len(self.errors) != errors_before:
-            return
-
-        prompt = prompt.rstrip()
-        normal = normalize(prompt)
-        prompt_line = fields["cloze" if is_cloze else "front"].line
-        self.unique_prompt(
-            normal, prompt_line, prefix, "duplicate cloze text" if is_cloze else "duplicate front"
-        )
-        base = ident if ident is not None else "~" + hashlib.sha1(normal.encode()).hexdigest()[:16]
-        back = (back or "").rstrip()
-        entry = (base, tags, (source or "").rstrip(), line, position, ident is not None)
-        if is_cloze:
-            for number in numbers:
-                self.records.append(
-                    (f"{base}::c{number}", "cloze", *cloze.sides(prompt, number, back), entry)
-                )
-            return
-        self.records.append((base, "basic", prompt, back, entry))
-        if reverse:
-            self.unique_prompt(
-                normalize(back),
-                fields["back"].line,
-                prefix,
-                "the reverse card's front (this card's back) duplicates a front",
+        id_line = entry.nodes["id"].line
+        prefix = entry.prefix
+        if not ident.strip():
+            self.error(id_line, f"{prefix}id is blank")
+        elif "::" in ident or ident.startswith("~"):
+            # Generated keys use these, so an id with them could collide with another card.
+            self.error(
+                id_line, f"{prefix}id '{clip(ident)}' must not contain '::' or start with '~'"
             )
-            self.records.append((base + "::reverse", "reverse", back, prompt, entry))
+        elif ident in self.ids:
+            self.error(
+                id_line, f"{prefix}duplicate id '{clip(ident)}' (first at line {self.ids[ident]})"
+            )
+        else:
+            self.ids[ident] = id_line
 
-    def deletion_numbers(self, text: str, line: int, prefix: str) -> list[int]:
-        """The distinct deletion numbers of a cloze text, reporting malformed deletions."""
+    def check_sides(self, entry: _Entry) -> None:
+        """Report a front or cloze that is missing, doubled or blank, a reversed cloze, and a
+        back that is missing or blank where one is needed (not on a cloze or a draft)."""
+        prefix = entry.prefix
+        prompt = entry.prompt
+        if entry.is_cloze and "front" in entry.nodes:
+            self.error(entry.nodes["cloze"].line, f"{prefix}has both 'front' and 'cloze' (use one)")
+        elif not entry.is_cloze and "front" not in entry.nodes:
+            self.error(entry.line, f"{prefix}needs a 'front' (or a 'cloze')")
+        elif prompt is not None and not prompt.strip():
+            what = "cloze" if entry.is_cloze else "front"
+            self.error(entry.nodes[what].line, f"{prefix}{what} is blank")
+        if entry.is_cloze and entry.reverse:
+            self.error(entry.nodes["reverse"].line, f"{prefix}a cloze card cannot be reversed")
+        if entry.is_cloze or entry.draft:
+            return
+        if "back" not in entry.nodes:
+            self.error(entry.line, f"{prefix}missing 'back' (or mark the card 'draft: true')")
+        elif entry.back is not None and not entry.back.strip():
+            self.error(entry.nodes["back"].line, f"{prefix}back is blank")
+
+    def deletions(self, entry: _Entry) -> tuple[int, ...]:
+        """The deletion numbers of a cloze entry, reporting malformed deletions."""
+        text = entry.prompt
+        if text is None or not text.strip():  # already reported
+            return ()
         numbers, problems = cloze.deletions(text)
         for problem in problems:
-            self.error(line, prefix + problem)
+            self.error(entry.nodes["cloze"].line, entry.prefix + problem)
         return numbers
 
+    def add_note(self, entry: _Entry, deletions: tuple[int, ...]) -> None:
+        """Keep a valid entry's note, reporting a front (or a reverse) that repeats another's."""
+        prompt = entry.prompt.rstrip()
+        normal = normalize(prompt)
+        if entry.is_cloze:
+            self.unique_prompt(
+                normal, entry.nodes["cloze"].line, entry.prefix, "duplicate cloze text"
+            )
+        else:
+            self.unique_prompt(normal, entry.nodes["front"].line, entry.prefix, "duplicate front")
+        back = (entry.back or "").rstrip()
+        if entry.reverse:
+            self.unique_prompt(
+                normalize(back),
+                entry.nodes["back"].line,
+                entry.prefix,
+                "the reverse card's front (this card's back) duplicates a front",
+            )
+        has_id = entry.id is not None
+        key = entry.id if has_id else "~" + hashlib.sha1(normal.encode()).hexdigest()[:16]
+        source = (entry.source or "").rstrip()
+        # Positional, like _Entry's.
+        self.notes.append(
+            _Note(
+                key,
+                prompt,
+                back,
+                deletions,
+                entry.reverse,
+                entry.tags,
+                source,
+                entry.line,
+                entry.position,
+                has_id,
+            )
+        )
+
     def cards(self) -> list[CardSpec]:
-        """The collected cards, each with the deck's tags before its own."""
+        """The cards of every note, each with the deck's tags before its own."""
         deck_tags = self.tags
         merged: dict[tuple[str, ...], tuple[str, ...]] = {}
         cards = []
-        for key, kind, front, back, (
-            note_key,
-            tags,
-            source,
-            line,
-            position,
-            has_id,
-        ) in self.records:
-            all_tags = merged.get(tags)
-            if all_tags is None:
-                all_tags = merged[tags] = tuple(dict.fromkeys(deck_tags + tags))
-            cards.append(
-                CardSpec(key, note_key, kind, front, back, all_tags, source, line, position, has_id)
-            )
+        for note in self.notes:
+            tags = merged.get(note.tags)
+            if tags is None:
+                tags = merged[note.tags] = tuple(dict.fromkeys(deck_tags + note.tags))
+            note.add_cards(cards, tags)
         return cards
