@@ -1,11 +1,10 @@
-"""Deck files: YAML -> validated card records, with file:line for every error.
+"""Deck files: YAML -> validated deck records, with file:line for every error.
 
-A deck file is read as a stream of YAML events and each entry of `cards:` is composed into nodes
-on its own, so memory stays flat on huge decks and every value keeps the line it came from.
-Values are built from those nodes here, never by PyYAML's constructor: nothing tagged can run,
-and YAML 1.1 guesses (`no` -> False, `007` -> 7) never reach the text of a card.
-Text may hold tabs and newlines but no other control character (`"\\e[2J"` is refused), and
-caps on text length, cloze expansion and what aliases repeat keep a hostile file cheap.
+This module holds the schema: the keys a deck and a card take, the type of each value, and
+what makes an entry valid (ids, fronts and backs, reverses, cloze deletions, drafts). The
+YAML itself is read by `yaml_safe`, which hands over one entry of `cards:` at a time as nodes
+that know their lines; every problem in a file is reported, sorted by line, as
+`file:line: card N: problem`.
 """
 
 from __future__ import annotations
@@ -14,25 +13,13 @@ import codecs
 import difflib
 import gc
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from yaml.events import (
-    AliasEvent,
-    Event,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-)
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-from flashcards.text import CONTROL_CHARACTER, printable
+from flashcards import cloze
+from flashcards.text import clip
+from flashcards.yaml_safe import Composer, MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = [
     "CardSpec",
@@ -49,42 +36,12 @@ __all__ = [
     "read_file",
 ]
 
-# libyaml is ~10x faster than the pure-Python parser; both give the same events and marks.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 _DECK_KEYS = ("deck", "description", "tags", "new_per_day", "reviews_per_day", "cards")
 _CARD_KEYS = ("id", "front", "back", "cloze", "reverse", "tags", "source", "draft")
 
-_YAML_TAG = "tag:yaml.org,2002:"
-_STR = _YAML_TAG + "str"
-_BOOL = _YAML_TAG + "bool"
-_INT = _YAML_TAG + "int"
-# "!" is the non-specific tag (`! text`), which just means "a string".
-_KNOWN_TAGS = frozenset(
-    [
-        _YAML_TAG + name
-        for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
-    ]
-    + ["!"]
-)
-_TRUE = frozenset(("true", "yes", "on"))
-_FALSE = frozenset(("false", "no", "off"))
-_DECIMAL = re.compile(r"\+?[0-9]+")
-
-# A real deck nests four levels (deck -> cards -> card -> tags); deeper input is refused
-# without building it, which also keeps the composer far from Python's recursion limit.
-_MAX_DEPTH = 50
-# Caps that keep a small hostile file from costing minutes or gigabytes; real decks stay far
-# below them. One value (the app renders 100,000 characters in ~0.3 s):
+# One value's length, capped so a small hostile file cannot cost minutes to show; real decks
+# stay far below it (the app renders 100,000 characters in ~0.3 s).
 _MAX_TEXT = 100_000
-# The cards one cloze makes, together (deletions x text length; it is quadratic otherwise):
-_MAX_CLOZE_TEXT = 1_000_000
-# What aliases may repeat beyond the file's own size, in characters ("billion laughs"):
-_MAX_ALIAS_TEXT = 1_000_000
-
-# Anki's syntax: the first "::" after the answer starts the hint, the first "}}" ends it.
-_DELETION = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.DOTALL)
-_LOOKS_LIKE_DELETION = re.compile(r"\{\{\s*c\d*\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +124,7 @@ def duplicate_deck_errors(
         other = defined_in.setdefault(deck.name, deck.path)
         if other != deck.path:
             errors.append(
-                f"{deck.path}:{deck.name_line}: deck '{_clip(deck.name)}' is also defined in {other}"
+                f"{deck.path}:{deck.name_line}: deck '{clip(deck.name)}' is also defined in {other}"
             )
     return errors
 
@@ -261,29 +218,13 @@ def parse_deck(data: bytes, path: Path) -> DeckFile:
     return deck
 
 
-def _line(node: Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _tag_name(tag: str) -> str:
-    return "!!" + tag[len(_YAML_TAG) :] if tag.startswith(_YAML_TAG) else tag
-
-
-def _clip(text: str, width: int = 40) -> str:
-    """User text made fit for a one-line message: control characters escaped, whitespace
-    flattened, long text cut."""
-    head = text[: width * 8]  # a long value is cut anyway: only its start is looked at
-    flat = " ".join(printable(head).split())
-    return flat if len(flat) <= width and head == text else flat[: width - 1] + "…"
-
-
 def _kind(node: Node) -> str:
     """How a wrong value is named in an error message."""
     if type(node) is MappingNode:
         return "a mapping"
     if type(node) is SequenceNode:
         return "a list"
-    return f"'{_clip(node.value)}'" if node.value else "an empty value"
+    return f"'{clip(node.value)}'" if node.value else "an empty value"
 
 
 def _unknown_key(name: str, known: tuple[str, ...]) -> str:
@@ -292,65 +233,78 @@ def _unknown_key(name: str, known: tuple[str, ...]) -> str:
     # A key longer than any known one by far is no typo (and difflib is slow on it).
     close = difflib.get_close_matches(name, known, n=1) if len(name) <= 40 else []
     hint = f"did you mean '{close[0]}'?" if close else "expected one of: " + ", ".join(known)
-    return f"unknown key '{_clip(name)}' ({hint})"
+    return f"unknown key '{clip(name)}' ({hint})"
 
 
-def _bold(answer: str) -> str:
-    # "** x **" is not bold in Markdown: the spaces must stay outside the asterisks.
-    core = answer.strip()
-    lead = answer[: len(answer) - len(answer.lstrip())]
-    trail = answer[len(answer.rstrip()) :]
-    return f"{lead}**{core}**{trail}"
+@dataclass(slots=True)
+class _Entry:
+    """One mapping of `cards:` as written: its value nodes by key, and what they hold (None
+    where absent or invalid)."""
+
+    nodes: dict[str, Node]
+    prefix: str  # "card N: ", which starts each of its errors
+    line: int
+    position: int
+    is_cloze: bool  # it has a `cloze:` key, valid or not
+    prompt: str | None  # what the card asks: its `cloze:` text, else its `front:`
+    id: str | None
+    back: str | None
+    source: str | None
+    tags: tuple[str, ...]
+    reverse: bool
+    draft: bool
 
 
-def _cloze_sides(text: str, number: int, extra: str) -> tuple[str, str]:
-    """Front and back of deletion `number`: hidden or hinted on the front, bold on the back."""
+@dataclass(slots=True)
+class _Note:
+    """A valid entry: the cards it makes wait here for the deck's tags, which may come after
+    `cards:` in the file."""
 
-    def hide(match: re.Match[str]) -> str:
-        answer, _, hint = match[2].partition("::")
-        if int(match[1]) != number:
-            return answer
-        return f"[{hint.strip()}]" if hint.strip() else "[...]"
+    key: str
+    front: str
+    back: str
+    deletions: tuple[int, ...]  # the numbers of a cloze; none for a front and back
+    reverse: bool
+    tags: tuple[str, ...]
+    source: str
+    line: int
+    position: int
+    has_id: bool
 
-    def show(match: re.Match[str]) -> str:
-        answer = match[2].partition("::")[0]
-        return _bold(answer) if int(match[1]) == number else answer
+    def add_cards(self, cards: list[CardSpec], tags: tuple[str, ...]) -> None:
+        """Append its cards to ``cards``, carrying ``tags`` (the deck's and its own)."""
+        if self.deletions:
+            for number in self.deletions:
+                front, back = cloze.sides(self.front, number, self.back)
+                cards.append(self.card(f"{self.key}::c{number}", "cloze", front, back, tags))
+            return
+        cards.append(self.card(self.key, "basic", self.front, self.back, tags))
+        if self.reverse:
+            cards.append(self.card(self.key + "::reverse", "reverse", self.back, self.front, tags))
 
-    back = _DELETION.sub(show, text)
-    return _DELETION.sub(hide, text), f"{back}\n\n{extra}" if extra else back
-
-
-def _size(node: Node) -> int:
-    """What reading a node costs: its characters plus one per node. An alias's copy carries
-    the size of what it repeats, so this never walks into a repeated value twice."""
-    size = getattr(node, "size", None)
-    if size is None:
-        if type(node) is ScalarNode:
-            size = len(node.value) + 1
-        elif type(node) is SequenceNode:
-            size = 1 + sum(_size(item) for item in node.value)
-        else:
-            size = 1 + sum(_size(key) + _size(value) for key, value in node.value)
-    return size
-
-
-class _TooMuchRepeated(Exception):
-    """Aliases repeat more text than allowed; ends the reading at ``line``."""
-
-    def __init__(self, line: int, limit: int) -> None:
-        super().__init__(line, limit)
-        self.line, self.limit = line, limit
+    def card(self, key: str, kind: str, front: str, back: str, tags: tuple[str, ...]) -> CardSpec:
+        """One of its cards."""
+        # Positional: CardSpec is frozen, and keywords would make its slow __init__ slower still.
+        return CardSpec(
+            key,
+            self.key,
+            kind,
+            front,
+            back,
+            tags,
+            self.source,
+            self.line,
+            self.position,
+            self.has_id,
+        )
 
 
 class _DeckReader:
-    """Walks the event stream of one deck file, collecting its fields, cards and errors."""
+    """Walks one deck file's YAML, collecting its fields, notes, drafts and errors."""
 
     def __init__(self, text: str) -> None:
-        self.source_text = text
-        self.loader: yaml.SafeLoader | None = None  # made by read()
-        self.anchors: dict[str, Node] = {}
-        self.repeat_budget = len(text) + _MAX_ALIAS_TEXT
         self.errors: list[tuple[int, str]] = []
+        self.composer = Composer(text, self.errors)
         self.name = ""
         self.name_line = 1
         self.description = ""
@@ -358,9 +312,7 @@ class _DeckReader:
         self.new_per_day: int | None = None
         self.reviews_per_day: int | None = None
         self.drafts: list[Draft] = []
-        # Cards wait as (key, kind, front, back, entry) until the end, because deck-level
-        # `tags:` may come after `cards:`; entry is (note_key, tags, source, line, position, has_id).
-        self.records: list[tuple[str, str, str, str, tuple]] = []
+        self.notes: list[_Note] = []
         self.ids: dict[str, int] = {}
         self.prompts: dict[str, int] = {}
 
@@ -368,199 +320,61 @@ class _DeckReader:
         self.errors.append((line, message))
 
     def read(self) -> None:
-        """Read the whole stream; YAML errors become one message and end the reading."""
-        try:
-            # The pure-Python reader already rejects bad characters while it is made.
-            self.loader = _LOADER(self.source_text)
-            try:
-                self.read_stream()
-            finally:
-                self.loader.dispose()
-        except _TooMuchRepeated as error:
-            self.error(
-                error.line,
-                f"aliases repeat more than {error.limit:,} characters of text "
-                f"(at most the file's size plus {_MAX_ALIAS_TEXT:,})",
-            )
-        except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            message = error.problem or error.context or "YAML error"
-            if error.context and error.context_mark and error.problem:
-                message += f" ({error.context} at line {error.context_mark.line + 1})"
-            # libyaml puts the end of a file that lacks its last newline on a line of its own.
-            last = self.source_text.count("\n") + 1
-            self.error(min(mark.line + 1, last) if mark else 1, " ".join(message.split()))
-        except yaml.YAMLError as error:
-            self.error(*self.reader_error(error))
+        """Read the whole file; a YAML error becomes one message and ends the reading."""
+        self.composer.read(self.read_document)
 
-    def reader_error(self, error: yaml.YAMLError) -> tuple[int, str]:
-        # The C and Python readers count the position in different units, so find the
-        # character again instead.
-        text = self.source_text
-        bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
-        if bad is None:
-            return 1, " ".join(str(error).split())
-        line = text.count("\n", 0, bad.start()) + 1
-        return line, f"character U+{ord(bad.group()):04X} is not allowed in YAML"
-
-    def read_stream(self) -> None:
-        loader = self.loader
-        loader.get_event()  # StreamStartEvent
-        if loader.check_event(StreamEndEvent):
+    def read_document(self) -> None:
+        """The one document of the file: a mapping with the deck's keys."""
+        composer = self.composer
+        if not composer.start_document():
             self.error(1, "empty document (expected 'deck:' and 'cards:')")
             return
-        loader.get_event()  # DocumentStartEvent
-        if loader.check_event(MappingStartEvent):
+        if composer.at_mapping():
             self.read_deck()
         else:
-            root = self.compose(0)
+            root = composer.compose(0)
             if type(root) is ScalarNode and root.tag is None and not root.value:
                 self.error(1, "empty document (expected 'deck:' and 'cards:')")
             else:
                 self.error(
-                    _line(root),
+                    root.line,
                     f"the top level must be a mapping with 'deck:' and 'cards:', not {_kind(root)}",
                 )
-        loader.get_event()  # DocumentEndEvent
-        if not loader.check_event(StreamEndEvent):
-            line = loader.peek_event().start_mark.line + 1
-            self.error(line, "more than one document (a deck file holds exactly one)")
-
-    def compose(self, depth: int) -> Node:
-        """Build the node starting at the next event; collections nested too deep are skipped."""
-        loader = self.loader
-        event = loader.get_event()
-        kind = type(event)
-        if kind is AliasEvent:
-            node = self.anchors.get(event.anchor)
-            if node is None:
-                self.error(event.start_mark.line + 1, f"undefined alias '*{event.anchor}'")
-                # Stand in with the text as written, so no "blank" error follows from it.
-                return ScalarNode(_STR, f"*{event.anchor}", event.start_mark, None)
-            # Sharing the children keeps an alias bomb small, but reading it would not be:
-            # what aliases repeat is counted, and too much ends the reading.
-            self.repeat_budget -= node.size
-            if self.repeat_budget < 0:
-                raise _TooMuchRepeated(
-                    event.start_mark.line + 1, len(self.source_text) + _MAX_ALIAS_TEXT
-                )
-            # A shallow copy that carries the alias's own line, so errors point where the
-            # alias is used.
-            copy = type(node)(node.tag, node.value, event.start_mark, None)
-            copy.size = node.size
-            return copy
-        tag = event.tag
-        if tag is not None:
-            self.check_tag(event)
-        if kind is ScalarEvent:
-            # The reader lets no control character into the stream, but an escape in a
-            # double-quoted string ("\e[2J", "\x1b") makes one, which would act on the
-            # terminal that shows the card: only tab and newline are allowed in text.
-            bad = CONTROL_CHARACTER.search(event.value) if event.style == '"' else None
-            if bad is not None:
-                self.error(
-                    event.start_mark.line + 1,
-                    f"control character U+{ord(bad.group()):04X} in a double-quoted string "
-                    "(text may hold tabs and newlines, no other control characters)",
-                )
-            if tag is None:
-                # Plain scalars stay untagged (None) and are resolved only where a type
-                # matters (booleans, counts); quoted ones are strings.
-                tag = None if event.implicit[0] else _STR
-            elif tag == "!":
-                tag = _STR
-            node = ScalarNode(tag, event.value, event.start_mark, None)
-        elif kind is MappingStartEvent:
-            pairs: list[tuple[Node, Node]] = []
-            node = MappingNode(tag, pairs, event.start_mark, None)
-            if depth >= _MAX_DEPTH:
-                self.too_deep(event)
-            else:
-                while not loader.check_event(MappingEndEvent):
-                    pairs.append((self.compose(depth + 1), self.compose(depth + 1)))
-                loader.get_event()
-        else:
-            items: list[Node] = []
-            node = SequenceNode(tag, items, event.start_mark, None)
-            if depth >= _MAX_DEPTH:
-                self.too_deep(event)
-            else:
-                while not loader.check_event(SequenceEndEvent):
-                    items.append(self.compose(depth + 1))
-                loader.get_event()
-        # Registered only once complete, so a node can never contain itself.
-        if event.anchor is not None:
-            node.size = _size(node)
-            self.anchors[event.anchor] = node
-        return node
-
-    def check_tag(self, event: Event) -> None:
-        # Tags are only ever reported, never acted on: nothing is constructed from them.
-        if event.tag is not None and event.tag not in _KNOWN_TAGS:
-            # A tag may hold any character, written as %XX.
-            tag = _clip(_tag_name(event.tag), 80)
-            self.error(event.start_mark.line + 1, f"unknown tag '{tag}'")
-
-    def too_deep(self, start: Event) -> None:
-        self.error(start.start_mark.line + 1, f"nested more than {_MAX_DEPTH} levels deep")
-        loader = self.loader
-        depth = 1
-        while depth:
-            kind = type(loader.get_event())
-            if kind is MappingStartEvent or kind is SequenceStartEvent:
-                depth += 1
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                depth -= 1
-
-    def reject_key(
-        self, key: Node, firsts: dict[str, Node], known: tuple[str, ...], prefix: str
-    ) -> None:
-        """Report a mapping key that is not text, repeats an earlier one (`firsts` holds the
-        first key of each name, this one's included) or is unknown."""
-        if type(key) is not ScalarNode:
-            self.error(_line(key), f"{prefix}keys must be text, not {_kind(key)}")
-            return
-        name = key.value
-        first = firsts[name]
-        # A known key only lands here when it was already taken.
-        if first is not key or name in known:
-            self.error(
-                _line(key), f"{prefix}duplicate key '{_clip(name)}' (first at line {_line(first)})"
-            )
-        else:
-            self.error(_line(key), prefix + _unknown_key(name, known))
+        extra = composer.end_document()
+        if extra is not None:
+            self.error(extra, "more than one document (a deck file holds exactly one)")
 
     def read_deck(self) -> None:
-        loader = self.loader
-        start = loader.get_event()
-        self.check_tag(start)
-        root_line = start.start_mark.line + 1
+        """The top-level mapping, key by key; `cards:` is read entry by entry as it comes."""
+        composer = self.composer
+        root_line = composer.next_line()
         firsts: dict[str, Node] = {}
         # `cards` is streamed, not kept: it maps to None here.
         fields: dict[str, Node | None] = {}
-        while not loader.check_event(MappingEndEvent):
-            key = self.compose(1)
+        for key in composer.mapping_keys(0):
             name = key.value if type(key) is ScalarNode else None
             if name is not None:
                 firsts.setdefault(name, key)
             if name not in _DECK_KEYS or name in fields:
                 self.reject_key(key, firsts, _DECK_KEYS, "")
-                self.compose(1)  # the value of a rejected key is read past, not used
+                composer.compose(1)  # the value of a rejected key is read past, not used
             elif name == "cards":
                 fields[name] = None
                 self.read_cards()
             else:
-                fields[name] = self.compose(1)
-        loader.get_event()
+                fields[name] = composer.compose(1)
+        self.read_deck_fields(fields, root_line)
 
+    def read_deck_fields(self, fields: dict[str, Node | None], root_line: int) -> None:
+        """The deck's own values, once all its keys are known."""
         node = fields.get("deck")
         if node is None:
             self.error(root_line, "missing 'deck:' (the deck's name)")
         else:
             name = self.text(node, "", "deck")
-            self.name_line = _line(node)
+            self.name_line = node.line
             if name is not None and not name.strip():
-                self.error(_line(node), "the deck name is blank")
+                self.error(node.line, "the deck name is blank")
             self.name = name or ""
         self.description = (self.text(fields.get("description"), "", "description") or "").rstrip()
         self.tags = self.texts(fields.get("tags"), "", "tags") or ()
@@ -572,25 +386,22 @@ class _DeckReader:
             )
 
     def read_cards(self) -> None:
-        loader = self.loader
-        if not loader.check_event(SequenceStartEvent):
-            node = self.compose(1)
-            if type(node) is SequenceNode:  # an alias to a list
-                for position, entry in enumerate(node.value):
-                    self.card(entry, position)
-            else:
+        """Each entry of `cards:`, written out or (rarely) an alias to a list."""
+        composer = self.composer
+        if composer.at_sequence():
+            # One entry at a time: its nodes are freed as soon as its note is made.
+            entries: Iterable[Node] = composer.sequence_items(1)
+        else:
+            node = composer.compose(1)
+            if type(node) is not SequenceNode:
                 self.error(
-                    _line(node),
+                    node.line,
                     f"cards must be a list, not {_kind(node)} (write 'cards: []' for none)",
                 )
-            return
-        self.check_tag(loader.get_event())
-        position = 0
-        # One entry at a time: its nodes are freed as soon as its cards are made.
-        while not loader.check_event(SequenceEndEvent):
-            self.card(self.compose(2), position)
-            position += 1
-        loader.get_event()
+                return
+            entries = node.value  # an alias to a list
+        for position, entry in enumerate(entries):
+            self.card(entry, position)
 
     def text(self, node: Node | None, prefix: str, what: str) -> str | None:
         """A scalar's text exactly as written (`no` stays "no"); None if absent or not text."""
@@ -600,7 +411,7 @@ class _DeckReader:
             if len(node.value) > _MAX_TEXT:
                 self.too_long(node, prefix, what)
             return node.value
-        self.error(_line(node), f"{prefix}{what} must be text, not {_kind(node)}")
+        self.error(node.line, f"{prefix}{what} must be text, not {_kind(node)}")
         return None
 
     def texts(self, node: Node | None, prefix: str, what: str) -> tuple[str, ...] | None:
@@ -608,18 +419,18 @@ class _DeckReader:
         if node is None:
             return None
         if type(node) is not SequenceNode:
-            self.error(_line(node), f"{prefix}{what} must be a list like [a, b], not {_kind(node)}")
+            self.error(node.line, f"{prefix}{what} must be a list like [a, b], not {_kind(node)}")
             return None
         values = []
         valid = True
         for number, item in enumerate(node.value, 1):
             if type(item) is not ScalarNode:
                 self.error(
-                    _line(item), f"{prefix}{what} item {number} must be text, not {_kind(item)}"
+                    item.line, f"{prefix}{what} item {number} must be text, not {_kind(item)}"
                 )
                 valid = False
             elif not item.value.strip():
-                self.error(_line(item), f"{prefix}{what} item {number} is blank")
+                self.error(item.line, f"{prefix}{what} item {number} is blank")
                 valid = False
             elif len(item.value) > _MAX_TEXT:
                 self.too_long(item, prefix, f"{what} item {number}")
@@ -630,36 +441,47 @@ class _DeckReader:
 
     def too_long(self, node: ScalarNode, prefix: str, what: str) -> None:
         self.error(
-            _line(node),
+            node.line,
             f"{prefix}{what} is {len(node.value):,} characters long (at most {_MAX_TEXT:,})",
         )
-
-    def resolved_tag(self, node: ScalarNode) -> str:
-        return node.tag or self.loader.resolve(ScalarNode, node.value, (True, False))
 
     def flag(self, node: Node | None, prefix: str, what: str) -> bool:
         """A YAML boolean (true/yes/on, false/no/off); False if absent or invalid."""
         if node is None:
             return False
-        if type(node) is ScalarNode and self.resolved_tag(node) == _BOOL:
-            value = node.value.lower()
-            if value in _TRUE or value in _FALSE:
-                return value in _TRUE
-        self.error(_line(node), f"{prefix}{what} must be true or false, not {_kind(node)}")
-        return False
+        value = self.composer.boolean(node)
+        if value is None:
+            self.error(node.line, f"{prefix}{what} must be true or false, not {_kind(node)}")
+            return False
+        return value
 
     def count(self, node: Node | None, what: str) -> int | None:
         """A whole number >= 0 written in plain decimal; None if absent or invalid."""
         if node is None:
             return None
-        if (
-            type(node) is ScalarNode
-            and self.resolved_tag(node) == _INT
-            and _DECIMAL.fullmatch(node.value)
-        ):
-            return int(node.value)
-        self.error(_line(node), f"{what} must be a whole number >= 0, not {_kind(node)}")
-        return None
+        value = self.composer.whole_number(node)
+        if value is None:
+            self.error(node.line, f"{what} must be a whole number >= 0, not {_kind(node)}")
+        return value
+
+    def reject_key(
+        self, key: Node, firsts: dict[str, Node], known: tuple[str, ...], prefix: str
+    ) -> None:
+        """Report a mapping key that is not text, repeats an earlier one (`firsts` holds the
+        first key of each name, this one's included) or is unknown."""
+        if type(key) is not ScalarNode:
+            self.error(key.line, f"{prefix}keys must be text, not {_kind(key)}")
+            return
+        name = key.value
+        first = firsts[name]
+        # A known key only lands here when it was already taken.
+        if first is not key or name in known:
+            self.error(
+                key.line,
+                f"{prefix}duplicate key '{clip(name)}' (first at line {first.line})",
+            )
+        else:
+            self.error(key.line, prefix + _unknown_key(name, known))
 
     def unique_prompt(self, text: str, line: int, prefix: str, what: str) -> None:
         """Report a card front (after normalize) that another card already shows."""
@@ -670,154 +492,168 @@ class _DeckReader:
             self.error(line, f"{prefix}{what} (first at line {first})")
 
     def card(self, node: Node, position: int) -> None:
-        """Check one entry of `cards:` and keep the cards (or the draft) it makes."""
-        prefix = f"card {position + 1}: "
-        line = _line(node)
+        """Check one entry of `cards:` and keep the note (or the draft) it makes."""
         if type(node) is not MappingNode:
             self.error(
-                line,
-                f"{prefix}must be a mapping with 'front' and 'back' (or 'cloze'), not {_kind(node)}",
+                node.line,
+                f"card {position + 1}: must be a mapping with 'front' and 'back' (or 'cloze'), "
+                f"not {_kind(node)}",
             )
             return
         errors_before = len(self.errors)
-        fields: dict[str, Node] = {}
+        entry = self.read_entry(node, position)
+        self.check_id(entry)
+        self.check_sides(entry)
+        if entry.draft:
+            if len(self.errors) == errors_before:
+                self.drafts.append(Draft(entry.line, entry.prompt.rstrip()))
+            return
+        deletions = self.deletions(entry) if entry.is_cloze else ()
+        if len(self.errors) == errors_before:
+            self.add_note(entry, deletions)
+
+    def read_entry(self, node: MappingNode, position: int) -> _Entry:
+        """What an entry's keys hold, reporting values of the wrong type."""
+        prefix = f"card {position + 1}: "
+        nodes = self.entry_nodes(node, prefix)
+        # Read in this order, which is the order of their errors on one line.
+        ident = self.text(nodes.get("id"), prefix, "id")
+        front = self.text(nodes.get("front"), prefix, "front")
+        back = self.text(nodes.get("back"), prefix, "back")
+        cloze_text = self.text(nodes.get("cloze"), prefix, "cloze")
+        source = self.text(nodes.get("source"), prefix, "source")
+        tags = self.texts(nodes.get("tags"), prefix, "tags") or ()
+        reverse = self.flag(nodes.get("reverse"), prefix, "reverse")
+        draft = self.flag(nodes.get("draft"), prefix, "draft")
+        is_cloze = "cloze" in nodes
+        # Positional, in the order of the fields: keywords would cost ~2% of a big import.
+        return _Entry(
+            nodes,
+            prefix,
+            node.line,
+            position,
+            is_cloze,
+            cloze_text if is_cloze else front,
+            ident,
+            back,
+            source,
+            tags,
+            reverse,
+            draft,
+        )
+
+    def entry_nodes(self, node: MappingNode, prefix: str) -> dict[str, Node]:
+        """An entry's value nodes by key, reporting keys that are unknown, repeated or not text."""
+        nodes: dict[str, Node] = {}
         firsts: dict[str, Node] | None = None  # made once, at the first rejected key
         for key, value in node.value:
             name = key.value if type(key) is ScalarNode else None
-            if name in _CARD_KEYS and name not in fields:
-                fields[name] = value
+            if name in _CARD_KEYS and name not in nodes:
+                nodes[name] = value
             else:
                 if firsts is None:
                     pairs = reversed(node.value)
                     firsts = {k.value: k for k, _ in pairs if type(k) is ScalarNode}
                 self.reject_key(key, firsts, _CARD_KEYS, prefix)
+        return nodes
 
-        ident = self.text(fields.get("id"), prefix, "id")
-        front = self.text(fields.get("front"), prefix, "front")
-        back = self.text(fields.get("back"), prefix, "back")
-        cloze = self.text(fields.get("cloze"), prefix, "cloze")
-        source = self.text(fields.get("source"), prefix, "source")
-        tags = self.texts(fields.get("tags"), prefix, "tags") or ()
-        reverse = self.flag(fields.get("reverse"), prefix, "reverse")
-        draft = self.flag(fields.get("draft"), prefix, "draft")
+    def check_id(self, entry: _Entry) -> None:
+        """Report an id that is blank, could collide with a generated key, or is taken."""
+        ident = entry.id
+        if ident is None:
+            return
+        id_line = entry.nodes["id"].line
+        prefix = entry.prefix
+        if not ident.strip():
+            self.error(id_line, f"{prefix}id is blank")
+        elif "::" in ident or ident.startswith("~"):
+            # Generated keys use these, so an id with them could collide with another card.
+            self.error(
+                id_line, f"{prefix}id '{clip(ident)}' must not contain '::' or start with '~'"
+            )
+        elif ident in self.ids:
+            self.error(
+                id_line, f"{prefix}duplicate id '{clip(ident)}' (first at line {self.ids[ident]})"
+            )
+        else:
+            self.ids[ident] = id_line
 
-        if ident is not None:
-            id_line = _line(fields["id"])
-            if not ident.strip():
-                self.error(id_line, f"{prefix}id is blank")
-            elif "::" in ident or ident.startswith("~"):
-                # Generated keys use these, so an id with them could collide with another card.
-                self.error(
-                    id_line, f"{prefix}id '{_clip(ident)}' must not contain '::' or start with '~'"
-                )
-            elif ident in self.ids:
-                self.error(
-                    id_line,
-                    f"{prefix}duplicate id '{_clip(ident)}' (first at line {self.ids[ident]})",
-                )
-            else:
-                self.ids[ident] = id_line
-
-        is_cloze = "cloze" in fields
-        prompt = cloze if is_cloze else front
-        if is_cloze and "front" in fields:
-            self.error(_line(fields["cloze"]), f"{prefix}has both 'front' and 'cloze' (use one)")
-        elif not is_cloze and "front" not in fields:
-            self.error(line, f"{prefix}needs a 'front' (or a 'cloze')")
+    def check_sides(self, entry: _Entry) -> None:
+        """Report a front or cloze that is missing, doubled or blank, a reversed cloze, and a
+        back that is missing or blank where one is needed (not on a cloze or a draft)."""
+        prefix = entry.prefix
+        prompt = entry.prompt
+        if entry.is_cloze and "front" in entry.nodes:
+            self.error(entry.nodes["cloze"].line, f"{prefix}has both 'front' and 'cloze' (use one)")
+        elif not entry.is_cloze and "front" not in entry.nodes:
+            self.error(entry.line, f"{prefix}needs a 'front' (or a 'cloze')")
         elif prompt is not None and not prompt.strip():
-            what = "cloze" if is_cloze else "front"
-            self.error(_line(fields[what]), f"{prefix}{what} is blank")
-        if is_cloze and reverse:
-            self.error(_line(fields["reverse"]), f"{prefix}a cloze card cannot be reversed")
-        if not (is_cloze or draft):
-            if "back" not in fields:
-                self.error(line, f"{prefix}missing 'back' (or mark the card 'draft: true')")
-            elif back is not None and not back.strip():
-                self.error(_line(fields["back"]), f"{prefix}back is blank")
-
-        if draft:
-            if len(self.errors) == errors_before:
-                self.drafts.append(Draft(line, prompt.rstrip()))
+            what = "cloze" if entry.is_cloze else "front"
+            self.error(entry.nodes[what].line, f"{prefix}{what} is blank")
+        if entry.is_cloze and entry.reverse:
+            self.error(entry.nodes["reverse"].line, f"{prefix}a cloze card cannot be reversed")
+        if entry.is_cloze or entry.draft:
             return
-        numbers: list[int] = []
-        if is_cloze and cloze is not None and cloze.strip():
-            numbers = self.deletion_numbers(cloze, _line(fields["cloze"]), prefix)
-        if len(self.errors) != errors_before:
-            return
+        if "back" not in entry.nodes:
+            self.error(entry.line, f"{prefix}missing 'back' (or mark the card 'draft: true')")
+        elif entry.back is not None and not entry.back.strip():
+            self.error(entry.nodes["back"].line, f"{prefix}back is blank")
 
-        prompt = prompt.rstrip()
+    def deletions(self, entry: _Entry) -> tuple[int, ...]:
+        """The deletion numbers of a cloze entry, reporting malformed deletions."""
+        text = entry.prompt
+        if text is None or not text.strip():  # already reported
+            return ()
+        numbers, problems = cloze.deletions(text)
+        for problem in problems:
+            self.error(entry.nodes["cloze"].line, entry.prefix + problem)
+        return numbers
+
+    def add_note(self, entry: _Entry, deletions: tuple[int, ...]) -> None:
+        """Keep a valid entry's note, reporting a front (or a reverse) that repeats another's."""
+        prompt = entry.prompt.rstrip()
         normal = normalize(prompt)
-        prompt_line = _line(fields["cloze" if is_cloze else "front"])
-        self.unique_prompt(
-            normal, prompt_line, prefix, "duplicate cloze text" if is_cloze else "duplicate front"
-        )
-        base = ident if ident is not None else "~" + hashlib.sha1(normal.encode()).hexdigest()[:16]
-        back = (back or "").rstrip()
-        entry = (base, tags, (source or "").rstrip(), line, position, ident is not None)
-        if is_cloze:
-            for number in numbers:
-                self.records.append(
-                    (f"{base}::c{number}", "cloze", *_cloze_sides(prompt, number, back), entry)
-                )
-            return
-        self.records.append((base, "basic", prompt, back, entry))
-        if reverse:
+        if entry.is_cloze:
+            self.unique_prompt(
+                normal, entry.nodes["cloze"].line, entry.prefix, "duplicate cloze text"
+            )
+        else:
+            self.unique_prompt(normal, entry.nodes["front"].line, entry.prefix, "duplicate front")
+        back = (entry.back or "").rstrip()
+        if entry.reverse:
             self.unique_prompt(
                 normalize(back),
-                _line(fields["back"]),
-                prefix,
+                entry.nodes["back"].line,
+                entry.prefix,
                 "the reverse card's front (this card's back) duplicates a front",
             )
-            self.records.append((base + "::reverse", "reverse", back, prompt, entry))
-
-    def deletion_numbers(self, cloze: str, line: int, prefix: str) -> list[int]:
-        """The distinct deletion numbers of a cloze text, reporting malformed deletions."""
-        numbers = set()
-        for match in _DELETION.finditer(cloze):
-            number = int(match[1])
-            answer = match[2].partition("::")[0]
-            if number == 0:
-                self.error(line, f"{prefix}cloze deletion '{_clip(match[0])}' must be c1 or higher")
-            elif not answer.strip():
-                self.error(line, f"{prefix}cloze deletion '{_clip(match[0])}' has an empty answer")
-            elif "{{" in answer:
-                self.error(line, f"{prefix}nested cloze deletions are not supported")
-            numbers.add(number)
-        rest = _DELETION.sub("", cloze)
-        stray = _LOOKS_LIKE_DELETION.search(rest)
-        if stray is not None:
-            self.error(
-                line,
-                f"{prefix}malformed cloze deletion near '{_clip(rest[stray.start() :], 20)}' "
-                "(write {{c1::answer}} or {{c1::answer::hint}})",
+        has_id = entry.id is not None
+        key = entry.id if has_id else "~" + hashlib.sha1(normal.encode()).hexdigest()[:16]
+        source = (entry.source or "").rstrip()
+        # Positional, like _Entry's.
+        self.notes.append(
+            _Note(
+                key,
+                prompt,
+                back,
+                deletions,
+                entry.reverse,
+                entry.tags,
+                source,
+                entry.line,
+                entry.position,
+                has_id,
             )
-        elif not numbers:
-            self.error(line, f"{prefix}cloze has no deletion (write {{{{c1::answer}}}})")
-        elif len(numbers) * len(cloze) > _MAX_CLOZE_TEXT:
-            self.error(
-                line,
-                f"{prefix}cloze makes {len(numbers):,} cards of {len(cloze):,} characters "
-                f"(at most {_MAX_CLOZE_TEXT:,} characters in all: split it up)",
-            )
-        return sorted(numbers)
+        )
 
     def cards(self) -> list[CardSpec]:
-        """The collected cards, each with the deck's tags before its own."""
+        """The cards of every note, each with the deck's tags before its own."""
         deck_tags = self.tags
         merged: dict[tuple[str, ...], tuple[str, ...]] = {}
         cards = []
-        for key, kind, front, back, (
-            note_key,
-            tags,
-            source,
-            line,
-            position,
-            has_id,
-        ) in self.records:
-            all_tags = merged.get(tags)
-            if all_tags is None:
-                all_tags = merged[tags] = tuple(dict.fromkeys(deck_tags + tags))
-            cards.append(
-                CardSpec(key, note_key, kind, front, back, all_tags, source, line, position, has_id)
-            )
+        for note in self.notes:
+            tags = merged.get(note.tags)
+            if tags is None:
+                tags = merged[note.tags] = tuple(dict.fromkeys(deck_tags + note.tags))
+            note.add_cards(cards, tags)
         return cards

@@ -1,4 +1,5 @@
-"""Which characters of user text could act on a terminal, and how to show them inert.
+"""Which characters of user text could act on a terminal, and how to show them inert
+(whole, or clipped to fit a one-line message).
 
 Card text may hold tabs and newlines but no other control character: ESC starts the
 sequences that clear the screen, leave the alternate screen or set the window title, and
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CONTROL_CHARACTER", "format_duration", "printable"]
+__all__ = ["CONTROL_CHARACTER", "clip", "format_duration", "printable"]
 
 # C0 except tab and newline, DEL, and C1.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -19,6 +20,14 @@ CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def printable(text: str) -> str:
     """``text`` with each control character written as a visible escape (ESC -> \\x1b)."""
     return CONTROL_CHARACTER.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def clip(text: str, width: int = 40) -> str:
+    """User text made fit for a one-line message: control characters escaped, whitespace
+    flattened, long text cut."""
+    head = text[: width * 8]  # a long value is cut anyway: only its start is looked at
+    flat = " ".join(printable(head).split())
+    return flat if len(flat) <= width and head == text else flat[: width - 1] + "…"
 
 
 def format_duration(seconds: float) -> str:

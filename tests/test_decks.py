@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flashcards import decks
+from flashcards import yaml_safe
 from flashcards.decks import (
     CardSpec,
     DeckError,
@@ -274,7 +274,7 @@ def test_pure_python_loader_gives_the_same_deck(monkeypatch: pytest.MonkeyPatch)
             draft: true
     """
     fast = parse(source)
-    monkeypatch.setattr(decks, "_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(yaml_safe, "_LOADER", yaml.SafeLoader)
     assert parse(source) == fast
     assert errors("deck: x\ncards:\n  - {front: q, bakc: r}\n") == [
         "deck.yaml:3: card 1: unknown key 'bakc' (did you mean 'back'?)",
