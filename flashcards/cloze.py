@@ -20,6 +20,7 @@ _LOOKS_LIKE_DELETION = re.compile(r"\{\{\s*c\d*\s*:", re.IGNORECASE)
 # The text of all the cards one cloze makes, together (deletions x text length): a cap keeps
 # a small file from making gigabytes of cards.
 MAX_CARDS_TEXT = 1_000_000
+MAX_NUMBER_DIGITS = 3  # c1 to c999
 
 
 def deletions(text: str) -> tuple[tuple[int, ...], list[str]]:
@@ -28,6 +29,9 @@ def deletions(text: str) -> tuple[tuple[int, ...], list[str]]:
     numbers = set()
     problems = []
     for match in _DELETION.finditer(text):
+        if len(match[1]) > MAX_NUMBER_DIGITS:  # int() would refuse 4,300 digits anyway
+            problems.append(f"cloze deletion '{clip(match[0])}' must be c1 to c999")
+            continue
         number = int(match[1])
         answer = match[2].partition("::")[0]
         if number == 0:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flashcards import cloze
+from flashcards.scheduling import MAX_DAILY_LIMIT
 from flashcards.text import clip
 from flashcards.yaml_safe import Composer, MappingNode, Node, ScalarNode, SequenceNode
 
@@ -456,12 +457,16 @@ class _DeckReader:
         return value
 
     def count(self, node: Node | None, what: str) -> int | None:
-        """A whole number >= 0 written in plain decimal; None if absent or invalid."""
+        """A whole number from 0 to ``MAX_DAILY_LIMIT`` written in plain decimal; None if
+        absent or invalid."""
         if node is None:
             return None
         value = self.composer.whole_number(node)
         if value is None:
             self.error(node.line, f"{what} must be a whole number >= 0, not {_kind(node)}")
+        elif value > MAX_DAILY_LIMIT:
+            self.error(node.line, f"{what} must be at most {MAX_DAILY_LIMIT}, not {_kind(node)}")
+            return None
         return value
 
     def reject_key(

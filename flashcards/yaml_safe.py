@@ -53,6 +53,7 @@ _KNOWN_TAGS = frozenset(
 _TRUE = frozenset(("true", "yes", "on"))
 _FALSE = frozenset(("false", "no", "off"))
 _DECIMAL = re.compile(r"\+?[0-9]+")
+MAX_DIGITS = 100  # digits read of a whole number; a longer one reads as 10**100
 
 # Real documents nest a few levels; deeper input is refused without building it, which also
 # keeps the composer far from Python's recursion limit.
@@ -335,7 +336,8 @@ class Composer:
             and self._resolved_tag(node) == _INT
             and _DECIMAL.fullmatch(node.value)
         ):
-            return int(node.value)
+            # int() refuses over 4,300 digits: a longer number is only known to be huge.
+            return int(node.value) if len(node.value) <= MAX_DIGITS else 10**MAX_DIGITS
         return None
 
     def _resolved_tag(self, node: ScalarNode) -> str:

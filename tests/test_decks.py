@@ -844,3 +844,20 @@ def test_random_bytes_raise_only_deck_errors(data: bytes) -> None:
 @given(YAMLISH)
 def test_random_yamlish_text_raises_only_deck_errors(text: str) -> None:
     check_only_deck_errors(text.encode("utf-8"))
+
+
+def test_numbers_too_large_for_a_deck_are_one_line_each(write_deck):
+    """Issue 16, item 10: these used to pass `check`, then crash `import`."""
+    huge = "9" * 5000
+    path = write_deck(
+        f"deck: d\nnew_per_day: 99999999999999999999\nreviews_per_day: {huge}\ncards:\n"
+        f"  - {{id: a, cloze: '{{{{c{huge}::x}}}} and {{{{c1::y}}}}'}}\n"
+        "  - {id: b, front: q, back: r}\n"
+    )
+    with pytest.raises(DeckError) as error:
+        load_decks([path])
+    assert error.value.errors == [
+        f"{path}:2: new_per_day must be at most 100000, not '99999999999999999999'",
+        f"{path}:3: reviews_per_day must be at most 100000, not '{'9' * 39}…'",
+        f"{path}:5: card 1: cloze deletion '{{{{c{'9' * 36}…' must be c1 to c999",
+    ]
