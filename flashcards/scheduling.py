@@ -36,9 +36,6 @@ GRADES = range(6)
 class Scheduler(Protocol):
     """How a card's state moves with each first-of-the-day answer."""
 
-    def initial(self) -> SM2State:
-        """The state of a card never answered."""
-
     def next_state(self, state: SM2State, grade: int, elapsed_days: int) -> SM2State:
         """The state after ``grade``, ``elapsed_days`` after the previous answer."""
 
@@ -48,10 +45,6 @@ class Scheduler(Protocol):
 
 class SM2:
     """SM-2 as published (see ``flashcards.sm2``), with the interval capped."""
-
-    def initial(self) -> SM2State:
-        """A new card: no repetitions, easiness 2.5."""
-        return SM2State()
 
     def next_state(self, state: SM2State, grade: int, elapsed_days: int = 0) -> SM2State:
         """SM-2's step; the days elapsed do not matter to SM-2. Uncapped, 30 perfect
