@@ -415,6 +415,37 @@ def import_reviews(file: str, dry_run: bool) -> None:
                f"card{'s' * (report.cards != 1)}; {report.present} already here")
 
 
+@cli.command("import-anki")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder for the deck files (default: your decks folder).")
+@db_option
+def import_anki(package: str, out: str | None) -> None:
+    """Import an Anki package (.apkg or .colpkg) with its review history.
+
+    Each Anki deck becomes a deck file in OUT, imported like any other; Anki's note GUIDs
+    become card ids, so importing the package again updates the cards. Anki's buttons
+    become grades: Again 1, Hard 3, Good 4, Easy 5. On bad input nothing is written.
+    """
+    from flashcards.anki.importer import import_package
+    from flashcards.anki.package import AnkiError
+    from flashcards.history import ReviewImportError
+
+    store = open_store()
+    try:
+        report = import_package(store, Path(package), Path(out) if out else
+                                paths.user_decks_dir())
+    except AnkiError as error:
+        raise UserError([f"error: {error}"]) from None
+    except ReviewImportError as error:
+        raise UserError(error.errors) from None
+    _print_report(report.sync, dry_run=False)
+    for path in report.files:
+        click.echo(f"wrote {path}")
+    for line in report.summary():
+        click.echo(line)
+
+
 @cli.command()
 @click.argument("which", required=False)
 @db_option
