@@ -369,10 +369,11 @@ def stats(as_json: bool) -> None:
 @click.option("--what", type=click.Choice(EXPORTS), default="reviews", show_default=True,
               help="reviews (the log, oldest first), cards (all, retired ones too) or daily "
                    "(one row per study day).")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv",
+@click.option("--format", "fmt", type=click.Choice((*EXPORT_FORMATS, "apkg")), default="csv",
               show_default=True,
-              help="csv (UTF-8, header), json (a list of objects), jsonl (one object a line) "
-                   "or fsrs (the review log as the FSRS optimizer's CSV).")
+              help="csv (UTF-8, header), json (a list of objects), jsonl (one object a line), "
+                   "fsrs (the review log as the FSRS optimizer's CSV) or apkg (the decks as an "
+                   "Anki package, to a file).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
@@ -380,9 +381,29 @@ def stats(as_json: bool) -> None:
               help="CSV for programs: every cell exactly as stored, and no BOM. By default a "
                    "text cell that a spreadsheet would run as a formula (=, +, -, @) starts "
                    "with a '.")
+@click.option("--deck", help="apkg: only this deck and the decks nested in it.")
+@click.option("--with-history", is_flag=True,
+              help="apkg: add the review log, so Anki knows each card's schedule.")
 @db_option
-def export(what: str, fmt: str, output: str | None, force: bool, raw: bool) -> None:
-    """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS."""
+def export(what: str, fmt: str, output: str | None, force: bool, raw: bool, deck: str | None,
+           with_history: bool) -> None:
+    """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS,
+    or the decks as an Anki package (--format apkg -o FILE.apkg)."""
+    if fmt == "apkg":
+        from flashcards.anki.exporter import export_apkg
+
+        if output in (None, "-"):
+            raise UserError(["error: --format apkg writes a file: give it with -o FILE.apkg"])
+        data, report = export_apkg(open_store(daily_backup=False), deck, with_history)
+        write_output(data, output, force)
+        click.echo(f"wrote {output}: {report.decks} decks, {report.notes} notes, "
+                   f"{report.cards} cards, {report.reviews} reviews")
+        if report.cloze_as_basic:
+            click.echo(f"{report.cloze_as_basic} cloze cards whose deck file changed since "
+                       "its import went as basic notes: run `flashcards sync` first")
+        return
+    if deck is not None or with_history:
+        raise UserError(["error: --deck and --with-history go with --format apkg"])
     from flashcards.export import export_text
 
     write_output(export_text(open_store(daily_backup=False), what, fmt, raw=raw), output, force)
@@ -486,9 +507,9 @@ def _choose_backup(backups: list[Path], which: str) -> Path:
     raise UserError([f"error: no backup {which!r}; run `flashcards restore` to list them"])
 
 
-def write_output(text: str | Iterable[str], output: str | None, force: bool) -> None:
+def write_output(text: str | bytes | Iterable[str], output: str | None, force: bool) -> None:
     """Print to stdout (also for ``-o -``), or write a new file (an existing one only with
-    --force). ``text`` may be chunks, streamed as they come (a big export).
+    --force). ``text`` may be chunks, streamed as they come (a big export), or bytes.
 
     A file is written under a temporary name beside it and renamed into place, so a failure
     never leaves half a file; a symlink at the path is replaced, never written through.
@@ -496,7 +517,7 @@ def write_output(text: str | Iterable[str], output: str | None, force: bool) -> 
     import os
     import uuid
 
-    chunks = [text] if isinstance(text, str) else text
+    chunks = [text] if isinstance(text, str | bytes) else text
     if output is None or output == "-":
         _write_stdout(chunks)
         return
@@ -511,8 +532,9 @@ def write_output(text: str | Iterable[str], output: str | None, force: bool) -> 
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with open(descriptor, "w", encoding="utf-8", newline="") as out:
-            out.writelines(chunks)
+        with open(descriptor, "wb") as out:
+            out.writelines(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
+                           for chunk in chunks)
             out.flush()
             os.fsync(out.fileno())
         if force:

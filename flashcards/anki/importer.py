@@ -72,6 +72,7 @@ class AnkiImportReport:
     media: int = 0  # image and sound references
     numbered: int = 0  # fronts another note of the deck already had: numbered (2), (3)...
     empty_fields: int = 0
+    logged_reviews: int = 0  # answers of ours that went to Anki and came back
     manual_reviews: int = 0  # ease 0: rescheduled by hand, not answered
     unmatched_reviews: int = 0  # of cards that make no card here, or an unknown button
     suspended: int = 0
@@ -80,9 +81,9 @@ class AnkiImportReport:
     def summary(self) -> list[str]:
         """What was done, a line each; counts that are zero are left out."""
         added = self.reviews.added if self.reviews else 0
-        present = self.reviews.present if self.reviews else 0
-        lines = [f"{self.notes} notes, {self.cards} cards; {added} reviews added, {present} "
-                 "already here"]
+        present = (self.reviews.present if self.reviews else 0) + self.logged_reviews
+        lines = [f"{self.notes} notes, {self.cards} cards",
+                 f"{added} reviews added, {present} already here"]
         for count, what in (
             (self.manual_reviews, "manual reschedules (ease 0) skipped"),
             (self.unmatched_reviews, "reviews of cards not imported skipped"),
@@ -131,8 +132,9 @@ def import_package(store: Store, path: Path, out: Path) -> AnkiImportReport:
         with store.write():
             synced = import_files(store, list(texts))
             reviews = None
-            if plan.reviews:
-                reviews = import_reviews(store, f"{path} revlog", stream=plan.reviews)
+            lines = plan.new_reviews(store)
+            if lines:
+                reviews = import_reviews(store, f"{path} revlog", stream=lines)
             plan.report.suspended, plan.report.buried = _set_states(store, plan.states)
     except BaseException:
         for target, data in before.items():
@@ -163,7 +165,7 @@ class _Plan:
             if note.id in cards:
                 self._add(note, cards[note.id], collection.decks)
         self.report.media = self.converter.media
-        self.reviews = list(self._review_lines(collection))
+        self.reviews = list(self._review_records(collection))
 
     def _add(self, note: Note, cards: list[Card], deck_names: dict[int, str]) -> None:
         """One note as an entry of its first card's deck; its cards' keys and queues."""
@@ -224,8 +226,22 @@ class _Plan:
         prompts.add(decks.normalize(unique))
         return unique
 
-    def _review_lines(self, collection: Collection) -> Iterator[bytes]:
-        """The review log as the JSONL records ``import_reviews`` reads."""
+    def new_reviews(self, store: Store) -> list[bytes]:
+        """The JSONL lines for ``import_reviews``, less the answers the log already has at
+        the same millisecond on the same card (ours, sent to Anki by ``export --format
+        apkg --with-history`` and come back)."""
+        logged = {
+            answer for deck in self.decks for answer in store.query(
+                "SELECT decks.name, cards.key, reviews.ts FROM reviews JOIN cards ON cards.id "
+                "= reviews.card_id JOIN decks ON decks.id = cards.deck_id WHERE decks.name = ? "
+                "AND reviews.id NOT LIKE 'anki:%'", (deck,))
+        }
+        lines = [line for *answer, line in self.reviews if tuple(answer) not in logged]
+        self.report.logged_reviews = len(self.reviews) - len(lines)
+        return lines
+
+    def _review_records(self, collection: Collection) -> Iterator[tuple[str, str, int, bytes]]:
+        """The review log as (deck, card key, ms, the JSONL line ``import_reviews`` reads)."""
         v1 = collection.scheduler == 1
         for review in collection.reviews():
             if review.ease == 0:
@@ -237,9 +253,9 @@ class _Plan:
             if target is None or review.ease not in grades:
                 self.report.unmatched_reviews += 1
                 continue
-            yield json.dumps({
-                "review_id": f"anki-{review.card_id}-{review.id}",
-                "deck": target[0], "card_key": target[1],
+            deck, key = target
+            yield deck, key, review.id, json.dumps({
+                "review_id": f"anki:{deck}:{key}:{review.id}", "deck": deck, "card_key": key,
                 "reviewed_at": _moment(review.id), "quality": grades[review.ease],
                 "duration_ms": review.duration_ms,
             }, ensure_ascii=False).encode("utf-8")
