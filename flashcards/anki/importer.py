@@ -198,7 +198,7 @@ class _Plan:
                 entry["reverse"] = True
             keys = {0: ident, 1: f"{ident}::reverse"} if reverse else {0: ident}
         if note.tags:
-            entry["tags"] = list(note.tags)
+            entry["tags"] = _Tags(note.tags)
         self.decks.setdefault(deck, []).append(entry)
         self.report.notes += 1
         for card in cards:
@@ -270,8 +270,7 @@ class _Plan:
                 number += 1
                 name = f"{stem}-{number}.yaml"
             body = yaml.dump({"deck": deck, "cards": self.decks[deck]}, Dumper=_Dumper,
-                             allow_unicode=True, sort_keys=False, width=100,
-                             default_flow_style=None)
+                             allow_unicode=True, sort_keys=False, width=100)
             texts[name] = f"{MARKER}\n{body}"
         return texts
 
@@ -346,7 +345,8 @@ def _set_states(store: Store, states: dict[tuple[str, str], int]) -> tuple[int, 
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
-    """Writes text of several lines as a literal block, as a person would."""
+    """Writes text of several lines as a literal block and tags as ``[a, b]``, as a person
+    would."""
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -354,4 +354,13 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+class _Tags(list):
+    """A card's tags, written on one line."""
+
+
+def _tags(dumper: yaml.SafeDumper, value: _Tags) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
 _Dumper.add_representer(str, _text)
+_Dumper.add_representer(_Tags, _tags)
