@@ -1,7 +1,7 @@
 """Anki's HTML fields -> the Markdown of our cards, with media as visible references.
 
 markdownify does the conversion (MIT, BeautifulSoup underneath, one method per tag to
-override): ``<pre>`` becomes a fenced code block, ``<br>`` a hard line break (a backslash
+override): ``<pre>`` becomes a fenced code block (with its ``language-x`` class), ``<br>`` a hard line break (a backslash
 at the end of the line), ``<div>`` lines paragraphs, bold and italics ``**``/``*``.
 A terminal shows no picture and plays no sound, so ``<img src="x.png">`` becomes
 ``[image: x.png]`` and ``[sound:x.mp3]`` becomes ``[sound: x.mp3]``. Control characters
@@ -30,7 +30,7 @@ class _Converter(MarkdownConverter):
 
     def __init__(self) -> None:
         super().__init__(newline_style="backslash", heading_style="atx", bullets="-",
-                         escape_underscores=False)
+                         escape_underscores=False, code_language_callback=_language)
         self.images = 0
 
     def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
@@ -38,6 +38,15 @@ class _Converter(MarkdownConverter):
         self.images += 1
         source = el.get("src") or "?"
         return f"[image: {'embedded' if source.startswith('data:') else source}]"
+
+
+def _language(pre: Any) -> str:
+    """The language of a code block written ``<pre><code class="language-x">``, as
+    markdown-it (our export) and most highlighters write it."""
+    code = pre.find("code")
+    classes = code.get("class", []) if code is not None else []
+    return next((name.removeprefix("language-") for name in classes
+                 if name.startswith("language-")), "")
 
 
 class FieldConverter:
