@@ -17,7 +17,7 @@ import click
 from flashcards import paths
 from flashcards.backup import BackupError
 from flashcards.clock import ClockError
-from flashcards.export import EXPORT_FORMATS, EXPORTS, ExportError
+from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError
 from flashcards.model import SyncReport
 from flashcards.store import Store, StoreError
 from flashcards.text import printable
@@ -369,7 +369,8 @@ def stats(as_json: bool) -> None:
 @click.option("--what", type=click.Choice(EXPORTS), default="reviews", show_default=True,
               help="reviews (the log, oldest first), cards (all, retired ones too) or daily "
                    "(one row per study day).")
-@click.option("--format", "fmt", type=click.Choice((*EXPORT_FORMATS, "apkg")), default="csv",
+@click.option("--format", "fmt", type=click.Choice((*EXPORT_FORMATS, ANKI_FORMAT)),
+              default="csv",
               show_default=True,
               help="csv (UTF-8, header), json (a list of objects), jsonl (one object a line), "
                    "fsrs (the review log as the FSRS optimizer's CSV) or apkg (the decks as an "
@@ -389,7 +390,7 @@ def export(what: str, fmt: str, output: str | None, force: bool, raw: bool, deck
            with_history: bool) -> None:
     """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS,
     or the decks as an Anki package (--format apkg -o FILE.apkg)."""
-    if fmt == "apkg":
+    if fmt == ANKI_FORMAT:
         from flashcards.anki.exporter import export_apkg
 
         if output in (None, "-"):
