@@ -158,3 +158,16 @@ def test_export_then_import_gives_back_the_same_cards(tmp_path, write_deck):
                       for row in map(json.loads, rows))
 
     assert faces("--db", str(fresh)) == faces()
+
+
+def test_clozes_of_a_deck_file_changed_since_its_import_go_as_basic_notes(tmp_path, write_deck):
+    path = write_deck(DECK)
+    run("import", str(path))
+    path.write_text(DECK + "# edited, not imported yet\n", encoding="utf-8")
+    package = tmp_path / "out.apkg"
+    result = run("export", "--format", "apkg", "-o", str(package))
+    assert "2 cloze cards whose deck file changed since its import went as basic notes" in (
+        result.output)
+    models = {model for (model,) in collection(package, tmp_path).execute(
+        "SELECT DISTINCT mid FROM notes")}
+    assert genanki.CLOZE_MODEL.model_id not in models

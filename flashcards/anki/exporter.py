@@ -33,6 +33,7 @@ from markdown_it import MarkdownIt
 from flashcards import clock, decks
 from flashcards.anki.importer import MARKER
 from flashcards.export import FSRS_RATING, ExportError
+from flashcards.model import Card
 from flashcards.store import ACTIVE_DECK, Store
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
@@ -51,19 +52,6 @@ class ApkgReport:
     cloze_as_basic: int = 0  # cloze cards whose deck file changed since its import
 
 
-@dataclass(frozen=True, slots=True)
-class _Card:
-    id: int
-    key: str
-    note_key: str
-    kind: str
-    front: str
-    back: str
-    tags: str
-    suspended: int
-    position: int
-
-
 def export_apkg(store: Store, deck: str | None = None,
                 with_history: bool = False) -> tuple[bytes, ApkgReport]:
     """The decks (``deck`` and the decks nested in it, or all) as the bytes of an .apkg."""
@@ -75,13 +63,13 @@ def export_apkg(store: Store, deck: str | None = None,
     if not chosen:
         raise ExportError(f"no deck named {deck!r}" if deck else "no decks to export")
     where: dict[int, tuple[str, int]] = {}  # our card id -> (GUID, Anki template ordinal)
+    suspended: list[int] = []
     package_decks = []
     for deck_id, name, source, digest in chosen:
         anki_deck = genanki.Deck(_deck_id(name), name)
-        cards = [_Card(*row) for row in store.query(
-            f"SELECT {', '.join(_Card.__slots__)} FROM cards WHERE deck_id = ? AND retired = 0 "
-            "ORDER BY position, id", (deck_id,))]
-        clozes = _cloze_entries(source, digest) if any(c.kind == "cloze" for c in cards) else {}
+        cards = list(store.iter_cards("decks.id = ? AND cards.retired = 0", (deck_id,),
+                                      order="cards.position, cards.id"))
+        clozes = _cloze_texts(source, digest) if any(c.kind == "cloze" for c in cards) else {}
         guid = _guid_maker(name, source)
         for group in _by_note(cards).values():
             for fields, model, cards_of_note, key in _notes(group, clozes, report):
@@ -91,27 +79,28 @@ def export_apkg(store: Store, deck: str | None = None,
                 where.update((card.id, (note.guid, _template(card))) for card in cards_of_note)
                 report.notes += 1
         report.cards += len(cards)
+        suspended += [card.id for card in cards if card.suspended]
         package_decks.append(anki_deck)
     report.decks = len(package_decks)
-    return _package(store, genanki.Package(package_decks), where, with_history, report), report
+    package = genanki.Package(package_decks)
+    return _package(store, package, where, suspended, with_history, report), report
 
 
-def _by_note(cards: list[_Card]) -> dict[str, list[_Card]]:
-    notes: dict[str, list[_Card]] = {}
+def _by_note(cards: list[Card]) -> dict[str, list[Card]]:
+    notes: dict[str, list[Card]] = {}
     for card in cards:
         notes.setdefault(card.note_key, []).append(card)
     return notes
 
 
-def _notes(group: list[_Card], clozes: dict[int, dict], report: ApkgReport):
+def _notes(group: list[Card], clozes: dict[int, list[str]], report: ApkgReport):
     """(fields, model, cards, GUID key) of the Anki notes one of our notes makes: one,
     except for a cloze whose text is not to be had (each of its cards a basic note)."""
     first = group[0]
     if first.kind == "cloze":
-        entry = clozes.get(first.position)
-        if entry is not None:
-            yield [entry["cloze"], entry.get("back", "")], genanki.CLOZE_MODEL, group, \
-                first.note_key
+        fields = clozes.get(first.line)
+        if fields is not None:
+            yield fields, genanki.CLOZE_MODEL, group, first.note_key
             return
         report.cloze_as_basic += len(group)
         for card in group:
@@ -123,19 +112,27 @@ def _notes(group: list[_Card], clozes: dict[int, dict], report: ApkgReport):
     yield [basic.front, basic.back], model, group, first.note_key
 
 
-def _cloze_entries(source: str, digest: str | None) -> dict[int, dict]:
-    """Position -> entry of the deck file's clozes (their text as written, which the
-    database does not keep); none if the file changed since it was imported."""
+def _cloze_texts(source: str, digest: str | None) -> dict[int, list[str]]:
+    """Line -> [text, back] of the deck file's clozes, as written (the database keeps only
+    each card's two sides); none if the file changed since it was imported."""
     try:
         data = Path(source).read_bytes()
     except OSError:
         return {}
     if decks.file_hash(data) != digest:
         return {}
-    # BaseLoader: every value stays text, as the deck reader keeps it.
-    document = yaml.load(data, Loader=getattr(yaml, "CBaseLoader", yaml.BaseLoader))
-    return {position: entry for position, entry in enumerate(document.get("cards") or [])
-            if isinstance(entry, dict) and "cloze" in entry}
+    # Composed, not loaded: nothing is built from tags, and every value stays text.
+    root = yaml.compose(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    entries = next((value.value for key, value in root.value
+                    if key.value == "cards" and isinstance(value, yaml.SequenceNode)), [])
+    texts = {}
+    for entry in entries:
+        if isinstance(entry, yaml.MappingNode):
+            fields = {key.value: value.value for key, value in entry.value
+                      if isinstance(value, yaml.ScalarNode)}
+            if "cloze" in fields:
+                texts[entry.start_mark.line + 1] = [fields["cloze"], fields.get("back", "")]
+    return texts
 
 
 def _guid_maker(deck: str, source: str):
@@ -151,7 +148,7 @@ def _guid_maker(deck: str, source: str):
     return lambda key: genanki.guid_for(deck, key)
 
 
-def _template(card: _Card) -> int:
+def _template(card: Card) -> int:
     """The Anki template ordinal of a card: a cloze cN is N - 1, a reverse card 1."""
     if card.kind == "cloze" and "::c" in card.key:
         return int(card.key.rpartition("::c")[2]) - 1
@@ -162,8 +159,8 @@ def _html(text: str) -> str:
     return _MARKDOWN.render(text).strip()
 
 
-def _tags(tags: str) -> list[str]:
-    return ["_".join(tag.split()) for tag in json.loads(tags)]
+def _tags(tags: tuple[str, ...]) -> list[str]:
+    return ["_".join(tag.split()) for tag in tags]
 
 
 def _deck_id(name: str) -> int:
@@ -172,7 +169,7 @@ def _deck_id(name: str) -> int:
 
 
 def _package(store: Store, package: genanki.Package, where: dict[int, tuple[str, int]],
-             with_history: bool, report: ApkgReport) -> bytes:
+             suspended: list[int], with_history: bool, report: ApkgReport) -> bytes:
     """Write the collection with genanki, add what genanki cannot, and zip it."""
     handle, name = tempfile.mkstemp(prefix="flashcards-apkg-", suffix=".anki2")
     os.close(handle)
@@ -186,12 +183,10 @@ def _package(store: Store, package: genanki.Package, where: dict[int, tuple[str,
                 "SELECT cards.id, notes.guid, cards.ord FROM cards JOIN notes "
                 "ON notes.id = cards.nid")}
             ours = {card: anki_ids[place] for card, place in where.items() if place in anki_ids}
-            suspended = [(ours[card],) for (card,) in store.query(
-                "SELECT id FROM cards WHERE suspended = 1 AND retired = 0") if card in ours]
             if with_history:
                 report.reviews = _add_history(store, conn, ours)
             conn.executemany(f"UPDATE cards SET queue = {_SUSPENDED_QUEUE} WHERE id = ?",
-                             suspended)
+                             [(ours[card],) for card in suspended if card in ours])
         conn.close()
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
