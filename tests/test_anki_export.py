@@ -11,6 +11,7 @@ import genanki
 from click.testing import CliRunner
 
 from flashcards.cli import cli
+from flashcards.store import Store
 
 FIXTURES = Path(__file__).parent / "data" / "anki"
 DECK = """\
@@ -171,3 +172,22 @@ def test_clozes_of_a_deck_file_changed_since_its_import_go_as_basic_notes(tmp_pa
     models = {model for (model,) in collection(package, tmp_path).execute(
         "SELECT DISTINCT mid FROM notes")}
     assert genanki.CLOZE_MODEL.model_id not in models
+
+
+def test_a_deck_from_anki_goes_there_and_back_without_doubling_its_history(tmp_path):
+    """import-anki, an answer here, export with history, import-anki of that: same cards,
+    no answer twice (Anki's by review id, ours by card and millisecond)."""
+    out, db = tmp_path / "decks", tmp_path / "test.db"
+    run("import-anki", str(FIXTURES / "modern.apkg"), "--out", str(out))
+    store = Store.open(db)
+    card = store.query("SELECT id FROM cards WHERE front = 'maison'")[0][0]
+    store.answer(card, 2, duration_ms=5000)
+    reviews = store.query("SELECT count(*) FROM reviews")[0][0]
+    store.close()
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    export(tmp_path, "--with-history")
+    again = run("import-anki", str(tmp_path / "out.apkg"), "--out", str(out))
+    assert again.exit_code == 0, again.output
+    assert f"0 reviews added, {reviews} already here" in again.output
+    after = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert after == before
