@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote
@@ -21,6 +24,7 @@ from flashcards.cli import cli
 from flashcards.store import Store
 
 FIXTURES = Path(__file__).parent / "data" / "anki"
+ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["modern.apkg", "legacy.apkg", "modern.colpkg", "legacy.colpkg"]
 REVIEWS = 23  # answered in the fixture; one more revlog row is a manual reschedule
 
@@ -296,3 +300,15 @@ def test_a_stored_zip_of_a_modern_collection_is_streamed(tmp_path):
     result = run("import-anki", str(copy), "--out", str(tmp_path / "d"))
     assert result.exit_code == 0, result.output
     assert io.BytesIO(frame).read(4) == b"\x28\xb5\x2f\xfd"
+
+
+def test_the_anki_modules_never_import_textual():
+    modules = sorted(f"flashcards.anki.{path.stem}" for path in
+                     (Path(fields.__file__).parent).glob("*.py"))
+    code = ("import importlib, sys\n"
+            f"for name in {modules!r}:\n"
+            "    importlib.import_module(name)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert len(modules) == 6 and result.stdout.strip() == "[]"
