@@ -312,3 +312,14 @@ def test_the_anki_modules_never_import_textual():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert len(modules) == 6 and result.stdout.strip() == "[]"
+
+
+def test_a_deck_name_another_file_holds_writes_nothing(tmp_path, write_deck):
+    mine = write_deck("deck: Programming\ncards:\n  - front: q\n    back: a\n")
+    assert run("import", str(mine)).exit_code == 0
+    result = run("import-anki", str(FIXTURES / "modern.apkg"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert "deck 'Programming' is already defined in" in result.output
+    assert "nothing was changed" in result.output and "Traceback" not in result.output
+    assert not any((tmp_path / "out").iterdir())
+    assert stored(tmp_path / "test.db", "SELECT name FROM decks") == [("Programming",)]
