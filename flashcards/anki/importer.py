@@ -41,6 +41,7 @@ from flashcards.history import import_reviews
 from flashcards.model import ReviewImportReport, SyncReport
 from flashcards.store import Store
 from flashcards.sync import import_files
+from flashcards.text import CONTROL_CHARACTER
 
 # The first line of every file import-anki writes: it may overwrite only files that have it,
 # and the export gives back each card's Anki GUID for the decks that have it.
@@ -169,9 +170,10 @@ class _Plan:
 
     def _add(self, note: Note, cards: list[Card], deck_names: dict[int, str]) -> None:
         """One note as an entry of its first card's deck; its cards' keys and queues."""
-        deck = deck_names.get(cards[0].deck_id, "Default")
+        # A card may not hold a control character, nor a deck name or tag (a corrupt note).
+        deck = CONTROL_CHARACTER.sub("", deck_names.get(cards[0].deck_id, "Default"))
         fields = [self.converter.markdown(value) for value in note.fields]
-        fields += [""] * (2 - len(fields))
+        fields += [""] * (3 - len(fields))  # a note may have fewer fields than its type
         ident = card_id(note.guid)
         entry: dict = {"id": ident}
         prompts = self.prompts.setdefault(deck, set())
@@ -198,7 +200,7 @@ class _Plan:
                 entry["reverse"] = True
             keys = {0: ident, 1: f"{ident}::reverse"} if reverse else {0: ident}
         if note.tags:
-            entry["tags"] = _Tags(note.tags)
+            entry["tags"] = _Tags(CONTROL_CHARACTER.sub("", tag) for tag in note.tags)
         self.decks.setdefault(deck, []).append(entry)
         self.report.notes += 1
         for card in cards:
