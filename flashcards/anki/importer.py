@@ -125,11 +125,12 @@ def import_package(store: Store, path: Path, out: Path) -> AnkiImportReport:
         if target.exists() and not _written_by_us(target):
             raise AnkiError(f"{target} exists and was not written by import-anki; "
                             "choose another folder with --out")
+    made = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     before = {target: target.read_bytes() if target.exists() else None for target in texts}
     try:
         for target, text in texts.items():
-            _write_whole(target, text)
+            _write_whole(target, text.encode("utf-8"))
         with store.write():
             synced = import_files(store, list(texts))
             reviews = None
@@ -142,7 +143,9 @@ def import_package(store: Store, path: Path, out: Path) -> AnkiImportReport:
             if data is None:
                 target.unlink(missing_ok=True)
             else:
-                _write_whole(target, data.decode("utf-8"))
+                _write_whole(target, data)
+        if made:
+            out.rmdir()
         raise
     report = plan.report
     report.files, report.sync, report.reviews = list(texts), synced, reviews
@@ -317,11 +320,11 @@ def _written_by_us(path: Path) -> bool:
         return file.readline().rstrip("\n") == MARKER
 
 
-def _write_whole(path: Path, text: str) -> None:
+def _write_whole(path: Path, data: bytes) -> None:
     """Write a file under a temporary name and rename it into place."""
     partial = path.with_name(f".{path.name}.partial")
     try:
-        partial.write_text(text, encoding="utf-8")
+        partial.write_bytes(data)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
