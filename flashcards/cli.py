@@ -17,7 +17,7 @@ import click
 from flashcards import paths
 from flashcards.backup import BackupError
 from flashcards.clock import ClockError
-from flashcards.export import EXPORT_FORMATS, EXPORTS, ExportError
+from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError
 from flashcards.model import SyncReport
 from flashcards.store import Store, StoreError
 from flashcards.text import printable
@@ -369,10 +369,12 @@ def stats(as_json: bool) -> None:
 @click.option("--what", type=click.Choice(EXPORTS), default="reviews", show_default=True,
               help="reviews (the log, oldest first), cards (all, retired ones too) or daily "
                    "(one row per study day).")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv",
+@click.option("--format", "fmt", type=click.Choice((*EXPORT_FORMATS, ANKI_FORMAT)),
+              default="csv",
               show_default=True,
-              help="csv (UTF-8, header), json (a list of objects), jsonl (one object a line) "
-                   "or fsrs (the review log as the FSRS optimizer's CSV).")
+              help="csv (UTF-8, header), json (a list of objects), jsonl (one object a line), "
+                   "fsrs (the review log as the FSRS optimizer's CSV) or apkg (the decks as an "
+                   "Anki package, to a file).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
@@ -380,9 +382,29 @@ def stats(as_json: bool) -> None:
               help="CSV for programs: every cell exactly as stored, and no BOM. By default a "
                    "text cell that a spreadsheet would run as a formula (=, +, -, @) starts "
                    "with a '.")
+@click.option("--deck", help="apkg: only this deck and the decks nested in it.")
+@click.option("--with-history", is_flag=True,
+              help="apkg: add the review log, so Anki knows each card's schedule.")
 @db_option
-def export(what: str, fmt: str, output: str | None, force: bool, raw: bool) -> None:
-    """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS."""
+def export(what: str, fmt: str, output: str | None, force: bool, raw: bool, deck: str | None,
+           with_history: bool) -> None:
+    """Export the review log, the cards or daily totals for a spreadsheet, pandas or FSRS,
+    or the decks as an Anki package (--format apkg -o FILE.apkg)."""
+    if fmt == ANKI_FORMAT:
+        from flashcards.anki.exporter import export_apkg
+
+        if output in (None, "-"):
+            raise UserError(["error: --format apkg writes a file: give it with -o FILE.apkg"])
+        data, report = export_apkg(open_store(daily_backup=False), deck, with_history)
+        write_output(data, output, force)
+        click.echo(f"wrote {output}: {report.decks} decks, {report.notes} notes, "
+                   f"{report.cards} cards, {report.reviews} reviews")
+        if report.cloze_as_basic:
+            click.echo(f"{report.cloze_as_basic} cloze cards whose deck file changed since "
+                       "its import went as basic notes: run `flashcards sync` first")
+        return
+    if deck is not None or with_history:
+        raise UserError(["error: --deck and --with-history go with --format apkg"])
     from flashcards.export import export_text
 
     write_output(export_text(open_store(daily_backup=False), what, fmt, raw=raw), output, force)
@@ -413,6 +435,37 @@ def import_reviews(file: str, dry_run: bool) -> None:
     verb = "dry run: nothing written; would add" if dry_run else "added"
     click.echo(f"{verb} {report.added} review{'s' * (report.added != 1)} to {report.cards} "
                f"card{'s' * (report.cards != 1)}; {report.present} already here")
+
+
+@cli.command("import-anki")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder for the deck files (default: your decks folder).")
+@db_option
+def import_anki(package: str, out: str | None) -> None:
+    """Import an Anki package (.apkg or .colpkg) with its review history.
+
+    Each Anki deck becomes a deck file in OUT, imported like any other; Anki's note GUIDs
+    become card ids, so importing the package again updates the cards. Anki's buttons
+    become grades: Again 1, Hard 3, Good 4, Easy 5. On bad input nothing is written.
+    """
+    from flashcards.anki.importer import import_package
+    from flashcards.anki.package import AnkiError
+    from flashcards.history import ReviewImportError
+
+    store = open_store()
+    try:
+        report = import_package(store, Path(package), Path(out) if out else
+                                paths.user_decks_dir())
+    except AnkiError as error:
+        raise UserError([f"error: {error}"]) from None
+    except ReviewImportError as error:
+        raise UserError(error.errors) from None
+    _print_report(report.sync, dry_run=False)
+    for path in report.files:
+        click.echo(f"wrote {path}")
+    for line in report.summary():
+        click.echo(line)
 
 
 @cli.command()
@@ -455,9 +508,9 @@ def _choose_backup(backups: list[Path], which: str) -> Path:
     raise UserError([f"error: no backup {which!r}; run `flashcards restore` to list them"])
 
 
-def write_output(text: str | Iterable[str], output: str | None, force: bool) -> None:
+def write_output(text: str | bytes | Iterable[str], output: str | None, force: bool) -> None:
     """Print to stdout (also for ``-o -``), or write a new file (an existing one only with
-    --force). ``text`` may be chunks, streamed as they come (a big export).
+    --force). ``text`` may be chunks, streamed as they come (a big export), or bytes.
 
     A file is written under a temporary name beside it and renamed into place, so a failure
     never leaves half a file; a symlink at the path is replaced, never written through.
@@ -465,7 +518,7 @@ def write_output(text: str | Iterable[str], output: str | None, force: bool) -> 
     import os
     import uuid
 
-    chunks = [text] if isinstance(text, str) else text
+    chunks = [text] if isinstance(text, str | bytes) else text
     if output is None or output == "-":
         _write_stdout(chunks)
         return
@@ -480,8 +533,9 @@ def write_output(text: str | Iterable[str], output: str | None, force: bool) -> 
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        with open(descriptor, "w", encoding="utf-8", newline="") as out:
-            out.writelines(chunks)
+        with open(descriptor, "wb") as out:
+            out.writelines(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
+                           for chunk in chunks)
             out.flush()
             os.fsync(out.fileno())
         if force:

@@ -26,6 +26,7 @@ from flashcards.store import Store, status_sql
 
 EXPORTS = ("reviews", "cards", "daily")
 EXPORT_FORMATS = ("csv", "json", "jsonl", "fsrs")
+ANKI_FORMAT = "apkg"  # the decks as an Anki package: flashcards.anki.exporter
 # SM-2 grades 0..5 to the FSRS optimizer's ratings: 1 Again, 2 Hard, 3 Good, 4 Easy.
 FSRS_RATING = (1, 1, 1, 2, 3, 4)
 FSRS_NEW, FSRS_LEARNING, FSRS_REVIEW, FSRS_RELEARNING = 0, 1, 2, 3

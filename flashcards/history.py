@@ -260,22 +260,17 @@ def _apply_staged(store: Store) -> tuple[int, int]:
     Inside the transaction of ``_stage``, after checking the problems.
     Returns (reviews added, cards touched).
     """
+    store.conn.execute("DROP TABLE IF EXISTS temp.new_reviews")
+    # Each new answer once (its first line), and only if the log lacks it.
     store.conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS touched_cards (id INTEGER PRIMARY KEY)"
-    )
-    store.conn.execute("DELETE FROM temp.touched_cards")
-    new = (
-        "FROM temp.incoming_reviews AS i WHERE i.line = (SELECT min(line) FROM "
+        "CREATE TEMP TABLE new_reviews AS SELECT id, card_id, reviewed_at, ts, quality, "
+        "duration_ms FROM temp.incoming_reviews AS i WHERE i.line = (SELECT min(line) FROM "
         "temp.incoming_reviews WHERE id = i.id) AND NOT EXISTS "
         "(SELECT 1 FROM reviews WHERE reviews.id = i.id)"
     )
-    store.conn.execute(f"INSERT OR IGNORE INTO temp.touched_cards SELECT card_id {new}")
-    # The state columns are placeholders here: Store.rebuild_history computes them.
-    added = store.conn.execute(
-        "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
-        "repetitions, interval, easiness, due, duration_ms) SELECT id, card_id, "
-        f"reviewed_at, ts, '', quality, 0, 0, 0, 2.5, '', duration_ms {new}"
-    ).rowcount
-    touched = [row[0] for row in store.query("SELECT id FROM temp.touched_cards")]
-    store.rebuild_history(touched)
+    store.conn.execute("CREATE INDEX temp.new_reviews_card ON new_reviews (card_id)")
+    added = store.query("SELECT count(*) FROM temp.new_reviews")[0][0]
+    touched = [row[0] for row in store.query("SELECT DISTINCT card_id FROM temp.new_reviews")]
+    # The replay inserts each new answer with the state it gives, in one write per row.
+    store.rebuild_history(touched, incoming="temp.new_reviews")
     return added, len(touched)

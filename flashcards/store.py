@@ -353,7 +353,7 @@ class Store:
             progress.answer(quality, date.fromisoformat(day))
         return progress.state, progress.due, progress.lapses
 
-    def rebuild_history(self, card_ids: Iterable[int]) -> int:
+    def rebuild_history(self, card_ids: Iterable[int], incoming: str | None = None) -> int:
         """Recompute these cards' logs and cached state from their answers alone.
 
         In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
@@ -361,7 +361,9 @@ class Store:
         when the clock goes back); the first answer of a day moves SM-2, later ones repeat;
         every log row's state columns, then the card's state, lapses and leech flag follow
         (a leech is suspended; a card that stops being one is unsuspended, as undo does).
-        Returns how many log rows changed.
+        ``incoming`` names a table of answers to add to these logs (``id, card_id,
+        reviewed_at, ts, quality, duration_ms``): each is inserted once, with its replayed
+        state. Returns how many log rows already there changed.
         """
         rollover = self.config()["rollover_hour"]
         ids = sorted(set(card_ids))
@@ -369,26 +371,40 @@ class Store:
         with self.write():
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                rows = self.conn.execute(
-                    "SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, interval, "
-                    f"easiness, due FROM reviews WHERE card_id IN ({','.join('?' * len(chunk))}) "
-                    "ORDER BY card_id, ts, id",
-                    chunk,
-                )
+                marks = ",".join("?" * len(chunk))
+                logs = ("SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, "
+                        "interval, easiness, due, ts, duration_ms, 0 AS new FROM reviews "
+                        f"WHERE card_id IN ({marks})")
+                if incoming:
+                    logs += (" UNION ALL SELECT card_id, id, reviewed_at, quality, NULL, NULL, "
+                             "NULL, NULL, NULL, NULL, ts, duration_ms, 1 FROM "
+                             f"{incoming} WHERE card_id IN ({marks})")
+                rows = self.conn.execute(f"{logs} ORDER BY card_id, ts, id",
+                                         chunk * (2 if incoming else 1))
                 replayed = {card_id: scheduling.Progress() for card_id in chunk}
                 updates: list[tuple] = []
-                for card_id, review_id, reviewed_at, quality, *old in rows:
+                inserts: list[tuple] = []
+                for card_id, review_id, reviewed_at, quality, *old, ts, duration, new in rows:
                     progress = replayed[card_id]
                     day = clock.study_day(clock.stored_moment(reviewed_at), rollover)
                     day = scheduling.answer_day(day, progress.last_day)
                     repeat = progress.answer(quality, day)
-                    new = [day.isoformat(), int(repeat), *progress.state_row()]
-                    if new != old:
-                        updates.append((*new, review_id))
+                    state = [day.isoformat(), int(repeat), *progress.state_row()]
+                    if new:
+                        inserts.append((review_id, card_id, reviewed_at, ts, quality, *state,
+                                        duration))
+                    elif state != old:
+                        updates.append((*state, review_id))
                 self.conn.executemany(
                     "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
                     "easiness = ?, due = ? WHERE id = ?",
                     updates,
+                )
+                self.conn.executemany(
+                    "INSERT INTO reviews (id, card_id, reviewed_at, ts, quality, day, repeat, "
+                    "repetitions, interval, easiness, due, duration_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    inserts,
                 )
                 changed += len(updates)
                 self._save_progress(replayed.items())

@@ -86,7 +86,8 @@ def reviewed(store: Store, write_deck) -> Store:
 def test_cli_choices_are_the_library_ones():
     choices = {option.name: tuple(option.type.choices) for option in cli.commands["export"].params
                if option.name in ("what", "fmt")}
-    assert choices == {"what": export.EXPORTS, "fmt": export.EXPORT_FORMATS}
+    assert choices == {"what": export.EXPORTS,
+                       "fmt": (*export.EXPORT_FORMATS, export.ANKI_FORMAT)}
 
 
 def test_reviews_csv_reads_back_in_time_order(reviewed):
