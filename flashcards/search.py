@@ -319,11 +319,11 @@ def compile_search(store: Store, query: str) -> Search:
     return Search(condition, parser.params)
 
 
-def find_cards(store: Store, query: str, limit: int | None = None) -> list[tuple]:
+def find_cards(store: Store, query: str, limit: int | None = None) -> Iterator[tuple]:
     """The cards matching ``query``, in the order they were added, as rows of the ``cards``
-    export (``export.export_columns("cards")``); at most ``limit`` of them."""
+    export (``export.export_columns("cards")``), lazily; at most ``limit`` of them."""
     search = compile_search(store, query)
-    return list(export.card_rows(store, search.where, search.params, order=ORDER, limit=limit))
+    return export.card_rows(store, search.where, search.params, order=ORDER, limit=limit)
 
 
 def _and(first: str | None, second: str) -> str:

@@ -1,8 +1,9 @@
-"""The search language against a fixture of every kind of card, and the index kept in step
-with the cards."""
+"""The search language against a fixture of every kind of card, the index kept in step with
+the cards, and `flashcards cards`."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -11,10 +12,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pty_app import Terminal, app_env
+from rich.cells import cell_len
+from rich.console import Console
 
 from flashcards import schema
+from flashcards.cli import cli
+from flashcards.export import export_text
+from flashcards.report import print_cards
 from flashcards.search import SearchError, compile_search, find_cards
 from flashcards.store import Store
 from flashcards.sync import import_files
@@ -308,17 +316,19 @@ def test_words_with_a_colon_that_name_no_field_are_text(cards):
 def test_user_text_never_enters_the_sql(store):
     search = compile_search(store, "a'b \"c; DROP TABLE cards\" deck:x'y tag:'")
     assert "'b" not in search.where and "DROP" not in search.where and "x'y" not in search.where
-    assert find_cards(store, "a'b \"c; DROP TABLE cards\" deck:x'y tag:'") == []
+    assert list(find_cards(store, "a'b \"c; DROP TABLE cards\" deck:x'y tag:'")) == []
 
 
-def substring_strategy():
-    texts = [text for text in (
-        "梯度消失是什么？", "梯度在反向传播中越来越小。", "KV Cache 的作用？", "鲸",
-        "缓存已算过的 K 和 V，避免重复计算。", "`List<String>` 里的 `<String>` 是什么？",
-        "a[0] 的值？", "#include <stdio.h> 做什么？", 'print("hi") 输出什么？',
-        "100% 和 snake_case", "Hypertext Transfer Protocol", "深度学习", "net-proto",
-    )]
-    return st.sampled_from(texts).flatmap(lambda text: st.tuples(
+# Texts of the fixture's cards and tags, to take substrings of.
+TEXTS = ("梯度消失是什么？", "梯度在反向传播中越来越小。", "KV Cache 的作用？", "鲸",
+         "缓存已算过的 K 和 V，避免重复计算。", "`List<String>` 里的 `<String>` 是什么？",
+         "a[0] 的值？", "#include <stdio.h> 做什么？", 'print("hi") 输出什么？',
+         "100% 和 snake_case", "Hypertext Transfer Protocol", "深度学习", "net-proto")
+
+
+def substrings():
+    """(text, start, length, upper-cased) for a substring of one of the TEXTS."""
+    return st.sampled_from(TEXTS).flatmap(lambda text: st.tuples(
         st.just(text), st.integers(0, len(text) - 1), st.integers(1, 6), st.booleans()))
 
 
@@ -326,8 +336,9 @@ def ascii_fold(text: str) -> str:
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(substring_strategy())
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(substrings())
 def test_any_substring_finds_exactly_the_cards_that_hold_it(cards, case):
     text, start, length, upper = case
     needle = text[start:start + length]
@@ -431,3 +442,100 @@ def test_search_loads_no_ui():
             "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- flashcards cards -----------------------------------------------------------------------
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["cards", *args])
+
+
+def test_cards_lists_one_line_per_card(cards):
+    result = run("梯度 or is:leech")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["deck", "key", "status", "due", "ivl", "ease", "lapses", "front"]
+    assert lines[1].split() == ["Java", "/", "Spring", "pct", "leech", "2026-02-17", "1", "1.30",
+                                "8", "100%", "和", "snake_case"]
+    assert lines[2].split() == ["中文", "基础", "grad", "review", "2026-03-15", "6", "2.60", "0",
+                                "梯度消失是什么？"]
+    assert len(lines) == 3
+
+
+def test_cards_shows_card_text_literally_on_one_line(store, write_deck):
+    deck = ('deck: "[bold]d[/]"\ncards:\n'
+            '  - {id: a, front: "[red]x[/red] [/foo] [@click=app.quit]\\n第二行", back: b}\n')
+    import_files(store, [write_deck(deck)])
+    with store.write():  # written before the loader refused control characters
+        store.conn.execute("UPDATE cards SET front = front || char(27) || '[2J'")
+    lines = run().output.splitlines()
+    assert "[bold]d[/]" in lines[1]
+    assert lines[1].rstrip().endswith("[red]x[/red] [/foo] [@click=app.quit] 第二行\\x1b[2J")
+
+
+def test_cards_cuts_the_front_to_the_width(cards):
+    out = io.StringIO()
+    print_cards(find_cards(cards, ""), Console(file=out, width=80))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 + len(ALL)
+    assert all(Console().measure(line).maximum <= 80 for line in lines)
+    assert lines[1].rstrip().endswith("  `List…")  # only the front is cut
+    assert lines[1].split()[:9] == ["Java", "/", "Spring", "list", "suspended", "-", "0", "2.50",
+                                    "0"]
+
+
+def test_cards_on_a_terminal_lists_a_page_cut_to_its_width(store, write_deck):
+    deck = "deck: d\ncards:\n" + "".join(
+        f"  - {{id: c{i}, front: 第 {i} 个问题{'很长' * 40}, back: b}}\n" for i in range(60))
+    import_files(store, [write_deck(deck)])
+    terminal = Terminal([sys.executable, "-m", "flashcards", "cards"],
+                        {**app_env(), "COLUMNS": "60"}, size=(60, 40))
+    try:
+        assert terminal.wait_exit() == 0
+    finally:
+        terminal.close()
+    lines = terminal.text(everything=True).replace("\r\n", "\n").splitlines()
+    assert len(lines) == 1 + 50 + 1 and lines[-1] == "the first 50 cards; --limit 0 lists all"
+    assert lines[1].split()[:3] == ["d", "c0", "new"] and lines[50].split()[1] == "c49"
+    assert all(cell_len(line) <= 60 and line.rstrip().endswith("…") for line in lines[1:51])
+
+
+def test_cards_json_has_the_columns_of_the_cards_export(cards):
+    result = run("deck:java* -is:suspended", "--json")
+    assert result.exit_code == 0
+    listed = json.loads(result.output)
+    exported = {card["card_key"]: card for card in json.loads(
+        "".join(export_text(cards, "cards", "json")))}
+    assert [card["card_key"] for card in listed] == ["arr", "inc", "quote", "pct", "http"]
+    assert listed == [exported[card["card_key"]] for card in listed]
+    assert run("鲸鱼", "--json").output == "[]\n"
+
+
+def test_cards_limit(cards):
+    result = run("--limit", "2")
+    assert len(result.stdout.splitlines()) == 3
+    assert result.stderr == "the first 2 cards; --limit 0 lists all\n"
+    assert [card["card_key"] for card in json.loads(run("--json", "--limit", "2").stdout)] == [
+        "list", "arr"]
+    every = run("--limit", "0")
+    assert len(every.stdout.splitlines()) == 1 + len(ALL) and every.stderr == ""
+    assert len(json.loads(run("--json", "--limit", "3").stdout)) == 3
+    assert run("--limit", "-1").exit_code == 2
+
+
+def test_cards_takes_a_query_that_starts_with_a_minus(cards):
+    result = run("-tag:backend", "--json")
+    assert [card["card_key"] for card in json.loads(result.output)] == ZH_KEYS
+
+
+def test_a_bad_query_is_one_line_and_exit_1(cards):
+    result = run("(is:nwe")
+    assert result.exit_code == 1
+    assert result.output == ("error: search: unknown is:'nwe' at column 5 (known: new, learning, "
+                             "review, due, suspended, buried, leech, retired)\n")
+
+
+def test_cards_on_an_empty_database():
+    result = run()
+    assert result.exit_code == 0 and result.output == "no cards match\n"
