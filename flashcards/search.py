@@ -277,15 +277,16 @@ class _Parser:
         if match is None:
             raise SearchError(f"'prop:{value}' needs a comparison and a number", column,
                               f" (like prop:{name}>=3)")
-        operator, number = match["op"], match["value"]  # the operator is one of _PROP's
+        # The operator is one of _PROP's, never other text.
+        operator, number, field = match["op"], match["value"], PROPS[name]
         if name == "ease":
-            return f"cards.easiness {operator} {self.param(float(number))}"
+            return f"{field} {operator} {self.param(float(number))}"
         if "." in number:
             raise SearchError(f"'prop:{value}' needs a whole number", column)
         if name == "due":
             day = self.day(int(number), f"prop:{value}", column)
-            return f"cards.due IS NOT NULL AND cards.due {operator} {self.param(day)}"
-        return f"{PROPS[name]} {operator} {self.param(int(number))}"
+            return f"{field} IS NOT NULL AND {field} {operator} {self.param(day)}"
+        return f"{field} {operator} {self.param(int(number))}"
 
     def field_rated(self, value: str, column: int) -> str:
         since = self.day(1 - self.days(value, "rated", column), f"rated:{value}", column)
