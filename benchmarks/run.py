@@ -1,4 +1,4 @@
-"""Every performance target of issue 6 in one table, each figure next to its floor.
+"""Every performance target of issues 6 and 10 in one table, each figure next to its floor.
 
     python benchmarks/run.py [--quick] [--dir DIR]
 
@@ -34,6 +34,7 @@ from benchmarks.anki_package import write_package
 from benchmarks.generate import build_db, write_deck
 from benchmarks.stats_export import PEAK, run, run_python
 from flashcards import export
+from flashcards.search import find_cards
 from flashcards.store import Store
 
 # What a user would write to load a deck and store it: PyYAML's C loader, then one
@@ -265,6 +266,45 @@ def measure_app(work: Path, db: Path, runs: int, grades: int) -> list[Row]:
     ]
 
 
+# Searches of the big database (generate.build_db: fronts "第 i 题：TOPIC 是什么？", backs with
+# Python code, tags 基础 and t0..t9), each with how many of its cards match.
+SEARCHES = {
+    "题": "one Chinese character, every card",
+    "鲸": "one Chinese character, no card",
+    "梯度": "two Chinese characters, 1 card in 8",
+    "是什么": "three Chinese characters, every card",
+    "长颈鹿": "three Chinese characters, no card",
+    "python": "an English word, every card",
+    "tag:t3": "tag:, 1 card in 10",
+    "is:due": "is:due",
+}
+
+
+def measure_search(db: Path, runs: int) -> list[Row]:
+    """Each search's first page (50 cards): in this process, and as `flashcards cards QUERY
+    --json` beyond the start-up of a fresh process."""
+    os.environ["FLASHCARDS_NOW"] = tui_latency.NOW
+    store = Store.open(db)
+    rows = []
+    for query, what in SEARCHES.items():
+        list(find_cards(store, query, limit=50))  # the pages it reads are in the cache
+        work = []
+        for _ in range(20):
+            started = time.perf_counter()
+            list(find_cards(store, query, limit=50))
+            work.append(time.perf_counter() - started)
+        starts, pages = interleaved(runs, lambda: run(["--version"], db),
+                                    lambda q=query: run(["cards", q, "--json", "--limit", "50"], db))
+        extra = median([t for t, _ in pages]) - median([t for t, _ in starts])
+        rows.append(Row(
+            f"search {query!r}, first page: {what}{times(runs)}",
+            f"{median(work) * 1000:.1f} ms (g)", f"{median([t for t, _ in starts]):.2f} s (b)",
+            f"cards {extra * 1000:+.0f} ms", "<= 50 ms", max(median(work), extra) <= 0.05,
+        ))
+    store.close()
+    return rows
+
+
 def print_table(rows: list[Row], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -287,6 +327,8 @@ def print_table(rows: list[Row], title: str) -> None:
         "pty.  Memory: peak RSS (VmHWM); 'now' is VmRSS.\n"
         "(f) flashcards import of the deck file import-anki wrote, fresh database; Anki's "
         "own import of the package: ~1.4 s.\n"
+        "(g) the first page (50 cards) of the search alone, in a process that has the database "
+        "open, median of 20; 'cards': `flashcards cards QUERY --json --limit 50` minus (b).\n"
         "Time is wall time in a fresh process, median of the runs; memory the largest peak.",
         highlight=False, markup=False, soft_wrap=True,
     )
@@ -298,10 +340,11 @@ def main() -> None:
                         help="10,000 cards and 100,000 reviews, fewer runs (under a minute)")
     parser.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / "out",
                         help="where the data goes (default: benchmarks/out/)")
-    parser.add_argument("--only", choices=("import", "app", "stats", "anki"), action="append",
+    groups_known = ("import", "app", "stats", "anki", "search")
+    parser.add_argument("--only", choices=groups_known, action="append",
                         help="measure only these groups of figures (repeatable)")
     options = parser.parse_args()
-    groups = set(options.only or ("import", "app", "stats", "anki"))
+    groups = set(options.only or groups_known)
     scale = 10 if options.quick else 1
     n_cards, n_reviews = 100_000 // scale, 1_000_000 // scale
     options.dir.mkdir(parents=True, exist_ok=True)
@@ -328,6 +371,8 @@ def main() -> None:
             if not package.exists():
                 write_package(package, 10_000, 100_000)
             rows += measure_anki(work, package, 1 if options.quick else 3)
+        if "search" in groups:
+            rows += measure_search(db, 3 if options.quick else 7)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(rows, f"flashcards benchmarks: big database = {n_cards:,} cards, "

@@ -17,12 +17,14 @@ import click
 from flashcards import paths
 from flashcards.backup import BackupError
 from flashcards.clock import ClockError
-from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError
+from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError, json_chunks
 from flashcards.model import SyncReport
+from flashcards.search import SearchError, find_cards
 from flashcards.store import Store, StoreError
 from flashcards.text import printable
 
 DB_META = "flashcards.db"
+CARDS_PAGE = 50  # cards that `flashcards cards` lists on a terminal unless told otherwise
 PIPE_WIDTH = 1_000_000  # columns of a console that is no terminal: tables are never cut
 
 
@@ -48,7 +50,7 @@ class Group(click.Group):
             raise UserError(
                 [*error.errors, f"{count} error{'s' * (count != 1)}: nothing was changed"]
             ) from None
-        except (StoreError, ClockError, BackupError, ExportError) as error:
+        except (StoreError, ClockError, BackupError, ExportError, SearchError) as error:
             raise UserError([f"error: {error}"]) from None
         except sqlite3.Error as error:
             path = paths.db_path(ctx.meta.get(DB_META))
@@ -343,6 +345,38 @@ def draft(notes: str, output: str | None, force: bool) -> None:
         message = f"error: {notes}: the file's name makes no deck name; rename it"
         raise UserError([message]) from None
     write_output(text, output, force)
+
+
+# A query may start with "-" (-tag:x): it is the query, not an unknown option.
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", required=False, default="")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the cards as a JSON list, with the columns of `export --what cards`.")
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help=f"List at most N cards; 0 lists all (default: {CARDS_PAGE} in a table on a "
+                   "terminal, else all).")
+@db_option
+def cards(query: str, as_json: bool, limit: int | None) -> None:
+    """List the cards that QUERY finds, in the order they were added: one line each, or
+    JSON. QUERY is the search language (see the README): words, "phrases", deck:, tag:,
+    is:, type:, prop:, rated:, added:, -, or, parentheses. Retired cards only with
+    is:retired."""
+    store = open_store(daily_backup=False)  # reads only: nothing to save
+    if limit is None:
+        limit = CARDS_PAGE if sys.stdout.isatty() and not as_json else 0
+    rows = find_cards(store, query, limit=limit + 1 if limit else None)
+    more = False
+    if limit:  # one row more than shown tells whether there are more
+        rows = list(rows)
+        more, rows = len(rows) > limit, rows[:limit]
+    if as_json:
+        _write_stdout(json_chunks("cards", rows))
+    else:
+        from flashcards.report import print_cards
+
+        print_cards(rows, _console())
+    if more:
+        click.echo(f"the first {limit} cards; --limit 0 lists all", err=True)
 
 
 @cli.command()

@@ -81,15 +81,20 @@ def _review_rows(store: Store) -> Iterator[tuple]:
     )
 
 
-def _card_rows(store: Store) -> Iterator[tuple]:
+def card_rows(store: Store, where: str = "1", params: dict[str, Any] | None = None,
+              order: str = "decks.name, cards.position, cards.id",
+              limit: int | None = None) -> Iterator[tuple]:
+    """Rows of the cards export (its columns: ``export_columns("cards")``) for the cards
+    matching an SQL condition over ``cards`` joined with ``decks``, in ``order``, at most
+    ``limit`` of them; ``params`` are the condition's named parameters."""
     return store.conn.execute(
         "SELECT cards.id, decks.name, cards.key, cards.note_key, cards.kind, cards.front, "
         f"cards.back, cards.tags, {status_sql()}, cards.repetitions, cards.interval, "
         "cards.easiness, cards.due, cards.lapses, cards.buried_until, "
         "decks.source_path || coalesce(':' || cards.line, ''), cards.source, "
         "cards.created_at, cards.updated_at FROM cards JOIN decks ON decks.id = cards.deck_id "
-        "ORDER BY decks.name, cards.position, cards.id",
-        {"today": store.today().isoformat()},
+        f"WHERE {where} ORDER BY {order}{' LIMIT :limit' if limit else ''}",
+        {"today": store.today().isoformat(), **(params or {}), "limit": limit},
     )
 
 
@@ -175,10 +180,10 @@ def export_text(store: Store, what: str, fmt: str, raw: bool = False) -> Iterato
     if fmt == "fsrs":
         rows = _fsrs_rows(store)
     else:
-        rows = {"reviews": _review_rows, "cards": _card_rows, "daily": _daily_rows}[what](store)
+        rows = {"reviews": _review_rows, "cards": card_rows, "daily": _daily_rows}[what](store)
     if fmt in ("csv", "fsrs"):
         return _csv_chunks(export_columns(what, fmt), rows, spreadsheet=fmt == "csv" and not raw)
-    return _json_chunks(map(_json_row(what), rows), lines=fmt == "jsonl")
+    return json_chunks(what, rows, lines=fmt == "jsonl")
 
 
 def _csv_chunks(columns: tuple[str, ...], rows: Iterable[tuple],
@@ -214,9 +219,11 @@ def _formulas_as_text(rows: Iterable[tuple], text: list[int]) -> Iterator[list]:
         yield row
 
 
-def _json_chunks(records: Iterable[dict[str, Any]], lines: bool) -> Iterator[str]:
+def json_chunks(what: str, rows: Iterable[tuple], lines: bool = False) -> Iterator[str]:
+    """Rows of the export ``what`` as JSON text in chunks: one list of objects, or with
+    ``lines`` one object a line."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    records = iter(records)
+    records = map(_json_row(what), rows)
     first = True
     if not lines:
         yield "["

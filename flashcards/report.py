@@ -14,10 +14,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from flashcards.export import export_columns
 from flashcards.model import ForecastDay, HeatmapDay, StatsFigures
 from flashcards.stats import STATES
 from flashcards.text import format_duration, printable
 
+# What a card's line shows, as columns of the cards export; the front comes last.
+CARD_LINE = ("deck", "card_key", "status", "due", "interval", "easiness", "lapses")
 HEAT_CHARS = "·░▒▓█"
 HEAT_COLORS = ("grey35", "#0e4429", "#006d32", "#26a641", "#39d353")
 
@@ -70,6 +73,28 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
     console.print(Text(f"reviews in the last year ({sum(d.reviews for d in figures.heatmap)})",
                        style="bold"))
     console.print(heatmap_text(figures.heatmap, width=console.width))
+
+
+def print_cards(rows: Iterable[tuple], console: Console) -> None:
+    """Cards (rows of the cards export), one line each: deck, key, status, due, interval,
+    ease, lapses, and the front on one line cut to the console's width. Card text is
+    ``Text``, never markup, with control characters escaped."""
+    columns = export_columns("cards")
+    picks = [columns.index(name) for name in CARD_LINE]
+    front = columns.index("front")
+    table = Table(box=None)
+    for name in ("deck", "key", "status", "due", "ivl", "ease", "lapses"):
+        table.add_column(name, no_wrap=True,
+                         justify="right" if name in ("ivl", "ease", "lapses") else "left")
+    # The only column rich may narrow to fit; its text is cut, not wrapped.
+    table.add_column("front")
+    for row in rows:
+        deck, key, status, due, interval, ease, lapses = (row[index] for index in picks)
+        table.add_row(Text(printable(deck)), Text(printable(key)), status, due or "-",
+                      str(interval), f"{ease:.2f}", str(lapses),
+                      Text(printable(" ".join(row[front].split())), no_wrap=True,
+                           overflow="ellipsis"))
+    console.print(table if table.rows else "no cards match")
 
 
 def _forecast_chart(forecast: Sequence[ForecastDay], height: int = 4) -> Any:

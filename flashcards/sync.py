@@ -31,6 +31,8 @@ from flashcards.store import Store, StoreError
 # An id-less card whose front was edited keeps its history when it stays at the same
 # position with the same kind and its back is unchanged or its front is this similar.
 EDIT_SIMILARITY = 0.6
+# Rows a statement writes at once: 12 values each, under SQLite's 32,766 parameters.
+_ROWS_PER_STATEMENT = 2000
 
 
 def unchanged_deck(store: Store, path: Path, digest: str) -> DeckReport | None:
@@ -346,22 +348,36 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
             report.updated += 1
         else:
             report.unchanged += 1
-    store.conn.executemany(
-        "INSERT INTO cards (deck_id, key, note_key, kind, front, back, tags, source, line, "
-        "position, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        inserts,
+    _write_rows(
+        store, "INSERT INTO cards (deck_id, key, note_key, kind, front, back, tags, source, "
+        "line, position, created_at, updated_at) VALUES {rows}", inserts,
     )
     report.added = len(inserts)
     retiring = [(stamp, row.id) for row in vanished.values()]
     store.conn.executemany("UPDATE cards SET retired = 1, updated_at = ? WHERE id = ?", retiring)
     report.retired = len(retiring)
     # Updates go last: an edited card takes its new key only after nothing else holds it.
-    store.conn.executemany(
-        "UPDATE cards SET key = ?, note_key = ?, kind = ?, front = ?, back = ?, tags = ?, "
-        "source = ?, line = ?, position = ?, retired = 0, updated_at = ? WHERE id = ?",
-        updates,
+    _write_rows(
+        store, "UPDATE cards SET key = v.column1, note_key = v.column2, kind = v.column3, "
+        "front = v.column4, back = v.column5, tags = v.column6, source = v.column7, "
+        "line = v.column8, position = v.column9, retired = 0, updated_at = v.column10 "
+        "FROM (VALUES {rows}) AS v WHERE cards.id = v.column11", updates,
     )
     return report
+
+
+def _write_rows(store: Store, statement: str, rows: list[tuple]) -> None:
+    """Run ``statement`` with its ``{rows}`` made of many of ``rows`` at once, in order.
+
+    Not executemany's one statement per row: the search index (written by triggers on the
+    cards, see ``schema._migration_4``) is flushed at the end of every statement, which
+    row by row makes an import of 100,000 new or edited cards ~3x slower.
+    """
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start:start + _ROWS_PER_STATEMENT]
+        one = f"({', '.join('?' * len(chunk[0]))})"
+        store.conn.execute(statement.format(rows=", ".join([one] * len(chunk))),
+                           [value for row in chunk for value in row])
 
 
 def _edited_card(
