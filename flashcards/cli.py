@@ -6,6 +6,7 @@ Every command takes ``--db PATH`` (also accepted before the command name); other
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable
@@ -55,6 +56,10 @@ class Group(click.Group):
         except sqlite3.Error as error:
             path = paths.db_path(ctx.meta.get(DB_META))
             raise UserError([f"error: {path}: database: {error}"]) from None
+        except BrokenPipeError:
+            # The reader went away (`| head`): nothing more to say, and nowhere to say it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
         except OSError as error:
             raise UserError([f"error: {error.filename or ''}: {error.strerror}"]) from None
 

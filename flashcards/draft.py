@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from flashcards.text import CONTROL_CHARACTER
+
 __all__ = ["DraftQuestion", "draft_deck", "find_questions"]
 
 _HEADING = re.compile(r"^(#{1,6})(?:[ \t]+|(?=[？?]))(.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -25,7 +27,6 @@ _URL = re.compile(r"https?://[^\s<>\"'`]+")
 # Punctuation that ends a sentence around a URL is not part of it.
 _URL_TAIL = ".,;:!?)]}>'\"。，；：！？）】」』’”、"
 _MARKS = "？?"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NOT_WORD = re.compile(r"[^\w]+")
 _ASCII_SLUG_MAX = 48
 
@@ -66,7 +67,7 @@ class _Heading:
 def draft_deck(notes: str, deck_name: str) -> str:
     """YAML deck skeleton from a notes file: headings become tags, each question becomes a draft card, URL lines become its source."""
     # A deck named after a file may hold its control characters, which no deck may.
-    deck_name = _CONTROL.sub("", deck_name).strip()
+    deck_name = CONTROL_CHARACTER.sub("", deck_name).strip()
     if not deck_name:
         raise ValueError("deck_name must not be blank")
     cards = []
@@ -106,7 +107,7 @@ def find_questions(notes: str) -> list[DraftQuestion]:
             continue
         if in_fence:
             continue
-        line = _CONTROL.sub("", raw).strip()
+        line = CONTROL_CHARACTER.sub("", raw).strip()
         if not line:
             continue
 

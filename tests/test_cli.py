@@ -236,3 +236,14 @@ def test_the_app_without_a_terminal_says_so_and_exits_1(stream, args, write_deck
     run("import", str(write_deck(DECK)))
     message = f"error: the review app needs a terminal, and {stream} is not one\n"
     assert run_without_a_terminal(stream, *args) == (1, message)
+
+
+def test_a_reader_that_goes_away_is_no_error(write_deck):
+    """`flashcards config | head -0`: no "error: : Broken pipe", no traceback."""
+    CliRunner().invoke(cli, ["import", str(write_deck(DECK))])
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the command writes a byte
+    done = subprocess.run([sys.executable, "-m", "flashcards", "config"], stdout=write,
+                          stderr=subprocess.PIPE, text=True, check=False)
+    os.close(write)
+    assert (done.returncode, done.stderr) == (1, "")
