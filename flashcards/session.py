@@ -46,6 +46,25 @@ class Summary:
     leeches: list[Card] = field(default_factory=list)
 
 
+@dataclass
+class _Room:
+    """How many more new cards and reviews the day's limits allow: overall (``left``) and
+    in each deck with limits of its own (``deck_left``, by kind and deck)."""
+
+    left: dict[str, int]
+    deck_left: dict[tuple[str, str], int]
+
+    def in_deck(self, kind: str, deck: str) -> int:
+        """How many more of ``kind`` one deck may still show."""
+        return min(self.left[kind], self.deck_left.get((kind, deck), self.left[kind]))
+
+    def take(self, kind: str, deck: str) -> None:
+        """Count one more card of ``kind`` from ``deck``."""
+        self.left[kind] -= 1
+        if (kind, deck) in self.deck_left:
+            self.deck_left[kind, deck] -= 1
+
+
 class CardGone(LookupError):
     """The current card was changed by another process and is skipped, not answered."""
 
@@ -75,31 +94,37 @@ class Session:
     # -- building the queue ----------------------------------------------------------
 
     def _build_queue(self) -> list[tuple[int, str]]:
-        config = self.store.config()
         deck_limits = self.store.deck_limits()
         decks = [self.deck] if self.deck else list(deck_limits)
         done_new, done_reviews, seen_notes, again = self._done_today()
+        room = self._room(done_new, done_reviews, deck_limits)
         queue: list[tuple[int, str]] = []
-        for kind, cards_of, slot, setting, done in (
-            (REVIEW, self.store.due_cards, 1, "reviews_per_day", done_reviews),
-            (NEW, self.store.new_cards, 0, "new_per_day", done_new),
-        ):
-            left = config[setting] - sum(done.values())
+        for kind, cards_of in ((REVIEW, self.store.due_cards), (NEW, self.store.new_cards)):
             # Each deck is read lazily and only as far as its own limit: a deck whose limit
             # is used up costs one empty query, not a scan of all its cards.
-            per_deck = []
-            for deck in decks:
-                limit = deck_limits.get(deck, (None, None))[slot]
-                count = left if limit is None else min(left, limit - done[deck])
-                per_deck.append(_first_cards(cards_of(self.today, deck), count, seen_notes))
+            per_deck = [_first_cards(cards_of(self.today, deck), room.in_deck(kind, deck),
+                                     seen_notes) for deck in decks]
             if kind == REVIEW:  # due cards across decks: most overdue first
                 ordered = heapq.merge(*per_deck, key=lambda card: (card.due, card.id))
             else:  # new cards: deck by deck, in file order
                 ordered = chain.from_iterable(per_deck)
-            taken = list(islice(ordered, max(left, 0)))
+            taken = list(islice(ordered, max(room.left[kind], 0)))
             seen_notes.update((card.deck, card.note_key) for card in taken)
             queue += [(card.id, kind) for card in taken]
         return queue + [(card_id, AGAIN) for card_id in again]
+
+    def _room(self, done_new: Counter, done_reviews: Counter,
+              deck_limits: dict[str, tuple[int | None, int | None]]) -> _Room:
+        """What the day's limits leave, after today's answers so far."""
+        config = self.store.config()
+        done = {NEW: done_new, REVIEW: done_reviews}
+        return _Room(
+            left={NEW: config["new_per_day"] - sum(done_new.values()),
+                  REVIEW: config["reviews_per_day"] - sum(done_reviews.values())},
+            deck_left={(kind, deck): limit - done[kind][deck]
+                       for deck, limits in deck_limits.items()
+                       for kind, limit in zip((NEW, REVIEW), limits) if limit is not None},
+        )
 
     def _done_today(self) -> tuple[Counter, Counter, set[tuple[str, str]], list[int]]:
         """Today's answers so far, in every deck: new cards and reviews per deck, the notes
@@ -218,16 +243,9 @@ class Session:
         leave it, and so do new and review cards that were answered elsewhere or that the
         day's limits, counted over every answer given today, no longer leave room for."""
         self._current = None
-        config, deck_limits = self.store.config(), self.store.deck_limits()
         done_new, done_reviews, _, _ = self._done_today()
+        room = self._room(done_new, done_reviews, self.store.deck_limits())
         facts = self.store.showable(self.today, [card_id for card_id, _ in self.queue])
-        left = {NEW: config["new_per_day"] - sum(done_new.values()),
-                REVIEW: config["reviews_per_day"] - sum(done_reviews.values())}
-        deck_left = {(kind, deck): limit - done[deck]
-                     for deck, limits in deck_limits.items()
-                     for kind, limit, done in ((NEW, limits[0], done_new),
-                                               (REVIEW, limits[1], done_reviews))
-                     if limit is not None}
         kept = []
         for card_id, kind in self.queue:
             if card_id not in facts:
@@ -235,12 +253,9 @@ class Session:
             deck, due = facts[card_id]
             if kind != AGAIN:
                 still = due is None if kind == NEW else due <= self.today.isoformat()
-                room = min(left[kind], deck_left.get((kind, deck), left[kind]))
-                if not still or room <= 0:
+                if not still or room.in_deck(kind, deck) <= 0:
                     continue
-                left[kind] -= 1
-                if (kind, deck) in deck_left:
-                    deck_left[kind, deck] -= 1
+                room.take(kind, deck)
             kept.append((card_id, kind))
         self.queue = kept
 

@@ -107,7 +107,8 @@ def sync(store: Store, deck_files: list[DeckFile], dry_run: bool = False,
     stamp = clock.iso(clock.now())
     settled = dict(store.query("SELECT path, problem IS NULL FROM sources"))
     sources = [_where(path) for path in sources]
-    if not (deck_files or gone or not all(settled.get(where) for where in sources)):
+    unsettled = [where for where in sources if not settled.get(where)]
+    if not (deck_files or gone or unsettled):
         return report  # nothing changed: no write (a start, returning home)
     with store.write(dry_run=dry_run):
         for deck in deck_files:
@@ -140,7 +141,7 @@ def sources(store: Store) -> list[Source]:
     deck_files = _deck_sources(store)
     return [
         Source(path, tuple(sorted(name for _, name, file in deck_files
-                                  if file == path or Path(file).is_relative_to(path))),
+                                  if Path(file).is_relative_to(path))),
                last_sync, problem)
         for path, last_sync, problem in store.query(
             "SELECT path, last_sync, problem FROM sources ORDER BY path")
@@ -216,8 +217,9 @@ def _move_decks(store: Store, folder: Path, target: Path) -> bool:
             "UPDATE decks SET source_path = ? WHERE id = ?",
             [(_where(target / file.relative_to(folder)), deck_id) for deck_id, file in moving],
         )
-        store.conn.execute("DELETE FROM sources WHERE path = ? OR path LIKE ? || '/%'",
-                           (str(folder), str(folder)))
+        store.conn.executemany("DELETE FROM sources WHERE path = ?", [
+            (source,) for (source,) in store.query("SELECT path FROM sources")
+            if Path(source).is_relative_to(folder)])
         store.conn.execute("INSERT OR IGNORE INTO sources (path) VALUES (?)", (_where(target),))
     return True
 
@@ -234,14 +236,13 @@ def _note_problem(store: Store, path: str, problems: list[str]) -> None:
 def forget_source(store: Store, path: str | Path) -> SyncReport:
     """Forget a source: the decks whose files it holds are retired, their history kept."""
     where = _where(Path(path))
-    found = [source for source in sources(store) if source.path == where]
-    if not found:
+    if not store.query("SELECT 1 FROM sources WHERE path = ?", (where,)):
         raise StoreError(f"{path}: not a source (see `flashcards sources`)")
     report = SyncReport()
     stamp = clock.iso(clock.now())
     with store.write():
         for deck_id, name, file in _deck_sources(store):
-            if file == where or Path(file).is_relative_to(where):
+            if Path(file).is_relative_to(where):  # the source itself, or a file in it
                 report.decks.append(DeckReport(name, retired=_retire_deck(store, deck_id, stamp)))
         store.conn.execute("DELETE FROM sources WHERE path = ?", (where,))
     return report
