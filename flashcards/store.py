@@ -438,6 +438,14 @@ class Store:
         )
         return [DayAnswer(*row) for row in rows]
 
+    def card_log(self, card_id: int) -> list[tuple[str, int, bool, int, float, str | None]]:
+        """One card's answers, oldest first: study day, grade, whether it was a repeat, and
+        the interval, ease and due day it left (for the browser's history)."""
+        return [(day, quality, bool(repeat), interval, easiness, due) for
+                day, quality, repeat, interval, easiness, due in self.query(
+                    "SELECT day, quality, repeat, interval, easiness, due FROM reviews "
+                    "WHERE card_id = ? ORDER BY ts, id", (card_id,))]
+
     def showable(self, today: date, card_ids: list[int]) -> dict[int, tuple[str, str | None]]:
         """Of these cards, those a review may show today (not suspended, buried, retired),
         each with its deck and due day."""

@@ -7,7 +7,7 @@ only to hand over to another screen, through a typed ``app = getters.app(Flashca
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from textual import work
@@ -98,6 +98,21 @@ class FlashcardsApp(App[None]):
         from flashcards.tui.screens.review import ReviewScreen
 
         self.push_screen(ReviewScreen(Session(self.store, deck)))
+
+    def browse(self, on_close: Callable[[], None] | None = None) -> None:
+        """Open the card browser on top of the current screen; ``on_close`` runs when it
+        is left (the review reads its card again: the browser may have changed it)."""
+        from flashcards.tui.screens.browser import BrowserScreen
+
+        self.push_screen(BrowserScreen(self.store),
+                         None if on_close is None else lambda _result: on_close())
+
+    def study(self, query: str) -> None:
+        """A sitting over the due cards a search finds (the browser's "study these")."""
+        from flashcards.tui.screens.browser import study_session
+        from flashcards.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(study_session(self.store, query)))
 
     def finish_review(self, session: Session) -> None:
         """Replace the review screen by its summary."""

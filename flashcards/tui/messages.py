@@ -36,3 +36,14 @@ class DeckReimported(Message):
 
     path: str
     errors: list[str]  # what is wrong with the file, each with its file:line; empty: imported
+
+
+@dataclass
+class CardsFound(Message):
+    """The browser's worker ran a search: the ids of the cards it found, in order."""
+
+    query: str
+    ids: list[int]
+    today: date
+    error: str | None  # the query did not parse: why, in one line
+    keep: int | None  # the card the cursor stays on, if it is still found

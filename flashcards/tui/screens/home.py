@@ -70,6 +70,7 @@ class HomeScreen(BaseScreen):
         Binding("r", "review_selected", "review deck", key_display="enter/r"),
         Binding("a", "review_all", "review all"),
         Binding("s", "stats", "stats"),
+        Binding("slash", "browse", "browse"),
         Binding("q", "app.quit", "quit"),
         Binding("ctrl+r", "reload", "read again"),  # offered only after a failed read
     ]
@@ -177,6 +178,9 @@ class HomeScreen(BaseScreen):
 
     def action_review_all(self) -> None:
         self.app.review(None)
+
+    def action_browse(self) -> None:
+        self.app.browse()
 
     def action_stats(self) -> None:
         from flashcards.tui.screens.stats import StatsScreen

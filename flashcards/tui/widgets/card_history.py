@@ -1,0 +1,108 @@
+"""What the browser tells about one card besides its text: where it lives, its schedule,
+and every answer it got, with a small chart of its interval over time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from flashcards.report import bar_lines
+from flashcards.sm2 import QUALITY_LABELS
+from flashcards.text import printable
+
+CHART_HEIGHT = 3
+LogRow = tuple[str, int, bool, int, float, "str | None"]  # ``Store.card_log``'s rows
+
+
+def chart_values(values: Sequence[int], width: int) -> list[int]:
+    """At most ``width`` values: the longest of each run when there are more."""
+    if len(values) <= width:
+        return list(values)
+    return [max(values[column * len(values) // width:(column + 1) * len(values) // width])
+            for column in range(width)]
+
+
+def due_label(due: str | None, today: date) -> str:
+    """``2026-03-15 (in 5d)``, ``(today)``, ``(3d overdue)``; ``-`` for a new card."""
+    if due is None:
+        return "-"
+    days = (date.fromisoformat(due) - today).days
+    when = "today" if days == 0 else f"in {days}d" if days > 0 else f"{-days}d overdue"
+    return f"{due} ({when})"
+
+
+def facts(row: dict[str, Any], today: date) -> Content:
+    """Deck, file:line, tags and the scheduling state of a card (a row of the cards export).
+    User text is plain ``Content``: never markup."""
+    tags = ", ".join(json.loads(row["tags"]))
+    buried = row["buried_until"] if (row["buried_until"] or "") > today.isoformat() else None
+    lines = [
+        Content.assemble(("deck  ", "dim"), (printable(row["deck"]), "bold")),
+        Content.assemble(("file  ", "dim"), printable(row["source"] or "-")),
+        Content.assemble(("tags  ", "dim"), printable(tags or "-")),
+        Content.assemble(("state ", "dim"), (row["status"], "bold"),
+                         f"  due {due_label(row['due'], today)}"
+                         + (f"  buried until {buried}" if buried else "")),
+        Content.assemble(("      ", "dim"),
+                         f"interval {row['interval']}d  ease {row['easiness']:.2f}  "
+                         f"reps {row['repetitions']}  lapses {row['lapses']}"),
+        Content.assemble(("added ", "dim"), (row["created_at"] or "")[:10]),
+    ]
+    return Content("\n").join(lines)
+
+
+def history(log: Sequence[LogRow]) -> Content:
+    """Every answer, oldest first: study day, grade, and the interval it left (a repeat
+    the same day moves nothing, and says so)."""
+    if not log:
+        return Content.styled("never answered", "dim")
+    lines = [Content.styled(f"{len(log)} answer{'s' * (len(log) != 1)}", "bold")]
+    for day, quality, repeat, interval, _ease, _due in log:
+        after = "(repeat)" if repeat else f"→ {interval}d"
+        style = "$text-error" if quality < 3 else ""
+        lines.append(Content.assemble(
+            (day, "dim"), "  ", (f"{quality} {QUALITY_LABELS[quality]:<10}", style), "  ", after))
+    return Content("\n").join(lines)
+
+
+def interval_chart(log: Sequence[LogRow], width: int) -> Content:
+    """The interval after each answer that moved it, as bars (the latest on the right)."""
+    intervals = [interval for _day, _q, repeat, interval, _e, _d in log if not repeat]
+    if len(intervals) < 2:
+        return Content()
+    values = chart_values(intervals, max(width, 8))
+    title = Content.styled(f"interval, up to {max(intervals)}d", "dim")
+    bars = [Content.styled(line, "$text-success") for line in bar_lines(values, CHART_HEIGHT)]
+    return Content("\n").join([title, *bars])
+
+
+class CardHistory(VerticalScroll):
+    """The facts, the interval chart and the answers of the card the browser is on."""
+
+    DEFAULT_CSS = """
+    CardHistory {
+        height: 1fr;
+        padding: 0 1;
+        & > Static { margin-bottom: 1; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="card-facts")
+        yield Static(id="card-chart")
+        yield Static(id="card-answers")
+
+    def show(self, row: dict[str, Any] | None, log: Sequence[LogRow], today: date) -> None:
+        """Show one card (a row of the cards export) and its log; nothing for None."""
+        self.query_one("#card-facts", Static).update(facts(row, today) if row else Content())
+        width = self.scrollable_content_region.width or 30
+        self.query_one("#card-chart", Static).update(interval_chart(log, width))
+        self.query_one("#card-answers", Static).update(history(log) if row else Content())
+        self.scroll_home(animate=False)
