@@ -238,15 +238,63 @@ def measure_anki(work: Path, package: Path, runs: int) -> list[Row]:
     )]
 
 
+# The floor of the browser's first rows: a minimal Textual app that, on "/", pushes a screen
+# with a search box and a DataTable of the first 100 fronts, read from the same database.
+SCREEN_FLOOR = """\
+import sqlite3, sys
+from textual.app import App
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Static
+
+class Table(Screen):
+    def compose(self):
+        yield Input()
+        table = DataTable()
+        table.add_column("front")
+        conn = sqlite3.connect(sys.argv[1])
+        table.add_rows(conn.execute("SELECT front FROM cards ORDER BY id LIMIT 100"))
+        yield table
+
+class Floor(App):
+    BINDINGS = [("slash", "table")]
+    def compose(self):
+        yield Static("home: ready")
+    def action_table(self):
+        self.push_screen(Table())
+
+Floor().run()
+"""
+
+
+def screen_floor(db: Path, work: Path, first: str) -> float:
+    """Seconds from "/" to the first row of ``SCREEN_FLOOR``'s table on the terminal."""
+    script = work / "screen_floor.py"
+    script.write_text(SCREEN_FLOOR)
+    terminal = tui_latency.Terminal([sys.executable, str(script), str(db)],
+                                    tui_latency.environment())
+    terminal.wait_for("home: ready")
+    terminal.read_for(0.5)
+    sent = terminal.press(b"/")
+    seconds = terminal.wait_for(first) - sent
+    terminal.close()
+    return seconds
+
+
+def process_memory(pid: int) -> tuple[float, float]:
+    """A process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    status = dict(line.split(":", 1) for line in
+                  Path(f"/proc/{pid}/status").read_text().splitlines())
+    rss, hwm = (int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+    return rss, hwm
+
+
 def measure_app(work: Path, db: Path, runs: int, grades: int) -> list[Row]:
     os.environ["FLASHCARDS_NOW"] = tui_latency.NOW
     fronts = tui_latency.queue_fronts(db)
     app_times, base_times = tui_latency.launch_times(db, work, fronts, runs)
     extra = median(app_times) - median(base_times)
     terminal, copy = tui_latency.open_review(db, work, fronts)
-    status = dict(line.split(":", 1) for line in
-                  Path(f"/proc/{terminal.pid}/status").read_text().splitlines())
-    rss, hwm = (int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+    rss, hwm = process_memory(terminal.pid)
     grade_ms, _ = tui_latency.grade_times(terminal, copy, fronts, grades)
     terminal.close()
     frame_ms = tui_latency.frame_times(work, len(grade_ms))
@@ -263,6 +311,79 @@ def measure_app(work: Path, db: Path, runs: int, grades: int) -> list[Row]:
             "<= 33 ms", p95 <= 33),
         Row("app memory, first card on screen, big database", f"{hwm:.0f} MB",
             "", f"now {rss:.0f} MB", "< 150 MB", hwm < 150),
+    ]
+
+
+# The floor of opening the browser: every id of the big database, in a fresh process.
+IDS_FLOOR = PEAK + """
+import sqlite3
+conn = sqlite3.connect(sys.argv[1])
+ids = conn.execute("SELECT id FROM cards WHERE retired = 0 ORDER BY id").fetchall()
+conn.close()
+"""
+
+
+def browser_times(db: Path, work: Path, first: str, count: str) -> tuple[float, ...]:
+    """In the app on a fresh copy of ``db``, home on screen: seconds from "/" to the first
+    rows of the browser (the front ``first``) and to all ``count`` cards counted, from "o"
+    to them sorted by due, from "end" to the last row under the cursor; and the app's
+    memory (MB) at home and with the browser open."""
+    copy = tui_latency.fresh_copy(db, work)
+    terminal = tui_latency.Terminal([sys.executable, "-m", "flashcards"],
+                                    tui_latency.environment(copy))
+    terminal.wait_for("Today:")
+    terminal.read_for(1.5)  # the day's backup and the home screen's worker are done
+    home, _ = process_memory(terminal.pid)
+    sent = terminal.press(b"/")
+    rows = terminal.wait_for(first) - sent
+    counted = terminal.wait_for(f"{count} cards") - sent
+    terminal.read_for(0.5)
+    terminal.press(b"\r")  # the same search again; the table takes the keys
+    terminal.wait_for(f"{count} cards")
+    terminal.read_for(0.5)
+    sent = terminal.press(b"o")
+    by_due = terminal.wait_for("sorted by due") - sent
+    terminal.read_for(0.5)
+    sent = terminal.press(b"\x1b[F")  # end
+    last = terminal.wait_for("牌组") - sent
+    terminal.read_for(0.5)
+    browsing, _ = process_memory(terminal.pid)
+    terminal.close()
+    return rows, counted, by_due, last, home, browsing
+
+
+def measure_browser(work: Path, db: Path, runs: int) -> list[Row]:
+    """Opening the card browser over every card of the big database, sorting it by due day
+    and going to its last row; its memory, next to the app's at home."""
+    os.environ["FLASHCARDS_NOW"] = tui_latency.NOW
+    store = Store.open(db)
+    (count,) = store.query("SELECT count(*) FROM cards WHERE retired = 0")[0]
+    (first,) = store.query("SELECT front FROM cards WHERE retired = 0 ORDER BY id LIMIT 1")[0]
+    store.close()
+    marker = tui_latency.marker(first)
+    starts, floors, screens, opens = interleaved(
+        runs, lambda: run_python(PEAK, []), lambda: run_python(IDS_FLOOR, [str(db)]),
+        lambda: (screen_floor(db, work, marker),), lambda: browser_times(db, work, marker,
+                                                                        f"{count:,}"))
+    # The query alone, without the interpreter's start-up.
+    floor = median([t for t, _ in floors]) - median([t for t, _ in starts])
+    screen = median([t for t, in screens])
+    rows, counted, by_due, last = (median([run_[i] for run_ in opens]) for i in range(4))
+    home, browsing = (max(run_[i] for run_ in opens) for i in (4, 5))
+    return [
+        Row(f"browser: '/' on home to its first rows, {count:,} cards{times(runs)}",
+            f"{rows * 1000:.0f} ms", f"{screen * 1000:.0f} ms (i)",
+            f"{rows / screen:.1f}x", "<= 2x", rows <= 2 * screen),
+        Row("  to all of them counted", f"{counted * 1000:.0f} ms",
+            f"{floor * 1000:.0f} ms (h)", f"+{(counted - floor) * 1000:.0f} ms",
+            "<= +500 ms", counted - floor <= 0.5),
+        Row("  'o': sorted by due", f"{by_due * 1000:.0f} ms", f"{floor * 1000:.0f} ms (h)",
+            f"+{(by_due - floor) * 1000:.0f} ms", "<= +1000 ms", by_due - floor <= 1.0),
+        Row("  'end': the last card under the cursor", f"{last * 1000:.0f} ms", "", "",
+            "<= 50 ms", last <= 0.05),
+        Row("  app memory with the browser open (VmRSS)", f"{browsing:.0f} MB",
+            f"{home:.0f} MB at home", f"+{browsing - home:.0f} MB", "< 200 MB",
+            browsing < 200),
     ]
 
 
@@ -329,6 +450,10 @@ def print_table(rows: list[Row], title: str) -> None:
         "own import of the package: ~1.4 s.\n"
         "(g) the first page (50 cards) of the search alone, in a process that has the database "
         "open, median of 20; 'cards': `flashcards cards QUERY --json --limit 50` minus (b).\n"
+        "(h) the ids of every card from SQLite (sqlite3, ORDER BY id), fresh process minus "
+        "its start-up. Browser memory: VmRSS with the browser open; at home: VmRSS before.\n"
+        "(i) a minimal Textual app pushing a screen with an Input and a DataTable of the "
+        "first 100 fronts on '/', same pty.\n"
         "Time is wall time in a fresh process, median of the runs; memory the largest peak.",
         highlight=False, markup=False, soft_wrap=True,
     )
@@ -340,7 +465,7 @@ def main() -> None:
                         help="10,000 cards and 100,000 reviews, fewer runs (under a minute)")
     parser.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / "out",
                         help="where the data goes (default: benchmarks/out/)")
-    groups_known = ("import", "app", "stats", "anki", "search")
+    groups_known = ("import", "app", "browser", "stats", "anki", "search")
     parser.add_argument("--only", choices=groups_known, action="append",
                         help="measure only these groups of figures (repeatable)")
     options = parser.parse_args()
@@ -364,6 +489,8 @@ def main() -> None:
         if "app" in groups:
             rows += measure_app(work, db, 3 if options.quick else 7,
                                 40 if options.quick else 200)
+        if "browser" in groups:
+            rows += measure_browser(work, db, 3 if options.quick else 5)
         if "stats" in groups:
             rows += measure_stats_export(work, db, 3 if options.quick else 5)
         if "anki" in groups:

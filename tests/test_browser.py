@@ -18,7 +18,10 @@ from flashcards.tui.screens.browser import BrowserScreen
 from flashcards.tui.screens.home import HomeScreen
 from flashcards.tui.screens.review import ReviewScreen
 from flashcards.tui.widgets.card_history import (
-    chart_values, due_label, history, interval_chart,
+    chart_values,
+    due_label,
+    history,
+    interval_chart,
 )
 from flashcards.tui.widgets.card_table import CardTable, fit
 from flashcards.tui.widgets.card_view import CardView

@@ -23,8 +23,8 @@ from flashcards.session import AGAIN, Session
 from flashcards.store import Store
 from flashcards.sync import import_files
 from flashcards.tui.app import FlashcardsApp, make_app
-from flashcards.tui.screens.home import HomeScreen
 from flashcards.tui.editing import editor_command
+from flashcards.tui.screens.home import HomeScreen
 from flashcards.tui.screens.review import ReviewScreen, format_interval
 from flashcards.tui.screens.summary import SummaryScreen
 from flashcards.tui.widgets.card_view import CardView

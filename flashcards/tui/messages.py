@@ -47,3 +47,4 @@ class CardsFound(Message):
     today: date
     error: str | None  # the query did not parse: why, in one line
     keep: int | None  # the card the cursor stays on, if it is still found
+    complete: bool = True  # False: only the first page; every id follows

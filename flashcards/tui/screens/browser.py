@@ -36,6 +36,7 @@ from flashcards.tui.widgets.card_table import CardTable, Row
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 
+FIRST_PAGE = 100  # rows a new search shows before it has counted them all
 SORT_ORDER = ("added", "due", "interval", "ease", "lapses")
 # The actions that need cards to act on, and are off while the search box has the keys.
 CARD_ACTIONS = {"act", "reschedule", "edit", "study"}
@@ -77,10 +78,9 @@ class BrowserScreen(BaseScreen):
         Binding("q", "leave", "back", show=False),
     ]
 
-    def __init__(self, store: Store, query: str = "") -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
-        self.query_text = query
         self.sort, self.descending = "added", False
         self.today = store.today()
         self._undo: list[list[str]] = []  # per action taken here: its log entries' ids
@@ -90,7 +90,7 @@ class BrowserScreen(BaseScreen):
         self._rendering = False
 
     def compose(self) -> ComposeResult:
-        yield Input(self.query_text, placeholder="search: words, deck:, tag:, is:due, "
+        yield Input(placeholder="search: words, deck:, tag:, is:due, "
                     "prop:ivl>=30 …  (enter)", id="browser-search")
         yield Static(id="browser-status")
         yield CardTable(self._fetch, id="browser-table")
@@ -100,8 +100,14 @@ class BrowserScreen(BaseScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        """The first page of every card at once (a few milliseconds, so the first frame
+        shows cards), then every id from the worker."""
         self.query_one(Input).focus()
-        self.search(self.query_text)
+        first = card_ids(self.store, "", limit=FIRST_PAGE)
+        complete = len(first) < FIRST_PAGE
+        self.on_cards_found(CardsFound("", first, self.today, None, None, complete))
+        if not complete:  # counting them all would slow the first frame down: after it
+            self.call_after_refresh(self._find, "", self.sort, self.descending, None, False)
 
     # -- searching ---------------------------------------------------------------------------
 
@@ -113,24 +119,35 @@ class BrowserScreen(BaseScreen):
 
     def search(self, query: str, keep: int | None = None) -> None:
         """Run ``query`` again with the current sort; the cursor stays on ``keep``."""
-        self.query_text = query
         self._status(Content.styled("searching…", "dim"))
-        self._find(query, self.sort, self.descending, keep)
+        self._find(query, self.sort, self.descending, keep, first_page=keep is None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="searching")
-    def _find(self, query: str, sort: str, descending: bool, keep: int | None) -> None:
+    def _find(self, query: str, sort: str, descending: bool, keep: int | None,
+              first_page: bool) -> None:
         """The ids of the cards ``query`` finds, on a connection of the worker's own (a
-        search of 100,000 cards must not hold up the keys)."""
+        search of 100,000 cards must not hold up the keys). With ``first_page``, its first
+        page comes at once, then every id (a search that keeps the cursor on a card waits
+        for all of them)."""
+        worker = get_current_worker()
+
+        def found(ids: list[int], error: str | None = None, complete: bool = True) -> None:
+            if not worker.is_cancelled:  # else a newer search replaced this one
+                self.post_message(CardsFound(query, ids, today, error, keep, complete))
+
         store = Store.open(self.store.path)
         try:
             today = store.today()
-            ids, error = card_ids(store, query, sort, descending), None
+            if first_page:
+                first = card_ids(store, query, sort, descending, limit=FIRST_PAGE)
+                found(first, complete=len(first) < FIRST_PAGE)
+                if len(first) < FIRST_PAGE:
+                    return
+            found(card_ids(store, query, sort, descending))
         except SearchError as problem:
-            ids, error = [], str(problem)
+            found([], str(problem))
         finally:
             store.close()
-        if not get_current_worker().is_cancelled:  # a newer search replaced this one
-            self.post_message(CardsFound(query, ids, today, error, keep))
 
     def on_cards_found(self, message: CardsFound) -> None:
         table = self.query_one(CardTable)
@@ -139,8 +156,11 @@ class BrowserScreen(BaseScreen):
             return
         self.today = message.today
         self._searched = message.query
-        table.show(message.ids, self.sort, self.descending, message.keep)  # -> Highlighted
-        self._status()
+        table.show(message.ids, self.sort, self.descending, message.keep)
+        self._status(None if message.complete else Content.assemble(
+            (f"{len(message.ids)}+", "bold"), " cards, counting…"))
+        if message.keep is not None:  # searched again after a change: the card may differ
+            self._show_card(table.current_id)
 
     def _fetch(self, ids: list[int]) -> dict[int, Row]:
         """The rows of the cards export for these ids (the table's page reader)."""
@@ -166,13 +186,14 @@ class BrowserScreen(BaseScreen):
         self.refresh_bindings()
 
     def _show_card(self, card_id: int | None) -> None:
-        """Show a card in the detail pane (again, if it changed). One worker renders, card
-        after card, only the latest wanted: holding down an arrow never queues renders,
-        and a render is never cut off halfway."""
+        """Show a card in the detail pane (again, if it changed), once the table's frame is
+        drawn. One worker renders, card after card, only the latest wanted: holding down an
+        arrow never queues renders, and a render is never cut off halfway."""
         self._wanted, self._shown = card_id, _NOTHING
         if not self._rendering:
             self._rendering = True
-            self.run_worker(self._render_wanted(), exit_on_error=False, name="showing the card")
+            self.call_after_refresh(lambda: self.run_worker(
+                self._render_wanted(), exit_on_error=False, name="showing the card"))
 
     async def _render_wanted(self) -> None:
         try:

@@ -4,8 +4,10 @@ and every answer it got, with a small chart of its interval over time."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from textual.app import ComposeResult
@@ -38,6 +40,15 @@ def due_label(due: str | None, today: date) -> str:
     return f"{due} ({when})"
 
 
+def short_path(source: str) -> str:
+    """A deck file's path (``file:line``) relative to the working folder when it is inside
+    it, else with ``~`` for the home folder, else as it is."""
+    for base, shown in ((Path.cwd(), ""), (Path.home(), "~/")):
+        if source.startswith(f"{base}{os.sep}"):
+            return shown + source[len(str(base)) + 1:]
+    return source
+
+
 def facts(row: dict[str, Any], today: date) -> Content:
     """Deck, file:line, tags and the scheduling state of a card (a row of the cards export).
     User text is plain ``Content``: never markup."""
@@ -45,7 +56,7 @@ def facts(row: dict[str, Any], today: date) -> Content:
     buried = row["buried_until"] if (row["buried_until"] or "") > today.isoformat() else None
     lines = [
         Content.assemble(("deck  ", "dim"), (printable(row["deck"]), "bold")),
-        Content.assemble(("file  ", "dim"), printable(row["source"] or "-")),
+        Content.assemble(("file  ", "dim"), printable(short_path(row["source"] or "-"))),
         Content.assemble(("tags  ", "dim"), printable(tags or "-")),
         Content.assemble(("state ", "dim"), (row["status"], "bold"),
                          f"  due {due_label(row['due'], today)}"

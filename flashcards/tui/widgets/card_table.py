@@ -136,13 +136,14 @@ class CardTable(ScrollView, can_focus=True):
 
     def show(self, ids: list[int], sort: str, descending: bool, keep: int | None = None) -> None:
         """Show these cards, in this order; the cursor stays on ``keep`` if it is among them,
-        else at the same place. Marks on cards no longer shown are dropped."""
+        else at the same place (``Highlighted`` when that is another card). Marks on cards
+        no longer shown are dropped."""
         self.ids, self.sort, self.descending = ids, sort, descending
-        self.marked &= set(ids)
+        if self.marked:
+            self.marked &= set(ids)
         self._pages.clear()
         self.virtual_size = Size(0, len(ids) + 1)  # the header is line 0; no sideways scroll
         position = self._index(keep)
-        self._highlighted = _UNSET  # the cards changed: tell about the cursor's, even the same
         self.cursor = self.cursor if position is None else position
         self.refresh()
 
