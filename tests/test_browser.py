@@ -161,6 +161,28 @@ async def test_a_chinese_search_and_one_that_does_not_parse(loaded):
         assert app.is_running
 
 
+async def test_a_search_shows_its_first_page_before_every_card_is_counted(loaded,
+                                                                          monkeypatch):
+    from flashcards.tui.screens import browser
+
+    monkeypatch.setattr(browser, "FIRST_PAGE", 2)
+    seen = []
+    found = BrowserScreen.on_cards_found
+
+    def spy(screen, message):
+        found(screen, message)
+        seen.append((len(message.ids), message.complete, status_text(screen.app)))
+
+    monkeypatch.setattr(BrowserScreen, "on_cards_found", spy)
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot)
+        await search(pilot, "-梯度")
+    assert seen == [
+        (2, False, "2+ cards, counting…"), (3, True, "3 cards  ·  sorted by added ▲"),
+        (2, False, "2+ cards, counting…"), (2, True, "2 cards  ·  sorted by added ▲")]
+
+
 async def test_o_sorts_by_due_interval_ease_lapses_and_O_reverses(loaded):
     loaded.answer(key(loaded, "three"), 5)  # due in 1 day
     loaded.answer(key(loaded, "two"), 1)  # due in 1 day too, ease lower
