@@ -28,7 +28,7 @@ from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 
 TODAY = date(2026, 3, 10)
-SIZE = (110, 36)
+SIZE = (120, 36)
 
 DECK = """\
 deck: 基础

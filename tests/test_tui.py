@@ -22,10 +22,11 @@ from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import AGAIN, Session
 from flashcards.store import Store
 from flashcards.sync import import_files
+from flashcards.text import format_interval
 from flashcards.tui.app import FlashcardsApp, make_app
 from flashcards.tui.editing import editor_command
 from flashcards.tui.screens.home import HomeScreen
-from flashcards.tui.screens.review import ReviewScreen, format_interval
+from flashcards.tui.screens.review import ReviewScreen
 from flashcards.tui.screens.summary import SummaryScreen
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter

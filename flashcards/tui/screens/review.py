@@ -27,6 +27,7 @@ from flashcards.model import Card
 from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
+from flashcards.text import format_interval
 from flashcards.tui.app import FlashcardsApp
 from flashcards.tui.editing import edit_in_editor, reimport_deck
 from flashcards.tui.messages import DeckReimported
@@ -35,16 +36,6 @@ from flashcards.tui.screens.base import BaseScreen
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
-
-
-def format_interval(days: int) -> str:
-    """An interval as Anki shows it: 1d, 6d, 15d, 2.3mo, 1.5y."""
-    if days < 30:
-        return f"{days}d"
-    if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"
-
 
 CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
 COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are done

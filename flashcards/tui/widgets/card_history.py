@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from flashcards.report import bar_lines
 from flashcards.sm2 import QUALITY_LABELS
-from flashcards.text import printable
+from flashcards.text import format_interval, printable
 
 CHART_HEIGHT = 3
 LogRow = tuple[str, int, bool, int, float, "str | None"]  # ``Store.card_log``'s rows
@@ -62,7 +62,9 @@ def facts(row: dict[str, Any], today: date) -> Content:
                          f"  due {due_label(row['due'], today)}"
                          + (f"  buried until {buried}" if buried else "")),
         Content.assemble(("      ", "dim"),
-                         f"interval {row['interval']}d  ease {row['easiness']:.2f}  "
+                         f"interval {format_interval(row['interval'])}  "
+                         f"ease {row['easiness']:.2f}"),
+        Content.assemble(("      ", "dim"),
                          f"reps {row['repetitions']}  lapses {row['lapses']}"),
         Content.assemble(("added ", "dim"), (row["created_at"] or "")[:10]),
     ]
@@ -76,7 +78,7 @@ def history(log: Sequence[LogRow]) -> Content:
         return Content.styled("never answered", "dim")
     lines = [Content.styled(f"{len(log)} answer{'s' * (len(log) != 1)}", "bold")]
     for day, quality, repeat, interval, _ease, _due in log:
-        after = "(repeat)" if repeat else f"→ {interval}d"
+        after = "(repeat)" if repeat else f"→ {format_interval(interval)}"
         style = "$text-error" if quality < 3 else ""
         lines.append(Content.assemble(
             (day, "dim"), "  ", (f"{quality} {QUALITY_LABELS[quality]:<10}", style), "  ", after))
@@ -89,7 +91,7 @@ def interval_chart(log: Sequence[LogRow], width: int) -> Content:
     if len(intervals) < 2:
         return Content()
     values = chart_values(intervals, max(width, 8))
-    title = Content.styled(f"interval, up to {max(intervals)}d", "dim")
+    title = Content.styled(f"interval, up to {format_interval(max(intervals))}", "dim")
     bars = [Content.styled(line, "$text-success") for line in bar_lines(values, CHART_HEIGHT)]
     return Content("\n").join([title, *bars])
 

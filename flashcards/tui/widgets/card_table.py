@@ -24,7 +24,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from flashcards.text import printable
+from flashcards.text import format_interval, printable
 
 Row = dict[str, Any]  # a row of the cards export, by column name
 PAGE = 64  # ids fetched together
@@ -47,7 +47,7 @@ COLUMNS = (
     Column("deck", "deck", 12),
     Column("status", "status", 9),
     Column("due", "due", 10, "due"),
-    Column("interval", "ivl", 5, "interval", right=True),
+    Column("interval", "ivl", 6, "interval", right=True),
     Column("easiness", "ease", 4, "ease", right=True),
     Column("lapses", "laps", 4, "lapses", right=True),
     Column("created_at", "added", 10, "added"),
@@ -65,6 +65,8 @@ def cell_text(column: Column, row: Row) -> str:
         return "-"
     if column.name == "easiness":
         return f"{value:.2f}"
+    if column.name == "interval":
+        return format_interval(value) if row.get("due") else "-"
     if column.name == "created_at":
         return value[:10]
     return printable(" ".join(str(value).split()))
