@@ -120,7 +120,7 @@ async def test_slash_on_home_opens_the_browser_with_the_search_box_focused(loade
         assert keys_of(app) == ["one", "two", "three"]
         assert status_text(app).startswith("3 cards")
         assert shown_front(app) == "Front one"
-        assert "s suspend" not in footer_text(app)  # the search box has the keys
+        assert footer_text(app) == "esc back"  # the search box has every other key
         await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
 
@@ -214,6 +214,89 @@ async def test_space_marks_cards_and_the_status_counts_them(loaded):
         assert table.selection() == [key(loaded, "one"), key(loaded, "three")]
         assert "2 marked" in status_text(app)
         assert table_line(app, 1).startswith("•") and table_line(app, 2).startswith(" ")
+
+
+# -- actions and undo ----------------------------------------------------------------------
+
+
+def state(store: Store, card_key: str) -> tuple:
+    card = store.card(key(store, card_key))
+    buried = store.query("SELECT buried_until FROM cards WHERE key = ?", (card_key,))[0][0]
+    return card.suspended, buried, card.due, card.repetitions, card.lapses
+
+
+async def test_unsuspend_a_suspended_card_then_undo(loaded):
+    two = key(loaded, "two")
+    loaded.act([two], "suspend")
+    suspended = state(loaded, "two")
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot)
+        await search(pilot, "is:suspended")
+        assert keys_of(app) == ["two"]
+        text = footer_text(app)
+        assert "s unsuspend" in text and "s suspend" not in text and "u undo" not in text
+        await pilot.press("s")
+        await settle(pilot)
+        assert not loaded.card(two).suspended
+        assert keys_of(app) == []  # searched again: no longer suspended
+        assert "u undo" in footer_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+        assert keys_of(app) == ["two"]
+        assert "u undo" not in footer_text(app)
+    assert state(loaded, "two") == suspended
+
+
+async def test_marked_cards_are_buried_together_and_one_undo_takes_it_back(loaded):
+    before = [state(loaded, card_key) for card_key in ("one", "two", "three")]
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot)
+        await search(pilot, "")
+        await pilot.press("space", "down", "space", "b")
+        await settle(pilot)
+        assert [state(loaded, k)[1] for k in ("one", "two", "three")] == [
+            "2026-03-11", None, "2026-03-11"]
+        await pilot.press("up", "up")  # on one, buried: b unburies
+        assert "b unbury" in footer_text(app)
+        await pilot.press("u")
+        await settle(pilot)
+    assert [state(loaded, card_key) for card_key in ("one", "two", "three")] == before
+
+
+async def test_forget_and_a_new_due_day(loaded):
+    one = key(loaded, "one")
+    loaded.answer(one, 5)
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot)
+        await search(pilot, "tag:alpha")
+        await pilot.press("d")
+        await pilot.press(*"12", "enter")
+        await settle(pilot)
+        assert loaded.card(one).due == "2026-03-22"
+        assert loaded.card(key(loaded, "three")).due == "2026-03-22"
+        await pilot.press("f")
+        await settle(pilot)
+        assert "f forget" not in footer_text(app)  # new again: nothing left to forget
+    card = loaded.card(one)
+    assert (card.due, card.repetitions, card.lapses) == (None, 0, 0)
+    assert len(loaded.card_log(one)) == 1  # the answer stays in the log
+
+
+async def test_a_due_day_that_is_not_a_number_is_refused(loaded):
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot)
+        await search(pilot, "")
+        await pilot.press("d")
+        await pilot.press(*"99999", "enter")
+        assert "from 0 to 36500" in str(app.screen.query_one("#due-days-error").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BrowserScreen)
+    assert loaded.card(key(loaded, "one")).due is None
 
 
 # -- review -> browser -> review -------------------------------------------------------------

@@ -38,7 +38,7 @@ from flashcards.tui.widgets.key_footer import KeyFooter
 
 FIRST_PAGE = 100  # rows a new search shows before it has counted them all
 SORT_ORDER = ("added", "due", "interval", "ease", "lapses")
-# The actions that need cards to act on, and are off while the search box has the keys.
+# The keys that need a card to act on.
 CARD_ACTIONS = {"act", "reschedule", "edit", "study"}
 SUSPENDED = ("suspended", "leech")
 _NOTHING = object()  # no card shown yet
@@ -228,14 +228,19 @@ class BrowserScreen(BaseScreen):
     # -- keys ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Card keys only while the table has the keys and there are cards; suspend or
-        unsuspend, bury or unbury as the selection is; undo once something was done."""
+        """Every key but esc is the table's: none while the search box has the keys. Card
+        keys need a card; suspend or unsuspend, bury or unbury as the selection is; undo
+        once something was done here."""
+        if action == "leave":
+            return True
+        table = self.query_one(CardTable)
+        if not table.has_focus:
+            return False
         if action == "undo":
             return bool(self._undo)
         if action not in CARD_ACTIONS:
             return True
-        table = self.query_one(CardTable)
-        if not table.has_focus or not table.ids:
+        if not table.ids:
             return False
         if action != "act":
             return True
