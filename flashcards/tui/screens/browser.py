@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
 
@@ -233,7 +234,10 @@ class BrowserScreen(BaseScreen):
         once something was done here."""
         if action == "leave":
             return True
-        table = self.query_one(CardTable)
+        try:
+            table = self.query_one(CardTable)
+        except NoMatches:  # not composed yet
+            return False
         if not table.has_focus:
             return False
         if action == "undo":
