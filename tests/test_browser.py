@@ -322,6 +322,23 @@ async def test_the_review_opens_the_browser_and_comes_back_to_the_same_card(load
         key(loaded, "one"), card.id]
 
 
+async def test_a_card_suspended_in_the_browser_leaves_the_sitting(loaded):
+    app = make_app(loaded, start="review")
+    async with app.run_test(size=SIZE) as pilot:
+        review = app.screen
+        await pilot.press("slash")
+        await settle(pilot)
+        await search(pilot, "Front")  # one, on the cursor: the review's current card
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is review
+        assert review.session.current.id == key(loaded, "two")
+        assert review.query_one(CardView).card.id == key(loaded, "two")
+        assert not review.query_one(CardView).revealed
+
+
 async def test_a_card_edited_in_the_browser_is_shown_as_it_is_now_in_the_review(
         loaded, tmp_path, monkeypatch):
     script = tmp_path / "editor.py"
