@@ -74,6 +74,20 @@ class DayAnswer:
     was_new: bool
 
 
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One entry of a card's log, as the browser lists it: an answer (``grade``), a cram
+    answer, or a card action (``action``)."""
+
+    day: str  # an answer's study day; the day an action was taken
+    grade: int | None = None
+    repeat: bool = False  # a later answer the same day: it moved nothing
+    interval: int | None = None  # what an answer that moved the state left
+    cram: bool = False
+    action: str | None = None
+    until: str | None = None  # the day of a bury or a reschedule
+
+
 @dataclass
 class DeckReport:
     """Deck-sync counts for one deck."""

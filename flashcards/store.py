@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flashcards import clock, scheduling, schema
-from flashcards.model import Answer, Card, DayAnswer
+from flashcards.model import Answer, Card, DayAnswer, LogEntry
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
 
@@ -525,13 +525,17 @@ class Store:
         )
         return [DayAnswer(*row) for row in rows]
 
-    def card_log(self, card_id: int) -> list[tuple[str, int, bool, int, float, str | None]]:
-        """One card's answers, oldest first: study day, grade, whether it was a repeat, and
-        the interval, ease and due day it left (for the browser's history)."""
-        return [(day, quality, bool(repeat), interval, easiness, due) for
-                day, quality, repeat, interval, easiness, due in self.query(
-                    "SELECT day, quality, repeat, interval, easiness, due FROM reviews "
-                    "WHERE card_id = ? ORDER BY ts, id", (card_id,))]
+    def card_log(self, card_id: int) -> list[LogEntry]:
+        """One card's whole log, oldest first: its answers, cram answers and actions."""
+        rows = self.query(
+            "SELECT ts, id, day, quality, repeat, interval, 0, NULL, NULL FROM reviews "
+            "WHERE card_id = ?1 UNION ALL SELECT ts, id, day, quality, 0, NULL, 1, NULL, NULL "
+            "FROM cram_answers WHERE card_id = ?1 UNION ALL SELECT ts, id, "
+            "substr(acted_at, 1, 10), NULL, 0, NULL, 0, action, until FROM card_actions "
+            "WHERE card_id = ?1 ORDER BY 1, 2", (card_id,),
+        )
+        return [LogEntry(day, grade, bool(repeat), interval, bool(cram), action, until)
+                for _, _, day, grade, repeat, interval, cram, action, until in rows]
 
     def showable(self, today: date, card_ids: list[int]) -> dict[int, tuple[str, str | None]]:
         """Of these cards, those a review may show today (not suspended, buried, retired),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Markdown, Static
 
+from flashcards.model import LogEntry
 from flashcards.store import Store
 from flashcards.sync import import_files
 from flashcards.tui.app import FlashcardsApp, make_app
@@ -272,17 +273,19 @@ async def test_forget_and_a_new_due_day(loaded):
     async with app.run_test(size=SIZE) as pilot:
         await open_browser(pilot)
         await search(pilot, "tag:alpha")
-        await pilot.press("d")
+        await pilot.press("space", "space", "d")  # one and three marked
         await pilot.press(*"12", "enter")
         await settle(pilot)
         assert loaded.card(one).due == "2026-03-22"
         assert loaded.card(key(loaded, "three")).due == "2026-03-22"
-        await pilot.press("f")
+        await pilot.press("home", "f")
         await settle(pilot)
         assert "f forget" not in footer_text(app)  # new again: nothing left to forget
+        answers = str(app.screen.query_one("#card-answers", Static).render()).splitlines()
+        assert answers == ["1 answer", "2026-03-10  5 perfect     → 1d",
+                           "2026-03-10  reschedule: due 2026-03-22", "2026-03-10  forget"]
     card = loaded.card(one)
     assert (card.due, card.repetitions, card.lapses) == (None, 0, 0)
-    assert len(loaded.card_log(one)) == 1  # the answer stays in the log
 
 
 async def test_a_due_day_that_is_not_a_number_is_refused(loaded):
@@ -421,12 +424,15 @@ def test_chart_values_keep_the_longest_interval_of_each_column():
 
 
 def test_history_lines_and_the_interval_chart():
-    log = [("2026-03-01", 4, False, 1, 2.5, "2026-03-02"),
-           ("2026-03-01", 2, True, 1, 2.5, "2026-03-02"),
-           ("2026-03-02", 5, False, 6, 2.6, "2026-03-08")]
+    log = [LogEntry("2026-03-01", 4, interval=1), LogEntry("2026-03-01", 2, True, 1),
+           LogEntry("2026-03-01", action="bury", until="2026-03-02"),
+           LogEntry("2026-03-02", 5, interval=6), LogEntry("2026-03-03", 1, cram=True),
+           LogEntry("2026-03-04", action="suspend")]
     lines = history(log).plain.splitlines()
-    assert lines == ["3 answers", "2026-03-01  4 good        → 1d",
-                     "2026-03-01  2 hard wrong  (repeat)", "2026-03-02  5 perfect     → 6d"]
+    assert lines == ["4 answers", "2026-03-01  4 good        → 1d",
+                     "2026-03-01  2 hard wrong  (repeat)", "2026-03-01  bury until 2026-03-02",
+                     "2026-03-02  5 perfect     → 6d", "2026-03-03  1 wrong       (cram)",
+                     "2026-03-04  suspend"]
     assert interval_chart(log, 20).plain.splitlines() == [
         "interval, up to 6d", " █", " █", "▄█"]
     assert due_label("2026-03-08", TODAY) == "2026-03-08 (2d overdue)"

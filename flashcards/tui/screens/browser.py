@@ -11,7 +11,6 @@ the card under the cursor; each goes through ``Store.act``, so it is in the card
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import ClassVar
 
 from textual import getters, on, work
@@ -23,7 +22,8 @@ from textual.css.query import NoMatches
 from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
 
-from flashcards import export
+from flashcards import actions, export
+from flashcards.model import Search
 from flashcards.search import SearchError, card_ids
 from flashcards.session import Session
 from flashcards.store import Store
@@ -162,6 +162,7 @@ class BrowserScreen(BaseScreen):
             (f"{len(message.ids)}+", "bold"), " cards, counting…"))
         if message.keep is not None:  # searched again after a change: the card may differ
             self._show_card(table.current_id)
+        self.refresh_bindings()
 
     def _fetch(self, ids: list[int]) -> dict[int, Row]:
         """The rows of the cards export for these ids (the table's page reader)."""
@@ -284,15 +285,18 @@ class BrowserScreen(BaseScreen):
         if self._searched is not None:
             self.search(self._searched, keep=self.query_one(CardTable).current_id)
 
-    def action_act(self, action: str, until: date | None = None) -> None:
-        """One action on the selected cards, in their log (undone by u)."""
+    def action_act(self, action: str, days: int | None = None) -> None:
+        """One action on the selected cards that it changes, in their log (u undoes it)."""
         table = self.query_one(CardTable)
-        cards = table.selection()
-        done = save(self, self.store.act, cards, action, until)
+        ids = ",".join(str(int(card_id)) for card_id in table.selection())
+        planned = actions.plan(self.store, Search(f"cards.id IN ({ids})", {}), action, days)
+        done = save(self, actions.carry_out, self.store, planned)
         if done is NOT_SAVED:
             return
-        self._undo.append(done)
-        self.notify(f"{action}: {len(cards)} card{'s' * (len(cards) != 1)}", timeout=3,
+        if done:
+            self._undo.append(done)
+        count = len(planned.card_ids)
+        self.notify(f"{actions.DONE[action]}: {count} card{'s' * (count != 1)}", timeout=3,
                     markup=False)
         table.marked.clear()
         self._changed()
@@ -303,7 +307,7 @@ class BrowserScreen(BaseScreen):
 
         def chosen(days: int | None) -> None:
             if days is not None:
-                self.action_act("reschedule", self.today + timedelta(days=days))
+                self.action_act("reschedule", days)
 
         self.app.push_screen(DueDaysScreen(len(self.query_one(CardTable).selection())), chosen)
 

@@ -15,12 +15,13 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from flashcards.model import LogEntry
 from flashcards.report import bar_lines
+from flashcards.scheduling import PASSING_GRADE
 from flashcards.sm2 import QUALITY_LABELS
 from flashcards.text import format_interval, printable
 
 CHART_HEIGHT = 3
-LogRow = tuple[str, int, bool, int, float, "str | None"]  # ``Store.card_log``'s rows
 
 
 def chart_values(values: Sequence[int], width: int) -> list[int]:
@@ -71,23 +72,34 @@ def facts(row: dict[str, Any], today: date) -> Content:
     return Content("\n").join(lines)
 
 
-def history(log: Sequence[LogRow]) -> Content:
-    """Every answer, oldest first: study day, grade, and the interval it left (a repeat
-    the same day moves nothing, and says so)."""
+def entry_line(entry: LogEntry) -> Content:
+    """One log entry: the day, then the grade and the interval it left (a repeat or a cram
+    answer moves nothing, and says so), or the action."""
+    if entry.action:
+        until = f" until {entry.until}" if entry.action == "bury" else \
+            f": due {entry.until}" if entry.until else ""
+        return Content.assemble((entry.day, "dim"), "  ", (entry.action + until, "italic"))
+    after = "(cram)" if entry.cram else "(repeat)" if entry.repeat else \
+        f"→ {format_interval(entry.interval)}"
+    style = "$text-error" if entry.grade < PASSING_GRADE else ""
+    return Content.assemble((entry.day, "dim"), "  ",
+                            (f"{entry.grade} {QUALITY_LABELS[entry.grade]:<10}", style), "  ",
+                            after)
+
+
+def history(log: Sequence[LogEntry]) -> Content:
+    """Every entry of the log, oldest first, under how many answers it holds."""
+    answers = sum(entry.grade is not None for entry in log)
     if not log:
         return Content.styled("never answered", "dim")
-    lines = [Content.styled(f"{len(log)} answer{'s' * (len(log) != 1)}", "bold")]
-    for day, quality, repeat, interval, _ease, _due in log:
-        after = "(repeat)" if repeat else f"→ {format_interval(interval)}"
-        style = "$text-error" if quality < 3 else ""
-        lines.append(Content.assemble(
-            (day, "dim"), "  ", (f"{quality} {QUALITY_LABELS[quality]:<10}", style), "  ", after))
-    return Content("\n").join(lines)
+    title = Content.styled(f"{answers} answer{'s' * (answers != 1)}", "bold")
+    return Content("\n").join([title, *map(entry_line, log)])
 
 
-def interval_chart(log: Sequence[LogRow], width: int) -> Content:
+def interval_chart(log: Sequence[LogEntry], width: int) -> Content:
     """The interval after each answer that moved it, as bars (the latest on the right)."""
-    intervals = [interval for _day, _q, repeat, interval, _e, _d in log if not repeat]
+    intervals = [entry.interval for entry in log
+                 if entry.interval is not None and not entry.repeat]
     if len(intervals) < 2:
         return Content()
     values = chart_values(intervals, max(width, 8))
@@ -112,7 +124,7 @@ class CardHistory(VerticalScroll):
         yield Static(id="card-chart")
         yield Static(id="card-answers")
 
-    def show(self, row: dict[str, Any] | None, log: Sequence[LogRow], today: date) -> None:
+    def show(self, row: dict[str, Any] | None, log: Sequence[LogEntry], today: date) -> None:
         """Show one card (a row of the cards export) and its log; nothing for None."""
         self.query_one("#card-facts", Static).update(facts(row, today) if row else Content())
         width = self.scrollable_content_region.width or 30
