@@ -205,6 +205,22 @@ async def test_o_sorts_by_due_interval_ease_lapses_and_O_reverses(loaded):
         assert app.screen.query_one(CardTable).current_id == key(loaded, "one")  # kept
 
 
+async def test_a_click_on_a_header_sorts_and_on_a_row_selects(loaded):
+    loaded.answer(key(loaded, "three"), 5)
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot)
+        await pilot.click(CardTable, offset=(26, 0))  # the header of the due column
+        await settle(pilot)
+        assert "sorted by due ▲" in status_text(app) and keys_of(app) == ["three", "one", "two"]
+        await pilot.click(CardTable, offset=(26, 0))  # again: the other way
+        await settle(pilot)
+        assert "sorted by due ▼" in status_text(app)
+        await pilot.click(CardTable, offset=(40, 3))  # the third row
+        await settle(pilot)
+        assert app.screen.query_one(CardView).card.id == app.screen.query_one(CardTable).ids[2]
+
+
 async def test_space_marks_cards_and_the_status_counts_them(loaded):
     app = make_app(loaded)
     async with app.run_test(size=SIZE) as pilot:

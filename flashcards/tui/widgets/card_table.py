@@ -161,7 +161,7 @@ class CardTable(ScrollView, can_focus=True):
 
     def row(self, card_id: int) -> Row | None:
         """The row of one shown card."""
-        position = self._index(card_id)
+        position = self.cursor if card_id == self.current_id else self._index(card_id)
         return None if position is None else self._row(position)
 
     def selection(self) -> list[int]:
