@@ -20,7 +20,7 @@ from flashcards.backup import BackupError
 from flashcards.clock import ClockError
 from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError, json_chunks
 from flashcards.model import SyncReport
-from flashcards.search import SearchError, find_cards
+from flashcards.search import SearchError, compile_search, find_cards
 from flashcards.store import Store, StoreError
 from flashcards.text import printable
 
@@ -117,17 +117,27 @@ def cli(ctx: click.Context) -> None:
         _run_app(store, deck=None, start="home", told=_open_decks(store))
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("deck", required=False)
+@click.option("--query", metavar="QUERY",
+              help="Custom study: the due cards that QUERY finds (see `flashcards cards`), "
+                   "whatever the daily limits.")
+@click.option("--cram", is_flag=True,
+              help="Every matching card, new ones too; answers are logged as cram and do not "
+                   "move the schedule.")
 @db_option
-def review(deck: str | None) -> None:
-    """Review the cards due today in the app: all decks, or only DECK."""
+def review(deck: str | None, query: str | None, cram: bool) -> None:
+    """Review the cards due today in the app: all decks, or only DECK; or study the cards
+    of a search (--query, --cram)."""
     _require_terminal()
     store = open_store(daily_backup=False)
+    if deck is not None and (query is not None or cram):
+        raise UserError(["error: give a DECK or a --query, not both: deck:NAME goes in it"])
+    search = compile_search(store, query or "") if query is not None or cram else None
     told = _open_decks(store)
     if deck is not None and deck not in (names := store.deck_names()):
         raise UserError([f"error: no deck named {deck!r} (known: {', '.join(names) or 'none'})"])
-    _run_app(store, deck=deck, start="review", told=told)
+    _run_app(store, deck=deck, start="review", told=told, search=search, cram=cram)
 
 
 def _require_terminal() -> None:
@@ -147,11 +157,13 @@ def _open_decks(store: Store) -> dict[str, list[str]]:
     return {"notices": notices, "problems": report.problems}
 
 
-def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[str]]) -> None:
+def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[str]],
+             **study: Any) -> None:
+    """Run the app; ``study`` is a custom study's ``search`` and ``cram``."""
     store.require_writable()  # refused before the first card, not at the first answer
     from flashcards.tui.app import make_app
 
-    app = make_app(store, deck=deck, start=start, daily_backup=True, **told)
+    app = make_app(store, deck=deck, start=start, daily_backup=True, **told, **study)
     app.run()
     if app.return_code:  # a crash: Textual has restored the terminal and shown the traceback
         raise SystemExit(app.return_code)

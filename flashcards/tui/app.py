@@ -16,6 +16,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from flashcards.model import Search
 from flashcards.session import Session
 from flashcards.store import Store
 from flashcards.tui.control_filter import DropControlCharacters
@@ -33,13 +34,15 @@ class FlashcardsApp(App[None]):
 
     def __init__(self, store: Store, deck: str | None = None,
                  start: Literal["home", "review"] = "home", daily_backup: bool = False,
-                 notices: Sequence[str] = (), problems: Sequence[str] = ()) -> None:
+                 notices: Sequence[str] = (), problems: Sequence[str] = (),
+                 search: Search | None = None, cram: bool = False) -> None:
         super().__init__()
         # A write another process holds up fails fast and is tried again in the background
         # (see ReviewScreen._save), so the app never freezes for the full busy timeout.
         store.set_busy_timeout(APP_BUSY_TIMEOUT_MS)
         self.store = store
         self.deck = deck
+        self.search, self.cram = search, cram  # a custom study's, when it starts in one
         self.start = start
         self.daily_backup = daily_backup
         self.notices = notices
@@ -88,16 +91,18 @@ class FlashcardsApp(App[None]):
         if self.start == "review":
             from flashcards.tui.screens.review import ReviewScreen
 
-            return ReviewScreen(Session(self.store, self.deck))
+            return ReviewScreen(Session(self.store, self.deck, self.search, self.cram))
         from flashcards.tui.screens.home import HomeScreen
 
         return HomeScreen(self.store)
 
-    def review(self, deck: str | None = None) -> None:
-        """Start a sitting over one deck (or all of them) on top of the current screen."""
+    def review(self, deck: str | None = None, search: Search | None = None,
+               cram: bool = False) -> None:
+        """Start a sitting over one deck (or all of them), or a custom study of a search, on
+        top of the current screen."""
         from flashcards.tui.screens.review import ReviewScreen
 
-        self.push_screen(ReviewScreen(Session(self.store, deck)))
+        self.push_screen(ReviewScreen(Session(self.store, deck, search, cram)))
 
     def finish_review(self, session: Session) -> None:
         """Replace the review screen by its summary."""
@@ -134,11 +139,13 @@ class FlashcardsApp(App[None]):
 def make_app(store: Store, deck: str | None = None,
              start: Literal["home", "review"] = "home",
              daily_backup: bool = False, notices: Sequence[str] = (),
-             problems: Sequence[str] = ()) -> FlashcardsApp:
-    """The app over an open store, starting on the home screen or straight in a review.
+             problems: Sequence[str] = (), search: Search | None = None,
+             cram: bool = False) -> FlashcardsApp:
+    """The app over an open store, starting on the home screen or straight in a review
+    (of a custom study's ``search`` and ``cram``, if given).
 
     With ``daily_backup`` it makes the day's first backup in the background; ``notices``
     and ``problems`` (deck files that did not sync) are shown once the first screen is up.
     """
     return FlashcardsApp(store, deck=deck, start=start, daily_backup=daily_backup,
-                         notices=notices, problems=problems)
+                         notices=notices, problems=problems, search=search, cram=cram)

@@ -110,7 +110,7 @@ class ReviewScreen(BaseScreen):
         self._retry: Timer | None = None  # a write waiting for the database to be free
 
     def compose(self) -> ComposeResult:
-        yield ReviewHeader()
+        yield ReviewHeader(cram=self.session.cram)
         yield CardView(self.session.current, self.session.current_kind or "new")
         yield KeyFooter()
         yield Static(id="too-small")
