@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -285,13 +285,12 @@ def _replace(path: Path, data: bytes) -> None:
 
 @dataclass
 class _CardsList:
-    """Where the new entry goes in the file's ``cards:`` list, and what it must not repeat."""
+    """Where the new entry goes in the file's ``cards:`` list."""
 
     at: int  # a character index into the text
     flow: bool  # written as [...] rather than one "- " entry per line
     indent: int  # the column of its "-" (a block list), of the new entry (a flow one)
     empty: bool
-    ids: set[str]
 
 
 @dataclass(frozen=True)
@@ -315,7 +314,7 @@ def _with_entry(data: bytes, path: Path, card: NewCard) -> _Insertion:
     if spot is None:  # no list to add to: the loader says what is wrong
         decks.parse_deck(data, path)
         raise AuthoringError(f"{path}: no 'cards:' list to add the card to")
-    ident = card_id(card.front, spot.ids)
+    ident = card_id(card.front, _TakenIn(text))
     entry = _entry(card, ident)
     eol = "\r\n" if "\r\n" in text[: text.find("\n") + 1] else "\n"
     before = text[: spot.at]
@@ -363,79 +362,81 @@ def _line_count(text: str) -> int:
 def _find_cards(text: str) -> _CardsList | None:
     """Where the top-level ``cards:`` list ends, from the parser's events (nothing built);
     None when the file has no such list."""
-    events = _Events(yaml.parse(text, Loader=_LOADER))
+    get_event = _LOADER(text).get_event
     for _ in range(2):  # the stream's and the document's start
-        next(events)
-    if not isinstance(next(events), MappingStartEvent):
+        get_event()
+    if type(get_event()) is not MappingStartEvent:
         return None
-    while not isinstance(key := next(events), MappingEndEvent):
-        _skip(events, key)
-        value = next(events)
-        if isinstance(key, ScalarEvent) and key.value == "cards":
-            if isinstance(value, AliasEvent):
+    while type(key := get_event()) is not MappingEndEvent:
+        _skip(get_event, key)
+        value = get_event()
+        if type(key) is ScalarEvent and key.value == "cards":
+            if type(value) is AliasEvent:
                 raise AuthoringError("'cards:' is an alias to another list: add the card there")
-            if not isinstance(value, SequenceStartEvent):
+            if type(value) is not SequenceStartEvent:
                 return None
             line = text[:key.start_mark.index].rsplit("\n", 1)[-1]
-            return _read_cards(text, events, value, len(line) - len(line.lstrip(" ")))
-        _skip(events, value)
+            return _read_cards(text, get_event, value, len(line) - len(line.lstrip(" ")))
+        _skip(get_event, value)
     return None
 
 
-class _Events:
-    """The parser's events, remembering where the last one that spans text ends (a block
-    collection's end spans none: it is marked where the next key starts, after comments)."""
-
-    def __init__(self, events: Iterator[Event]) -> None:
-        self.events = events
-        self.end = 0
-
-    def __iter__(self) -> _Events:
-        return self
-
-    def __next__(self) -> Event:
-        event = next(self.events)
-        if event.end_mark.index > event.start_mark.index:
-            self.end = event.end_mark.index
-        return event
-
-
-def _skip(events: _Events, start: Event) -> None:
+def _skip(get_event: Callable[[], Event], start: Event) -> None:
     """Read past the node that ``start`` begins."""
-    depth = isinstance(start, MappingStartEvent | SequenceStartEvent)
+    depth = type(start) in _STARTS
     while depth:
-        event = next(events)
-        depth += isinstance(event, MappingStartEvent | SequenceStartEvent)
-        depth -= isinstance(event, MappingEndEvent | SequenceEndEvent)
+        kind = type(get_event())
+        depth += (kind in _STARTS) - (kind in _ENDS)
 
 
-def _read_cards(text: str, events: _Events, start: SequenceStartEvent,
+_STARTS = (MappingStartEvent, SequenceStartEvent)
+_ENDS = (MappingEndEvent, SequenceEndEvent)
+
+
+def _read_cards(text: str, get_event: Callable[[], Event], start: SequenceStartEvent,
                 key_indent: int) -> _CardsList:
-    """The ``cards:`` list that ``start`` opens: the ids of its entries, and the place just
-    after its last entry (for a block list, at the start of the next line). ``key_indent``:
-    the indentation of the line of its key, which a flow list's new entry goes beyond."""
-    ids: set[str] = set()
-    items = 0
+    """The ``cards:`` list that ``start`` opens, read to its end: the place just after its
+    last entry (for a block list, at the start of the next line). That entry ends where its
+    last event that spans text ends: a block collection's end spans none, being marked where
+    the next key starts, after any comments. ``key_indent``: the indentation of the line of
+    the list's key, which a new entry of a flow list goes beyond.
+
+    One loop, no call per event: it runs once per event of the file (~10 per card)."""
+    end = start.end_mark.index
+    depth, items = 1, 0
     while True:
-        end = events.end
-        item = next(events)
-        if isinstance(item, SequenceEndEvent):
-            break
-        items += 1
-        if not isinstance(item, MappingStartEvent):
-            _skip(events, item)
-            continue
-        while not isinstance(key := next(events), MappingEndEvent):
-            _skip(events, key)
-            value = next(events)
-            if isinstance(key, ScalarEvent) and key.value == "id" and isinstance(
-                    value, ScalarEvent):
-                ids.add(value.value)
-            _skip(events, value)
+        event = get_event()
+        kind = type(event)
+        if kind in _STARTS:
+            items += depth == 1
+            depth += 1
+        elif kind in _ENDS:
+            depth -= 1
+            if not depth:
+                break
+        else:
+            items += depth == 1
+        if event.end_mark.index > event.start_mark.index:
+            end = event.end_mark.index
     if start.flow_style:
-        return _CardsList(end, True, key_indent + 2, items == 0, ids)
+        return _CardsList(end, True, key_indent + 2, items == 0)
     if text[end - 1] not in _LINE_BREAKS:  # go past the comment, if any, that ends the line
         breaks = [at for at in (text.find(mark, end) for mark in _LINE_BREAKS) if at >= 0]
         end = min(breaks, default=len(text))
         end += text.startswith("\r\n", end) + (end < len(text))
-    return _CardsList(end, False, start.start_mark.column, False, ids)
+    return _CardsList(end, False, start.start_mark.column, False)
+
+
+class _TakenIn:
+    """The ids a file holds, as ``draft.card_id`` asks: every text in the file counts as
+    taken. That is more than its ids, so a new id never repeats one, and a substring search
+    tells it at once, without reading the file's entries."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __contains__(self, candidate: str) -> bool:
+        return candidate in self.text
+
+    def add(self, candidate: str) -> None:
+        """``card_id`` notes each id it gives out; the file will hold it, nothing to keep."""

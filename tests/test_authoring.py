@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 import click
@@ -376,3 +377,20 @@ def test_add_without_a_front_needs_a_terminal(loaded):
     result = CliRunner().invoke(cli, ["add", "--deck", "基础"])
     assert (result.exit_code, result.output) == (
         1, "error: no --front given, and no terminal to open $EDITOR in\n")
+
+
+def test_two_adds_at_once_take_turns_and_both_cards_are_kept(loaded, deck_path):
+    def add_five(prefix: str) -> None:
+        store = Store.open(loaded.path)
+        try:
+            for number in range(5):
+                add_card(store, NewCard("基础", f"{prefix} {number}", "b"))
+        finally:
+            store.close()
+
+    workers = [threading.Thread(target=add_five, args=(prefix,)) for prefix in ("左", "右")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(load_deck(deck_path).cards) == len(cards(loaded)) == 11
