@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -394,3 +396,10 @@ def test_two_adds_at_once_take_turns_and_both_cards_are_kept(loaded, deck_path):
     for worker in workers:
         worker.join()
     assert len(load_deck(deck_path).cards) == len(cards(loaded)) == 11
+
+
+def test_adding_a_card_loads_no_ui():
+    code = ("import sys, flashcards.authoring; "
+            "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
