@@ -364,6 +364,70 @@ def draft(notes: str, output: str | None, force: bool) -> None:
     write_output(text, output, force)
 
 
+@cli.command()
+@click.option("--deck", help="The deck to add the card to.")
+@click.option("--front", help="The front (a cloze: its text with {{c1::answer}}). Without it, "
+              "$EDITOR opens on a template.")
+@click.option("--back", default="", help="The back (optional on a cloze).")
+@click.option("--tags", default="", help="Tags, separated by commas.")
+@click.option("--type", "kind", type=click.Choice(["basic", "reverse", "cloze"]),
+              default="basic", show_default=True,
+              help="reverse also makes the back -> front card.")
+@db_option
+def add(deck: str | None, front: str | None, back: str, tags: str, kind: str) -> None:
+    """Add a card: append it to its deck's YAML file (every byte already there is kept) and
+    sync that deck at once. Without --front, opens $EDITOR on a small template."""
+    from flashcards import authoring
+
+    store = open_store()
+    kept = None  # the edited template, kept for the user when the card is not added
+    if front is None:
+        kept, card = _card_from_editor(deck, kind)
+    elif deck is None:
+        raise UserError(["error: --deck is required with --front"])
+    else:
+        card = authoring.NewCard(deck, front, back, authoring.parse_tags(tags), kind)
+    try:
+        with _console(stderr=True).status("adding the card…"):
+            added = authoring.add_card(store, card)
+    except authoring.AuthoringError as error:
+        also = f" (your text is kept in {kept})" if kept else ""
+        raise UserError([f"error: {error}{also}"]) from None
+    if kept:
+        kept.unlink()
+    click.echo(f"added {added.id!r} to {added.deck}: {added.path}:{added.line} "
+               f"({added.cards} card{'s' * (added.cards != 1)})")
+
+
+def _card_from_editor(deck: str | None, kind: str) -> tuple[Path, Any]:
+    """The card written into a template in $EDITOR, and the template's file (kept until the
+    card is added, so nothing typed is lost); an empty or unchanged template aborts."""
+    import tempfile
+
+    from flashcards import authoring
+
+    if not _can_edit():
+        raise UserError(["error: no --front given, and no terminal to open $EDITOR in"])
+    handle, name = tempfile.mkstemp(prefix="flashcards-card-", suffix=".yaml")
+    path = Path(name)
+    with open(handle, "w", encoding="utf-8") as out:
+        out.write(authoring.template(deck or "", kind))
+    click.edit(filename=name)
+    try:
+        card = authoring.read_template(path.read_text(encoding="utf-8"), name)
+    except (authoring.AuthoringError, UnicodeDecodeError) as error:
+        raise UserError([f"error: {error} (your text is kept there)"]) from None
+    if card is None:
+        path.unlink()
+        raise UserError(["aborted: the template was left empty; nothing changed"])
+    return path, card
+
+
+def _can_edit() -> bool:
+    """Whether an editor can be opened: stdin is a terminal (not cron, not a pipe)."""
+    return sys.stdin.isatty()
+
+
 # A query may start with "-" (-tag:x): it is the query, not an unknown option.
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", required=False, default="")

@@ -7,7 +7,7 @@ only to hand over to another screen, through a typed ``app = getters.app(Flashca
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from textual import work
@@ -16,6 +16,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from flashcards.authoring import Added
 from flashcards.model import Search
 from flashcards.session import Session
 from flashcards.store import Store
@@ -27,7 +28,8 @@ _DROP_CONTROLS = DropControlCharacters()  # one instance: strips cache what it r
 
 
 class FlashcardsApp(App[None]):
-    """Daily reviews in the terminal: home (decks), review (one sitting), summary."""
+    """Daily reviews in the terminal: home (decks), review (one sitting), summary; the
+    add-a-card form over any of them."""
 
     CSS_PATH = "app.tcss"
     TITLE = "flashcards"
@@ -103,6 +105,14 @@ class FlashcardsApp(App[None]):
         from flashcards.tui.screens.review import ReviewScreen
 
         self.push_screen(ReviewScreen(Session(self.store, deck, search, cram)))
+
+    def add_card(self, deck: str | None = None,
+                 callback: Callable[[Added | None], None] | None = None) -> None:
+        """Open the add-a-card form over the current screen, with ``deck`` picked; the
+        callback gets the card added, or None when the form was left."""
+        from flashcards.tui.screens.add_card import AddCardScreen
+
+        self.push_screen(AddCardScreen(self.store, deck), callback)
 
     def finish_review(self, session: Session) -> None:
         """Replace the review screen by its summary."""

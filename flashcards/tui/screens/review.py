@@ -1,4 +1,4 @@
-"""One sitting: the front, a reveal, a grade, the next card; undo, suspend, bury, edit.
+"""One sitting: the front, a reveal, a grade, the next card; undo, suspend, bury, edit, add.
 
 Every action goes through ``Session``, which has written it to SQLite when it returns, and
 only then does the next card appear. Widgets are updated in place (no recompose), so a
@@ -96,6 +96,7 @@ class ReviewScreen(BaseScreen):
         Binding("s", "suspend", "suspend"),
         Binding("b", "bury", "bury"),
         Binding("e", "edit", "edit"),
+        Binding("a", "add_card", "add a card"),
         Binding("q,escape", "leave", "home"),
     ]
     RETRY_KEY = "e"  # a re-import the database refused: edit (or just save) again
@@ -217,6 +218,11 @@ class ReviewScreen(BaseScreen):
             self.notify(failure, severity="error", markup=False)
             return
         await self._reimport(card.file)
+
+    def action_add_card(self) -> None:
+        """The add form, with this card's deck picked; the sitting goes on after it."""
+        card = self.session.current
+        self.app.add_card(card.deck if card else None)
 
     def action_leave(self) -> None:
         if self._retry is not None:
