@@ -20,7 +20,7 @@ from flashcards.backup import BackupError
 from flashcards.clock import ClockError
 from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError, json_chunks
 from flashcards.model import SyncReport
-from flashcards.search import SearchError, find_cards
+from flashcards.search import SearchError, compile_search, find_cards
 from flashcards.store import Store, StoreError
 from flashcards.text import printable
 
@@ -117,17 +117,27 @@ def cli(ctx: click.Context) -> None:
         _run_app(store, deck=None, start="home", told=_open_decks(store))
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("deck", required=False)
+@click.option("--query", metavar="QUERY",
+              help="Custom study: the due cards that QUERY finds (see `flashcards cards`), "
+                   "whatever the daily limits.")
+@click.option("--cram", is_flag=True,
+              help="Every matching card, new ones too; answers are logged as cram and do not "
+                   "move the schedule.")
 @db_option
-def review(deck: str | None) -> None:
-    """Review the cards due today in the app: all decks, or only DECK."""
+def review(deck: str | None, query: str | None, cram: bool) -> None:
+    """Review the cards due today in the app: all decks, or only DECK; or study the cards
+    of a search (--query, --cram)."""
     _require_terminal()
     store = open_store(daily_backup=False)
+    if deck is not None and (query is not None or cram):
+        raise UserError(["error: give a DECK or a --query, not both: deck:NAME goes in it"])
+    search = compile_search(store, query or "") if query is not None or cram else None
     told = _open_decks(store)
     if deck is not None and deck not in (names := store.deck_names()):
         raise UserError([f"error: no deck named {deck!r} (known: {', '.join(names) or 'none'})"])
-    _run_app(store, deck=deck, start="review", told=told)
+    _run_app(store, deck=deck, start="review", told=told, search=search, cram=cram)
 
 
 def _require_terminal() -> None:
@@ -147,11 +157,13 @@ def _open_decks(store: Store) -> dict[str, list[str]]:
     return {"notices": notices, "problems": report.problems}
 
 
-def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[str]]) -> None:
+def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[str]],
+             **study: Any) -> None:
+    """Run the app; ``study`` is a custom study's ``search`` and ``cram``."""
     store.require_writable()  # refused before the first card, not at the first answer
     from flashcards.tui.app import make_app
 
-    app = make_app(store, deck=deck, start=start, daily_backup=True, **told)
+    app = make_app(store, deck=deck, start=start, daily_backup=True, **told, **study)
     app.run()
     if app.return_code:  # a crash: Textual has restored the terminal and shown the traceback
         raise SystemExit(app.return_code)
@@ -350,6 +362,70 @@ def draft(notes: str, output: str | None, force: bool) -> None:
         message = f"error: {notes}: the file's name makes no deck name; rename it"
         raise UserError([message]) from None
     write_output(text, output, force)
+
+
+@cli.command()
+@click.option("--deck", help="The deck to add the card to.")
+@click.option("--front", help="The front (a cloze: its text with {{c1::answer}}). Without it, "
+              "$EDITOR opens on a template.")
+@click.option("--back", default="", help="The back (optional on a cloze).")
+@click.option("--tags", default="", help="Tags, separated by commas.")
+@click.option("--type", "kind", type=click.Choice(["basic", "reverse", "cloze"]),
+              default="basic", show_default=True,
+              help="reverse also makes the back -> front card.")
+@db_option
+def add(deck: str | None, front: str | None, back: str, tags: str, kind: str) -> None:
+    """Add a card: append it to its deck's YAML file (every byte already there is kept) and
+    sync that deck at once. Without --front, opens $EDITOR on a small template."""
+    from flashcards import authoring
+
+    store = open_store()
+    kept = None  # the edited template, kept for the user when the card is not added
+    if front is None:
+        kept, card = _card_from_editor(deck, kind)
+    elif deck is None:
+        raise UserError(["error: --deck is required with --front"])
+    else:
+        card = authoring.NewCard(deck, front, back, authoring.parse_tags(tags), kind)
+    try:
+        with _console(stderr=True).status("adding the card…"):
+            added = authoring.add_card(store, card)
+    except authoring.AuthoringError as error:
+        also = f" (your text is kept in {kept})" if kept else ""
+        raise UserError([f"error: {error}{also}"]) from None
+    if kept:
+        kept.unlink()
+    click.echo(f"added {added.id!r} to {added.deck}: {added.path}:{added.line} "
+               f"({added.cards} card{'s' * (added.cards != 1)})")
+
+
+def _card_from_editor(deck: str | None, kind: str) -> tuple[Path, Any]:
+    """The card written into a template in $EDITOR, and the template's file (kept until the
+    card is added, so nothing typed is lost); an empty or unchanged template aborts."""
+    import tempfile
+
+    from flashcards import authoring
+
+    if not _can_edit():
+        raise UserError(["error: no --front given, and no terminal to open $EDITOR in"])
+    handle, name = tempfile.mkstemp(prefix="flashcards-card-", suffix=".yaml")
+    path = Path(name)
+    with open(handle, "w", encoding="utf-8") as out:
+        out.write(authoring.template(deck or "", kind))
+    click.edit(filename=name)
+    try:
+        card = authoring.read_template(path.read_text(encoding="utf-8"), name)
+    except (authoring.AuthoringError, UnicodeDecodeError) as error:
+        raise UserError([f"error: {error} (your text is kept there)"]) from None
+    if card is None:
+        path.unlink()
+        raise UserError(["aborted: the template was left empty; nothing changed"])
+    return path, card
+
+
+def _can_edit() -> bool:
+    """Whether an editor can be opened: stdin is a terminal (not cron, not a pipe)."""
+    return sys.stdin.isatty()
 
 
 # A query may start with "-" (-tag:x): it is the query, not an unknown option.

@@ -159,6 +159,8 @@ class Totals(CardCounts):
     """The counts of all decks, with the figures that belong to no single deck."""
 
     reviews: int  # every answer ever logged
+    cram_answers: int  # every cram answer: counted apart, in no other figure
+    cram_today: int
     seconds_today: float
     retention_7d: float | None
     retention_30d: float | None
@@ -172,6 +174,8 @@ class Totals(CardCounts):
         return {
             **self.by_column(),
             "reviews": self.reviews,
+            "cram_answers": self.cram_answers,
+            "cram_today": self.cram_today,
             "seconds_today": self.seconds_today,
             "retention_7d": self.retention_7d,
             "retention_30d": self.retention_30d,

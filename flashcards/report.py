@@ -36,6 +36,9 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
     summary.add_row("due", f"{totals.due} today, {totals.due_tomorrow} by tomorrow")
     summary.add_row("reviews today", f"{totals.reviews_today} in "
                                      f"{format_duration(totals.seconds_today)}")
+    if totals.cram_answers:
+        summary.add_row("cram answers", f"{totals.cram_today} today, {totals.cram_answers} in "
+                                        "all (not in the other figures)")
     summary.add_row("streak", f"{_days(totals.streak)} (longest {_days(totals.longest_streak)})"
                     + ("" if totals.studied_today or not totals.streak
                        else ": review today to keep it"))

@@ -397,6 +397,21 @@ async def test_r_studies_the_due_cards_of_the_search(loaded, monkeypatch):
             key(loaded, "one"), key(loaded, "three")]
 
 
+async def test_a_opens_the_add_form_from_the_browser(loaded):
+    from flashcards.tui.screens.add_card import AddCardScreen
+
+    app = make_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_browser(pilot)
+        await search(pilot, "")
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AddCardScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BrowserScreen)
+
+
 # -- the pieces ----------------------------------------------------------------------------
 
 

@@ -24,8 +24,7 @@ from textual.worker import WorkerCancelled, WorkerFailed, get_current_worker
 
 from flashcards import actions, export
 from flashcards.model import Search
-from flashcards.search import SearchError, card_ids
-from flashcards.session import Session
+from flashcards.search import SearchError, card_ids, compile_search
 from flashcards.store import Store
 from flashcards.tui.app import FlashcardsApp
 from flashcards.tui.editing import edit_in_editor, reimport_deck
@@ -43,18 +42,6 @@ SORT_ORDER = ("added", "due", "interval", "ease", "lapses")
 CARD_ACTIONS = {"act", "reschedule", "edit", "study"}
 SUSPENDED = ("suspended", "leech")
 _NOTHING = object()  # no card shown yet
-
-
-def study_session(store: Store, query: str) -> Session:
-    """A sitting over the due cards ``query`` finds, most overdue first.
-
-    Until ``Session`` takes a query of its own (custom study), today's sitting with its
-    queue replaced by those cards.
-    """
-    due = card_ids(store, f"is:due ({query})" if query.strip() else "is:due", sort="due")
-    session = Session(store)
-    session.queue = [(card_id, "review") for card_id in due]
-    return session
 
 
 class BrowserScreen(BaseScreen):
@@ -76,6 +63,7 @@ class BrowserScreen(BaseScreen):
         Binding("o", "sort", "sort"),
         Binding("O", "reverse", "reverse", show=False),
         Binding("r", "study", "study these"),
+        Binding("a", "add_card", "add a card"),
         Binding("q", "leave", "back", show=False),
     ]
 
@@ -349,5 +337,17 @@ class BrowserScreen(BaseScreen):
         return reimport_deck(self.store.path, path)
 
     def action_study(self) -> None:
-        """A sitting over the due cards of this search."""
-        self.app.study(self._searched or "")
+        """A custom study of this search: its due cards, as reviews that count."""
+        self.app.review(search=compile_search(self.store, self._searched or ""))
+
+    def action_add_card(self) -> None:
+        """The add form, with the deck of the card under the cursor picked; the new card
+        shows up here when it matches the search."""
+        table = self.query_one(CardTable)
+        row = None if table.current_id is None else table.row(table.current_id)
+
+        def added(card: object) -> None:
+            if card is not None:
+                self._again()
+
+        self.app.add_card(row["deck"] if row else None, added)

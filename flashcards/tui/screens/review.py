@@ -1,4 +1,4 @@
-"""One sitting: the front, a reveal, a grade, the next card; undo, suspend, bury, edit.
+"""One sitting: the front, a reveal, a grade, the next card; undo, suspend, bury, edit, add.
 
 Every action goes through ``Session``, which has written it to SQLite when it returns, and
 only then does the next card appear. Widgets are updated in place (no recompose), so a
@@ -64,6 +64,7 @@ class ReviewScreen(BaseScreen):
         Binding("b", "bury", "bury"),
         Binding("e", "edit", "edit"),
         Binding("slash", "browse", "browse"),
+        Binding("a", "add_card", "add a card"),
         Binding("q,escape", "leave", "home"),
     ]
     RETRY_KEY = "e"  # a re-import the database refused: edit (or just save) again
@@ -78,7 +79,7 @@ class ReviewScreen(BaseScreen):
         self._retry: Timer | None = None  # a write waiting for the database to be free
 
     def compose(self) -> ComposeResult:
-        yield ReviewHeader()
+        yield ReviewHeader(cram=self.session.cram)
         yield CardView(self.session.current, self.session.current_kind or "new")
         yield KeyFooter()
         yield Static(id="too-small")
@@ -181,6 +182,11 @@ class ReviewScreen(BaseScreen):
         self.session.reload()
         if self.session.current != before:
             await self._next()
+
+    def action_add_card(self) -> None:
+        """The add form, with this card's deck picked; the sitting goes on after it."""
+        card = self.session.current
+        self.app.add_card(card.deck if card else None)
 
     def action_leave(self) -> None:
         if self._retry is not None:
