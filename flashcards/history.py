@@ -4,20 +4,26 @@
 temporary table, checks them all (a card that does not exist, a review_id that says two
 different things), and only then adds the reviews not yet in the log and rebuilds every
 card they touch, all in one transaction: a bad file changes nothing.
+
+``merge_folder`` reads the logs that every device appends to in the sync folder (see
+``flashcards.journal``) the same way, except that a bad line is reported and skipped (the
+file is another machine's, and never rewritten), and an answer to a card this machine does
+not have yet waits (``sync_pending``) until a deck sync brings the card.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flashcards import clock, scheduling
+from flashcards import clock, journal, scheduling
 from flashcards.export import REVIEW_COLUMNS
-from flashcards.model import ReviewImportReport
+from flashcards.model import DeviceStatus, FolderMerge, ReviewImportReport
 from flashcards.store import Store
 from flashcards.text import CONTROL_CHARACTER
 
@@ -91,6 +97,12 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]],
     """One staged row from one JSONL line, or None (blank, or its problems added to errors).
 
     Every number must lie in its range, and no answer may be dated after ``latest``."""
+    record = _decoded(raw, number, errors)
+    return None if record is None else _review_row(record, number, errors, latest)
+
+
+def _decoded(raw: bytes, number: int, errors: list[tuple[int, str]]) -> dict | None:
+    """The JSON object on one line, or None (blank, or its problem added to errors)."""
     try:
         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as error:
@@ -112,6 +124,16 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]],
     if not isinstance(record, dict):
         errors.append((number, f"expected a JSON object, not {_json_kind(record)}"))
         return None
+    return record
+
+
+def _review_row(record: dict, number: int, errors: list[tuple[int, str]],
+                latest: datetime | None) -> tuple | None:
+    """The staged row of one answer record, or None (its problems added to errors).
+
+    With ``latest``, no answer may be dated after it; without, any time is taken (a merge
+    of the sync folder: every machine must take the same answers to end in the same state).
+    """
     problems = []
     for key in record:
         if key not in _READ_KEYS and key not in _IGNORED_KEYS:
@@ -136,13 +158,13 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]],
     quality = record.get("quality")
     if "quality" in record and not (_is_int(quality) and 0 <= quality <= 5):
         problems.append(f"quality must be an integer from 0 to 5, not {_shown(quality)}")
-    latest_ms = scheduling.to_ms(latest)
+    latest_ms = scheduling.to_ms(latest) if latest else MAX_CARD_ID
     for key, low, high, what in (
         ("card_id", 1, MAX_CARD_ID, f"an integer from 1 to {MAX_CARD_ID}"),
         ("duration_ms", 0, MAX_DURATION_MS,
          f"whole milliseconds from 0 to {MAX_DURATION_MS} (a day)"),
-        ("ts", 0, latest_ms,
-         f"whole milliseconds since 1970, at most {latest_ms} (now plus {_skew()})"),
+        ("ts", 0, latest_ms, f"whole milliseconds since 1970, at most {latest_ms}"
+         + (f" (now plus {_skew()})" if latest else "")),
     ):
         value = record.get(key)
         if value is not None and not (_is_int(value) and low <= value <= high):
@@ -157,7 +179,7 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]],
             except clock.ClockError as error:
                 problems.append(str(error))
             else:
-                if moment > latest:
+                if latest and moment > latest:
                     problems.append(f"reviewed_at must be at most {_skew()} after now "
                                     f"({clock.iso(latest - CLOCK_SKEW)}), not {reviewed_at!r}")
         else:
@@ -254,10 +276,12 @@ def _staged_problems(store: Store) -> list[tuple[int, str]]:
     ]
     return sorted(problems)
 
-def _apply_staged(store: Store) -> tuple[int, int]:
-    """Add the staged reviews not yet in the log, then rebuild every card they touch.
+def _apply_staged(store: Store, also: Iterable[int] = ()) -> tuple[int, int]:
+    """Add the staged reviews not yet in the log, then rebuild every card they touch (and
+    the cards ``also``).
 
-    Inside the transaction of ``_stage``, after checking the problems.
+    Inside the transaction of ``_stage``, after checking the problems. A review with no
+    card, or one taken back (``sync_undone``: an undo in a device's log), is left out.
     Returns (reviews added, cards touched).
     """
     store.conn.execute("DROP TABLE IF EXISTS temp.new_reviews")
@@ -265,12 +289,181 @@ def _apply_staged(store: Store) -> tuple[int, int]:
     store.conn.execute(
         "CREATE TEMP TABLE new_reviews AS SELECT id, card_id, reviewed_at, ts, quality, "
         "duration_ms FROM temp.incoming_reviews AS i WHERE i.line = (SELECT min(line) FROM "
-        "temp.incoming_reviews WHERE id = i.id) AND NOT EXISTS "
-        "(SELECT 1 FROM reviews WHERE reviews.id = i.id)"
+        "temp.incoming_reviews WHERE id = i.id) AND i.card_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM reviews WHERE reviews.id = i.id) AND NOT EXISTS "
+        "(SELECT 1 FROM sync_undone WHERE sync_undone.id = i.id)"
     )
     store.conn.execute("CREATE INDEX temp.new_reviews_card ON new_reviews (card_id)")
     added = store.query("SELECT count(*) FROM temp.new_reviews")[0][0]
-    touched = [row[0] for row in store.query("SELECT DISTINCT card_id FROM temp.new_reviews")]
+    touched = {row[0] for row in store.query("SELECT DISTINCT card_id FROM temp.new_reviews")}
+    touched.update(also)
     # The replay inserts each new answer with the state it gives, in one write per row.
     store.rebuild_history(touched, incoming="temp.new_reviews")
     return added, len(touched)
+
+
+# -- the sync folder ---------------------------------------------------------------------
+
+# The unreadable lines of a file that are kept to show (all are counted).
+_PROBLEMS_KEPT = 20
+
+
+@dataclass
+class _FileRead:
+    """What one merge read from one device's log, added to what earlier merges read."""
+
+    path: Path
+    chunk: journal.Chunk
+    merged: int
+    last_answer: str | None
+    unreadable: int
+    problems: list[str]
+    new_problems: list[str] = field(default_factory=list)
+
+
+def merge_folder(store: Store,
+                 on_start: Callable[[int], None] | None = None) -> FolderMerge:
+    """Merge the logs of every device in the sync folder (this one's too: a line written
+    just before a crash stopped its commit counts), conflict copies included.
+
+    Only lines added since the last merge are read (each file's offset is kept), and only
+    complete ones: a last line cut short waits. Idempotent by entry id; undos take their
+    answer out, wherever it came from; an answer to an unknown card waits in
+    ``sync_pending``; every card touched is replayed. One transaction, so Ctrl-C leaves
+    all as it was. ``on_start`` is told how many bytes there are to read.
+    """
+    report = FolderMerge()
+    folder = store.config()["sync_dir"]
+    if folder is None:
+        return report
+    try:
+        files = journal.log_files(Path(folder))
+    except OSError as error:
+        report.problems.append(f"{folder}: cannot read the sync folder: {error.strerror}")
+        return report
+    with store.write(journaled=False):
+        reads = _read_logs(store, files, report, on_start)
+        answers, undos = [], []
+        for read in reads:
+            _parse_entries(read, answers, undos)
+            report.problems += read.new_problems
+        pending = store.query("SELECT NULL, id, NULL, deck, card_key, reviewed_at, ts, "
+                              "quality, duration_ms FROM sync_pending")
+        _stage(store, ((line, *row[1:]) for line, row in enumerate(pending + answers, 1)))
+        report.undone, undone_cards = _apply_undos(store, undos)
+        store.conn.execute("DELETE FROM sync_pending")
+        store.conn.execute(
+            "INSERT OR IGNORE INTO sync_pending SELECT id, deck, card_key, reviewed_at, ts, "
+            "quality, duration_ms FROM temp.incoming_reviews AS i WHERE card_id IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM sync_undone WHERE sync_undone.id = i.id)"
+        )
+        report.pending = store.query("SELECT count(*) FROM sync_pending")[0][0]
+        report.added, report.cards = _apply_staged(store, also=undone_cards)
+        _save_reads(store, reads)
+    return report
+
+
+def _read_logs(store: Store, files: list[Path], report: FolderMerge,
+               on_start: Callable[[int], None] | None) -> list[_FileRead]:
+    """The new complete lines of each log, with what earlier merges read of it."""
+    known = {row[0]: row[1:] for row in store.query(
+        "SELECT path, offset, lines, tail, merged, last_answer, unreadable, problems "
+        "FROM sync_files")}
+    if on_start:
+        on_start(sum(max(0, path.stat().st_size - known.get(str(path), (0,))[0])
+                     for path in files))
+    reads = []
+    for path in files:
+        offset, lines, tail, *totals = known.get(str(path), (0, 0, None, 0, None, 0, "[]"))
+        try:
+            chunk = journal.read_after(path, offset, lines, tail)
+        except OSError as error:
+            report.problems.append(f"{path}: cannot read: {error.strerror}")
+            continue
+        merged, last_answer, unreadable, problems = (
+            (0, None, 0, "[]") if chunk.restarted else totals)
+        reads.append(_FileRead(path, chunk, merged, last_answer, unreadable,
+                               json.loads(problems)))
+    return reads
+
+
+def _parse_entries(read: _FileRead, answers: list[tuple], undos: list[tuple[str]]) -> None:
+    """Sort the entries of one file's new lines into staged answers and undone ids; count
+    them, and note each unreadable line as ``FILE:LINE: problem``."""
+    errors: list[tuple[int, str]] = []
+    for number, raw in enumerate(read.chunk.lines, read.chunk.first_line):
+        record = _decoded(raw, number, errors)
+        if record is None:
+            continue
+        kind = record.get("type")
+        if kind == "answer":
+            if not isinstance(record.get("deck"), str) or "card_id" in record:
+                errors.append((number, "an answer names its card by deck and card_key"))
+                continue
+            row = _review_row(record, number, errors, latest=None)
+            if row is None:
+                continue
+            answers.append(row)
+            read.last_answer = max(read.last_answer or "", row[5], key=_moment_order)
+        elif kind == "undo" and isinstance(record.get("undoes"), str) and record["undoes"]:
+            undos.append((record["undoes"],))
+        else:
+            errors.append((number, f"not an answer or an undo (type {_shown(kind)})"))
+            continue
+        read.merged += 1
+    read.unreadable += len(errors)
+    read.new_problems = [f"{read.path}:{line}: {problem}" for line, problem in errors]
+    read.problems = (read.problems + read.new_problems)[:_PROBLEMS_KEPT]
+
+
+def _moment_order(reviewed_at: str) -> int:
+    return scheduling.to_ms(clock.stored_moment(reviewed_at)) if reviewed_at else -1
+
+
+def _apply_undos(store: Store, undos: list[tuple[str]]) -> tuple[int, set[int]]:
+    """Take out the answers these ids name (kept as undone, so that no copy of a log
+    brings one back); returns how many were in the log, and their cards."""
+    store.conn.execute("DROP TABLE IF EXISTS temp.incoming_undos")
+    store.conn.execute("CREATE TEMP TABLE incoming_undos (id TEXT PRIMARY KEY)")
+    store.conn.executemany("INSERT OR IGNORE INTO temp.incoming_undos VALUES (?)", undos)
+    store.conn.execute("INSERT OR IGNORE INTO sync_undone SELECT id FROM temp.incoming_undos")
+    cards = [row[0] for row in store.query(
+        "SELECT card_id FROM reviews WHERE id IN (SELECT id FROM temp.incoming_undos)")]
+    store.conn.execute("DELETE FROM reviews WHERE id IN (SELECT id FROM temp.incoming_undos)")
+    return len(cards), set(cards)
+
+
+def _save_reads(store: Store, reads: list[_FileRead]) -> None:
+    """Keep how far each log was read, and what the status shows of it."""
+    store.conn.executemany(
+        "INSERT OR REPLACE INTO sync_files (path, device, offset, lines, tail, merged, "
+        "last_answer, unreadable, problems) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(str(read.path), journal.device_of(read.path), read.chunk.end,
+          read.chunk.first_line - 1 + len(read.chunk.lines), read.chunk.tail, read.merged,
+          read.last_answer, read.unreadable, json.dumps(read.problems, ensure_ascii=False))
+         for read in reads],
+    )
+
+
+def folder_status(store: Store) -> list[DeviceStatus]:
+    """Per device with a log in the sync folder: its last answer, how many of its lines
+    are merged here, of how many, and the lines that could not be read (``FILE:LINE``)."""
+    folder = store.config()["sync_dir"]
+    if folder is None:
+        return []
+    here = store.query("SELECT value FROM config WHERE key = 'device_id'")
+    rows = [row for row in store.query(
+        "SELECT path, device, merged, last_answer, unreadable, problems FROM sync_files "
+        "ORDER BY device, path") if Path(row[0]).parent == Path(folder)]
+    devices: dict[str, DeviceStatus] = {}
+    for path, device, merged, last_answer, unreadable, problems in rows:
+        status = devices.setdefault(device, DeviceStatus(device, bool(here) and
+                                                         here[0][0] == device))
+        status.files.append(Path(path).name)
+        status.merged += merged
+        status.lines += journal.count_lines(Path(path))
+        status.last_answer = max(status.last_answer or "", last_answer or "",
+                                 key=_moment_order) or None
+        status.unreadable += unreadable
+        status.problems += json.loads(problems)
+    return list(devices.values())

@@ -200,7 +200,29 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _migration_5(db: sqlite_utils.Database) -> None:
+    """Several machines over one sync folder (see ``flashcards.journal``).
+
+    ``sync_files``: how far each device's log has been read (a byte offset, the lines
+    before it and the bytes just before it, to notice a file rewritten), with what the
+    status shows. ``sync_pending``: answers to cards this machine does not have yet.
+    ``sync_undone``: ids of answers taken back, so that no copy of a log brings one back.
+    """
+    db.execute(
+        "CREATE TABLE sync_files (path TEXT PRIMARY KEY, device TEXT NOT NULL, "
+        "offset INTEGER NOT NULL DEFAULT 0, lines INTEGER NOT NULL DEFAULT 0, tail BLOB, "
+        "merged INTEGER NOT NULL DEFAULT 0, last_answer TEXT, "
+        "unreadable INTEGER NOT NULL DEFAULT 0, problems TEXT NOT NULL DEFAULT '[]')"
+    )
+    db.execute(
+        "CREATE TABLE sync_pending (id TEXT PRIMARY KEY, deck TEXT NOT NULL, "
+        "card_key TEXT NOT NULL, reviewed_at TEXT NOT NULL, ts INTEGER NOT NULL, "
+        "quality INTEGER NOT NULL, duration_ms INTEGER)"
+    )
+    db.execute("CREATE TABLE sync_undone (id TEXT PRIMARY KEY)")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

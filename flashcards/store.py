@@ -20,12 +20,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flashcards import clock, scheduling, schema
+from flashcards import clock, journal, scheduling, schema
 from flashcards.model import Answer, Card, DayAnswer
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
 
-DEFAULT_CONFIG = {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200}
+DEFAULT_CONFIG: dict[str, Any] = {
+    "rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200, "sync_dir": None,
+}
+# Settings that name a folder; None while unset.
+PATH_SETTINGS = ("sync_dir",)
 # The whole numbers each setting may hold, lowest and highest.
 CONFIG_RANGES = {
     "rollover_hour": (0, 23),
@@ -138,16 +142,30 @@ class Store:
             raise StoreError(f"{self.path}: cannot write to the database: {self.read_only}")
 
     @contextmanager
-    def write(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
+    def write(self, dry_run: bool = False,
+              journaled: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction (a savepoint when nested); the write lock is taken at once,
-        so it never deadlocks. With ``dry_run`` the work is done, then rolled back."""
+        so it never deadlocks. With ``dry_run`` the work is done, then rolled back.
+
+        With a sync folder set, whatever the transaction adds to or takes from the review
+        log is appended to this device's log there before the commit (``_flush_journal``),
+        whichever method wrote it; ``journaled=False`` (on the outermost write): not, for
+        what was read from that folder."""
         self.require_writable()
         if _identity(self.path) != self._file:
             # Written now, an answer would go to the old file, which nothing can read again.
             raise StoreError(f"{self.path}: the database file was replaced or removed while "
                              "open; start flashcards again")
+        outermost = not self.conn.in_transaction
+        if outermost:
+            self._arm_journal()
         with schema.transaction(self.conn, dry_run) as conn:
             yield conn
+            if outermost and not dry_run:
+                if journaled:
+                    self._flush_journal()
+                else:
+                    self.conn.execute("DELETE FROM temp.journal_out")
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -168,7 +186,7 @@ class Store:
 
     # -- config --------------------------------------------------------------------
 
-    def config(self) -> dict[str, int]:
+    def config(self) -> dict[str, Any]:
         """Global settings: defaults overlaid with what the user set.
 
         A value stored out of its range (an older version, a hand edit) is clamped into it,
@@ -176,7 +194,9 @@ class Store:
         """
         settings = dict(DEFAULT_CONFIG)
         for key, value in self.query("SELECT key, value FROM config"):
-            if key in CONFIG_RANGES:
+            if key in PATH_SETTINGS:
+                settings[key] = value or None
+            elif key in CONFIG_RANGES:
                 low, high = CONFIG_RANGES[key]
                 try:
                     settings[key] = min(max(int(value), low), high)
@@ -184,19 +204,109 @@ class Store:
                     pass
         return settings
 
-    def set_config(self, key: str, value: int) -> None:
-        """Set one global setting; a value outside ``CONFIG_RANGES`` is a ``StoreError``."""
+    def set_config(self, key: str, value: int | str) -> None:
+        """Set one global setting, given as a number or as the text a user typed.
+
+        A number outside ``CONFIG_RANGES``, or a path setting that names no folder, is a
+        ``StoreError``; ``""`` unsets a path setting."""
+        if key in PATH_SETTINGS:
+            self._set_sync_dir(str(value))
+            return
         if key not in CONFIG_RANGES:
-            raise StoreError(f"unknown setting {key!r} (known: {', '.join(CONFIG_RANGES)})")
+            raise StoreError(f"unknown setting {key!r} (known: {', '.join(DEFAULT_CONFIG)})")
         low, high = CONFIG_RANGES[key]
-        if not low <= value <= high:
+        try:
+            number = int(value)
+        except ValueError:  # not digits, or more than Python reads
+            number = None
+        if number is None or not low <= number <= high:
             raise StoreError(f"{key} must be a whole number from {low} to {high}")
         with self.write():
+            self._put_config(key, str(number))
+
+    def _put_config(self, key: str, value: str | None) -> None:
+        """Store one setting (None: remove it); call inside ``write``."""
+        self.conn.execute("DELETE FROM config WHERE key = ?", (key,))
+        if value is not None:
+            self.conn.execute("INSERT INTO config (key, value) VALUES (?, ?)", (key, value))
+
+    def _set_sync_dir(self, value: str) -> None:
+        """Sync through this folder ("": stop). A folder this device has no log in yet gets
+        one holding the whole review log so far, so that the other machines learn it too."""
+        folder = None
+        if value:
+            folder = Path(value).expanduser().resolve()
+            if not folder.is_dir():
+                raise StoreError(f"sync_dir: {value} is not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise StoreError(f"sync_dir: {value}: this user may not write in that folder")
+        with self.write():
+            self._put_config("sync_dir", str(folder) if folder else None)
+            if folder and not self.journal_path().exists():
+                self._arm_journal()
+                self.conn.execute("INSERT INTO temp.journal_out (kind, ref) "
+                                  "SELECT 'answer', id FROM reviews ORDER BY ts, id")
+
+    def device_id(self) -> str:
+        """This device's name in the sync folder (its log is ``<device>.jsonl``): made
+        once, kept in the database."""
+        row = self.conn.execute("SELECT value FROM config WHERE key = 'device_id'").fetchone()
+        if row:
+            return row[0]
+        device = journal.new_device_id()
+        with self.write():
+            self._put_config("device_id", device)
+        return device
+
+    def journal_path(self) -> Path | None:
+        """This device's log in the sync folder, or None when no folder is set."""
+        folder = self.config()["sync_dir"]
+        return Path(folder) / f"{self.device_id()}{journal.SUFFIX}" if folder else None
+
+    def _arm_journal(self) -> None:
+        """Have triggers note every answer added to and removed from the log while a sync
+        folder is set, in ``temp.journal_out``: one place that sees every writer."""
+        present = {row[0] for row in self.query(
+            "SELECT name FROM temp.sqlite_master WHERE name IN ('journal_out', 'journal_add')")}
+        if "journal_out" not in present:
             self.conn.execute(
-                "INSERT INTO config (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, str(value)),
-            )
+                "CREATE TEMP TABLE journal_out (kind TEXT NOT NULL, ref TEXT NOT NULL)")
+        wanted = self.config()["sync_dir"] is not None
+        if wanted and "journal_add" not in present:
+            for name, trigger in _JOURNAL_TRIGGERS.items():
+                self.conn.execute(f"CREATE TEMP TRIGGER {name} {trigger}")
+        elif not wanted and "journal_add" in present:
+            for name in _JOURNAL_TRIGGERS:
+                self.conn.execute(f"DROP TRIGGER temp.{name}")
+
+    def _flush_journal(self) -> None:
+        """Append the log entries this transaction noted to this device's log, fsynced,
+        before the commit: an answer counts as saved only once its line is on disk. (A
+        commit that then fails leaves a line whose answer the next merge applies.)"""
+        rows = self.query(
+            "SELECT j.kind, j.ref, decks.name, cards.key, r.reviewed_at, r.ts, r.quality, "
+            "r.duration_ms FROM temp.journal_out AS j "
+            "LEFT JOIN reviews AS r ON j.kind = 'answer' AND r.id = j.ref "
+            "LEFT JOIN cards ON cards.id = r.card_id "
+            "LEFT JOIN decks ON decks.id = cards.deck_id ORDER BY j.rowid"
+        )
+        if not rows:
+            return
+        self.conn.execute("DELETE FROM temp.journal_out")
+        path = self.journal_path()
+        if path is None:
+            return
+        lines = [journal.undo_line(ref) if kind == "undo" else journal.answer_line(ref, *rest)
+                 for kind, ref, *rest in rows if kind == "undo" or rest[0] is not None]
+        # An answer taken back here never comes back from a copy of a log.
+        self.conn.executemany("INSERT OR IGNORE INTO sync_undone (id) VALUES (?)",
+                              [(ref,) for kind, ref, *_ in rows if kind == "undo"])
+        try:
+            journal.append(path, lines)
+        except OSError as error:
+            raise StoreError(f"cannot write to the sync folder ({path}: {error.strerror}): "
+                             "nothing was saved; `flashcards config sync_dir ''` stops "
+                             "syncing") from None
 
     def today(self) -> date:
         """The current study day under the configured rollover hour."""
@@ -464,6 +574,15 @@ class Store:
         problems = [row[0] for row in self.query("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {row}" for row in self.query("PRAGMA foreign_key_check")]
         return problems
+
+
+# Each answer added to the log, and each taken out of it (an undo), noted for the journal.
+_JOURNAL_TRIGGERS = {
+    "journal_add": "AFTER INSERT ON main.reviews "
+    "BEGIN INSERT INTO journal_out (kind, ref) VALUES ('answer', new.id); END",
+    "journal_remove": "AFTER DELETE ON main.reviews "
+    "BEGIN INSERT INTO journal_out (kind, ref) VALUES ('undo', old.id); END",
+}
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
