@@ -30,7 +30,8 @@ from flashcards.text import CONTROL_CHARACTER
 # The keys import-reviews reads; the other export columns are recomputed, so ignored.
 _READ_KEYS = ("review_id", "card_id", "deck", "card_key", "reviewed_at", "ts", "quality",
               "duration_ms")
-_IGNORED_KEYS = frozenset(REVIEW_COLUMNS) - frozenset(_READ_KEYS)
+# "type": a line of a device's log in the sync folder (see ``flashcards.journal``).
+_IGNORED_KEYS = frozenset(REVIEW_COLUMNS) - frozenset(_READ_KEYS) | {"type"}
 # How far after now an answer may be dated: another machine's clock may run a little fast.
 # A later one is refused, as its card would otherwise vanish from review until that date.
 CLOCK_SKEW = timedelta(hours=1)
@@ -329,8 +330,9 @@ def merge_folder(store: Store,
     Only lines added since the last merge are read (each file's offset is kept), and only
     complete ones: a last line cut short waits. Idempotent by entry id; undos take their
     answer out, wherever it came from; an answer to an unknown card waits in
-    ``sync_pending``; every card touched is replayed. One transaction, so Ctrl-C leaves
-    all as it was. ``on_start`` is told how many bytes there are to read.
+    ``sync_pending``; every card touched is replayed. The logs are read first; the
+    changes are one transaction, so Ctrl-C leaves all as it was (and nothing new writes
+    nothing). ``on_start`` is told how many bytes there are to read.
     """
     report = FolderMerge()
     folder = store.config()["sync_dir"]
@@ -341,12 +343,15 @@ def merge_folder(store: Store,
     except OSError as error:
         report.problems.append(f"{folder}: cannot read the sync folder: {error.strerror}")
         return report
+    reads = _read_logs(store, files, report, on_start)
+    answers, undos = [], []
+    for read in reads:
+        _parse_entries(read, answers, undos)
+        report.problems += read.new_problems
+    changed = any(read.chunk.lines or read.chunk.restarted for read in reads)
+    if not changed and not store.query("SELECT 1 FROM sync_pending LIMIT 1"):
+        return report  # nothing new: no write (every start)
     with store.write(journaled=False):
-        reads = _read_logs(store, files, report, on_start)
-        answers, undos = [], []
-        for read in reads:
-            _parse_entries(read, answers, undos)
-            report.problems += read.new_problems
         pending = store.query("SELECT NULL, id, NULL, deck, card_key, reviewed_at, ts, "
                               "quality, duration_ms FROM sync_pending")
         _stage(store, ((line, *row[1:]) for line, row in enumerate(pending + answers, 1)))
@@ -391,6 +396,7 @@ def _parse_entries(read: _FileRead, answers: list[tuple], undos: list[tuple[str]
     """Sort the entries of one file's new lines into staged answers and undone ids; count
     them, and note each unreadable line as ``FILE:LINE: problem``."""
     errors: list[tuple[int, str]] = []
+    latest = (_moment_order(read.last_answer), read.last_answer)
     for number, raw in enumerate(read.chunk.lines, read.chunk.first_line):
         record = _decoded(raw, number, errors)
         if record is None:
@@ -404,19 +410,21 @@ def _parse_entries(read: _FileRead, answers: list[tuple], undos: list[tuple[str]
             if row is None:
                 continue
             answers.append(row)
-            read.last_answer = max(read.last_answer or "", row[5], key=_moment_order)
+            latest = max(latest, (row[6], row[5]))
         elif kind == "undo" and isinstance(record.get("undoes"), str) and record["undoes"]:
             undos.append((record["undoes"],))
         else:
             errors.append((number, f"not an answer or an undo (type {_shown(kind)})"))
             continue
         read.merged += 1
+    read.last_answer = latest[1]
     read.unreadable += len(errors)
     read.new_problems = [f"{read.path}:{line}: {problem}" for line, problem in errors]
     read.problems = (read.problems + read.new_problems)[:_PROBLEMS_KEPT]
 
 
-def _moment_order(reviewed_at: str) -> int:
+def _moment_order(reviewed_at: str | None) -> int:
+    """The order of answer times written with different UTC offsets (none: first)."""
     return scheduling.to_ms(clock.stored_moment(reviewed_at)) if reviewed_at else -1
 
 
