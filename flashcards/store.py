@@ -158,7 +158,7 @@ class Store:
                              "open; start flashcards again")
         outermost = not self.conn.in_transaction
         if outermost:
-            self._arm_journal()
+            self._arm_journal(journaled)
         with schema.transaction(self.conn, dry_run) as conn:
             yield conn
             if outermost and not dry_run:
@@ -263,15 +263,16 @@ class Store:
         folder = self.config()["sync_dir"]
         return Path(folder) / f"{self.device_id()}{journal.SUFFIX}" if folder else None
 
-    def _arm_journal(self) -> None:
+    def _arm_journal(self, journaled: bool = True) -> None:
         """Have triggers note every answer added to and removed from the log while a sync
-        folder is set, in ``temp.journal_out``: one place that sees every writer."""
+        folder is set, in ``temp.journal_out``: one place that sees every writer. Not for
+        a write that is not ``journaled``: a merge of 100,000 answers would note them all."""
         present = {row[0] for row in self.query(
             "SELECT name FROM temp.sqlite_master WHERE name IN ('journal_out', 'journal_add')")}
         if "journal_out" not in present:
             self.conn.execute(
                 "CREATE TEMP TABLE journal_out (kind TEXT NOT NULL, ref TEXT NOT NULL)")
-        wanted = self.config()["sync_dir"] is not None
+        wanted = journaled and self.config()["sync_dir"] is not None
         if wanted and "journal_add" not in present:
             for name, trigger in _JOURNAL_TRIGGERS.items():
                 self.conn.execute(f"CREATE TEMP TRIGGER {name} {trigger}")
