@@ -152,7 +152,7 @@ def _open_decks(store: Store) -> dict[str, list[str]]:
 
 def _merge_folder(store: Store) -> Any:
     """Merge the sync folder's logs (see ``history.merge_folder``), with a spinner on the
-    terminal when there is much to read."""
+    terminal when there is much to merge."""
     from flashcards.history import merge_folder
 
     status = None
@@ -242,7 +242,7 @@ def _print_folder_status(store: Store) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from flashcards.history import folder_status
+    from flashcards.history import folder_status, waiting_answers
 
     folder = store.config()["sync_dir"]
     if folder is None:
@@ -259,7 +259,7 @@ def _print_folder_status(store: Store) -> None:
                       Text(printable("\n".join(device.problems + [f"and {more} more"] * (more > 0))
                                      or "-")))
     _console().print(table if devices else f"no device has merged through {folder} yet")
-    pending = store.query("SELECT count(*) FROM sync_pending")[0][0]
+    pending = waiting_answers(store)
     if pending:
         click.echo(f"{pending} answers wait for cards this machine does not have yet")
 

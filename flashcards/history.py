@@ -332,7 +332,7 @@ def merge_folder(store: Store,
     answer out, wherever it came from; an answer to an unknown card waits in
     ``sync_pending``; every card touched is replayed. The logs are read first; the
     changes are one transaction, so Ctrl-C leaves all as it was (and nothing new writes
-    nothing). ``on_start`` is told how many bytes there are to read.
+    nothing). ``on_start`` is told how many new bytes were read, before they are merged.
     """
     report = FolderMerge()
     folder = store.config()["sync_dir"]
@@ -362,7 +362,7 @@ def merge_folder(store: Store,
             "quality, duration_ms FROM temp.incoming_reviews AS i WHERE card_id IS NULL "
             "AND NOT EXISTS (SELECT 1 FROM sync_undone WHERE sync_undone.id = i.id)"
         )
-        report.pending = store.query("SELECT count(*) FROM sync_pending")[0][0]
+        report.pending = waiting_answers(store)
         report.added, report.cards = _apply_staged(store, also=undone_cards)
         _save_reads(store, reads)
     return report
@@ -374,9 +374,6 @@ def _read_logs(store: Store, files: list[Path], report: FolderMerge,
     known = {row[0]: row[1:] for row in store.query(
         "SELECT path, offset, lines, tail, merged, last_answer, unreadable, problems "
         "FROM sync_files")}
-    if on_start:
-        on_start(sum(max(0, path.stat().st_size - known.get(str(path), (0,))[0])
-                     for path in files))
     reads = []
     for path in files:
         offset, lines, tail, *totals = known.get(str(path), (0, 0, None, 0, None, 0, "[]"))
@@ -389,6 +386,8 @@ def _read_logs(store: Store, files: list[Path], report: FolderMerge,
             (0, None, 0, "[]") if chunk.restarted else totals)
         reads.append(_FileRead(path, chunk, merged, last_answer, unreadable,
                                json.loads(problems)))
+    if on_start:
+        on_start(sum(len(line) + 1 for read in reads for line in read.chunk.lines))
     return reads
 
 
@@ -475,3 +474,8 @@ def folder_status(store: Store) -> list[DeviceStatus]:
         status.unreadable += unreadable
         status.problems += json.loads(problems)
     return list(devices.values())
+
+
+def waiting_answers(store: Store) -> int:
+    """How many answers from other devices wait for a card this machine does not have."""
+    return store.query("SELECT count(*) FROM sync_pending")[0][0]
