@@ -96,6 +96,7 @@ class Store:
         self.conn = conn
         self.path = path
         self.read_only = read_only  # why it cannot be written, or None
+        self._journaling = False  # this write transaction notes what it logs (_arm_journal)
         self._file = _identity(path)
 
     # -- opening -----------------------------------------------------------------
@@ -161,11 +162,8 @@ class Store:
             self._arm_journal(journaled)
         with schema.transaction(self.conn, dry_run) as conn:
             yield conn
-            if outermost and not dry_run:
-                if journaled:
-                    self._flush_journal()
-                else:
-                    self.conn.execute("DELETE FROM temp.journal_out")
+            if outermost and not dry_run and self._journaling:
+                self._flush_journal()
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -267,18 +265,17 @@ class Store:
         """Have triggers note every answer added to and removed from the log while a sync
         folder is set, in ``temp.journal_out``: one place that sees every writer. Not for
         a write that is not ``journaled``: a merge of 100,000 answers would note them all."""
-        present = {row[0] for row in self.query(
-            "SELECT name FROM temp.sqlite_master WHERE name IN ('journal_out', 'journal_add')")}
-        if "journal_out" not in present:
+        armed = bool(self.query("SELECT 1 FROM temp.sqlite_master WHERE name = 'journal_out'"))
+        self._journaling = journaled and self.config()["sync_dir"] is not None
+        if self._journaling and not armed:
             self.conn.execute(
                 "CREATE TEMP TABLE journal_out (kind TEXT NOT NULL, ref TEXT NOT NULL)")
-        wanted = journaled and self.config()["sync_dir"] is not None
-        if wanted and "journal_add" not in present:
             for name, trigger in _JOURNAL_TRIGGERS.items():
                 self.conn.execute(f"CREATE TEMP TRIGGER {name} {trigger}")
-        elif not wanted and "journal_add" in present:
+        elif armed and not self._journaling:
             for name in _JOURNAL_TRIGGERS:
                 self.conn.execute(f"DROP TRIGGER temp.{name}")
+            self.conn.execute("DROP TABLE temp.journal_out")
 
     def _flush_journal(self) -> None:
         """Append the log entries this transaction noted to this device's log, fsynced,
