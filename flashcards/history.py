@@ -17,7 +17,7 @@ import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -238,11 +238,16 @@ def _stage(store: Store, rows: Iterable[tuple]) -> None:
         "INSERT INTO temp.incoming_reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
     store.conn.execute("CREATE INDEX temp.incoming_reviews_id ON incoming_reviews (id)")
+    _find_cards(store, "incoming_reviews")
+
+
+def _find_cards(store: Store, table: str) -> None:
+    """Set ``card_id`` in a staged temporary table from each row's ``deck`` and ``card_key``
+    (NULL when there is no such card), where both are given."""
     store.conn.execute(
-        "UPDATE temp.incoming_reviews SET card_id = (SELECT cards.id FROM cards "
-        "JOIN decks ON decks.id = cards.deck_id WHERE decks.name = incoming_reviews.deck "
-        "AND cards.key = incoming_reviews.card_key) "
-        "WHERE deck IS NOT NULL AND card_key IS NOT NULL"
+        f"UPDATE temp.{table} SET card_id = (SELECT cards.id FROM cards "
+        f"JOIN decks ON decks.id = cards.deck_id WHERE decks.name = {table}.deck "
+        f"AND cards.key = {table}.card_key) WHERE deck IS NOT NULL AND card_key IS NOT NULL"
     )
 
 def _staged_problems(store: Store) -> list[tuple[int, str]]:
@@ -344,28 +349,81 @@ def merge_folder(store: Store,
         report.problems.append(f"{folder}: cannot read the sync folder: {error.strerror}")
         return report
     reads = _read_logs(store, files, report, on_start)
-    answers, undos = [], []
+    answers: list[tuple] = []
+    actions: list[tuple] = []
+    undos: list[tuple[str]] = []
     for read in reads:
-        _parse_entries(read, answers, undos)
+        _parse_entries(read, answers, actions, undos)
         report.problems += read.new_problems
     changed = any(read.chunk.lines or read.chunk.restarted for read in reads)
     if not changed and not store.query("SELECT 1 FROM sync_pending LIMIT 1"):
         return report  # nothing new: no write (every start)
     with store.write(journaled=False):
-        pending = store.query("SELECT NULL, id, NULL, deck, card_key, reviewed_at, ts, "
-                              "quality, duration_ms FROM sync_pending")
-        _stage(store, ((line, *row[1:]) for line, row in enumerate(pending + answers, 1)))
+        pending = store.query("SELECT NULL, id, NULL, deck, card_key, moment, ts, quality, "
+                              "duration_ms, action, until FROM sync_pending")
+        _stage(store, _numbered([row[:9] for row in pending if row[9] is None] + answers))
+        _stage_actions(store, _numbered([row[:5] + row[5:7] + row[9:] for row in pending
+                                         if row[9] is not None] + actions))
         report.undone, undone_cards = _apply_undos(store, undos)
-        store.conn.execute("DELETE FROM sync_pending")
-        store.conn.execute(
-            "INSERT OR IGNORE INTO sync_pending SELECT id, deck, card_key, reviewed_at, ts, "
-            "quality, duration_ms FROM temp.incoming_reviews AS i WHERE card_id IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM sync_undone WHERE sync_undone.id = i.id)"
-        )
-        report.pending = waiting_answers(store)
-        report.added, report.cards = _apply_staged(store, also=undone_cards)
+        _keep_pending(store)
+        report.pending = waiting_entries(store)
+        report.actions, action_cards = _add_actions(store)
+        report.added, report.cards = _apply_staged(store, also=undone_cards | action_cards)
         _save_reads(store, reads)
     return report
+
+
+def _numbered(rows: list[tuple]) -> Iterator[tuple]:
+    """Staged rows numbered from 1 (lines of several files, and pending entries, together)."""
+    return ((number, *row[1:]) for number, row in enumerate(rows, 1))
+
+
+def _stage_actions(store: Store, rows: Iterable[tuple]) -> None:
+    """Load card actions to merge into a temporary table, their cards found by deck and key.
+
+    Each row: (line, action_id, card_id, deck, card_key, acted_at, ts, action, until)."""
+    store.conn.execute("DROP TABLE IF EXISTS temp.incoming_actions")
+    store.conn.execute(
+        "CREATE TEMP TABLE incoming_actions (line INTEGER PRIMARY KEY, id TEXT NOT NULL, "
+        "card_id INTEGER, deck TEXT, card_key TEXT, acted_at TEXT NOT NULL, "
+        "ts INTEGER NOT NULL, action TEXT NOT NULL, until TEXT)"
+    )
+    store.conn.executemany(
+        "INSERT INTO temp.incoming_actions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    _find_cards(store, "incoming_actions")
+
+
+def _keep_pending(store: Store) -> None:
+    """The staged entries whose card this machine does not have (yet) wait for it."""
+    store.conn.execute("DELETE FROM sync_pending")
+    not_undone = "NOT EXISTS (SELECT 1 FROM sync_undone WHERE sync_undone.id = i.id)"
+    store.conn.execute(
+        "INSERT OR IGNORE INTO sync_pending SELECT id, deck, card_key, reviewed_at, ts, "
+        "quality, duration_ms, NULL, NULL FROM temp.incoming_reviews AS i "
+        f"WHERE card_id IS NULL AND {not_undone}"
+    )
+    store.conn.execute(
+        "INSERT OR IGNORE INTO sync_pending SELECT id, deck, card_key, acted_at, ts, NULL, "
+        f"NULL, action, until FROM temp.incoming_actions AS i WHERE card_id IS NULL "
+        f"AND {not_undone}"
+    )
+
+
+def _add_actions(store: Store) -> tuple[int, set[int]]:
+    """Add the staged card actions not yet in the log (nor taken back); returns how many,
+    and their cards (to replay: an action sorts among the answers by its time)."""
+    store.conn.execute("DROP TABLE IF EXISTS temp.new_actions")
+    store.conn.execute(
+        "CREATE TEMP TABLE new_actions AS SELECT id, card_id, acted_at, ts, action, until "
+        "FROM temp.incoming_actions AS i WHERE i.line = (SELECT min(line) FROM "
+        "temp.incoming_actions WHERE id = i.id) AND card_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM card_actions WHERE card_actions.id = i.id) AND NOT EXISTS "
+        "(SELECT 1 FROM sync_undone WHERE sync_undone.id = i.id)"
+    )
+    store.conn.execute("INSERT INTO card_actions (id, card_id, acted_at, ts, action, until) "
+                       "SELECT * FROM temp.new_actions")
+    cards = [row[0] for row in store.query("SELECT card_id FROM temp.new_actions")]
+    return len(cards), set(cards)
 
 
 def _read_logs(store: Store, files: list[Path], report: FolderMerge,
@@ -391,9 +449,10 @@ def _read_logs(store: Store, files: list[Path], report: FolderMerge,
     return reads
 
 
-def _parse_entries(read: _FileRead, answers: list[tuple], undos: list[tuple[str]]) -> None:
-    """Sort the entries of one file's new lines into staged answers and undone ids; count
-    them, and note each unreadable line as ``FILE:LINE: problem``."""
+def _parse_entries(read: _FileRead, answers: list[tuple], actions: list[tuple],
+                   undos: list[tuple[str]]) -> None:
+    """Sort the entries of one file's new lines into staged answers, staged card actions
+    and undone ids; count them, and note each unreadable line as ``FILE:LINE: problem``."""
     errors: list[tuple[int, str]] = []
     latest = (_moment_order(read.last_answer), read.last_answer)
     for number, raw in enumerate(read.chunk.lines, read.chunk.first_line):
@@ -410,10 +469,15 @@ def _parse_entries(read: _FileRead, answers: list[tuple], undos: list[tuple[str]
                 continue
             answers.append(row)
             latest = max(latest, (row[6], row[5]))
+        elif kind == "action":
+            row = _action_row(record, number, errors)
+            if row is None:
+                continue
+            actions.append(row)
         elif kind == "undo" and isinstance(record.get("undoes"), str) and record["undoes"]:
             undos.append((record["undoes"],))
         else:
-            errors.append((number, f"not an answer or an undo (type {_shown(kind)})"))
+            errors.append((number, f"not an answer, action or undo (type {_shown(kind)})"))
             continue
         read.merged += 1
     read.last_answer = latest[1]
@@ -422,21 +486,57 @@ def _parse_entries(read: _FileRead, answers: list[tuple], undos: list[tuple[str]
     read.problems = (read.problems + read.new_problems)[:_PROBLEMS_KEPT]
 
 
+def _action_row(record: dict, number: int, errors: list[tuple[int, str]]) -> tuple | None:
+    """The staged row of one card action of a device's log, or None (its problem added)."""
+    action, until = record.get("action"), record.get("until")
+    texts = [record.get(key) for key in ("action_id", "deck", "card_key", "acted_at")]
+    problem = None
+    if not all(isinstance(text, str) and text for text in texts):
+        problem = "an action needs action_id, deck, card_key and acted_at as text"
+    elif action not in scheduling.ACTIONS:
+        problem = f"unknown action {_shown(action)} (known: {', '.join(scheduling.ACTIONS)})"
+    elif not (_is_int(record.get("ts")) and 0 <= record["ts"] <= MAX_CARD_ID):
+        problem = "ts must be whole milliseconds since 1970"
+    elif (until is None) == (action in scheduling.DAY_ACTIONS) or not _is_day(until):
+        problem = f"until must be a study day (YYYY-MM-DD) for {action}, and only then"
+    else:
+        try:
+            clock.parse_moment(texts[3], what="acted_at")
+        except clock.ClockError as error:
+            problem = str(error)
+    if problem:
+        errors.append((number, problem))
+        return None
+    return (number, texts[0], None, texts[1], texts[2], texts[3], record["ts"], action, until)
+
+
+def _is_day(value: Any) -> bool:
+    """True for None and for an ISO date such as 2026-03-10."""
+    if value is None:
+        return True
+    try:
+        return isinstance(value, str) and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
 def _moment_order(reviewed_at: str | None) -> int:
     """The order of answer times written with different UTC offsets (none: first)."""
     return scheduling.to_ms(clock.stored_moment(reviewed_at)) if reviewed_at else -1
 
 
 def _apply_undos(store: Store, undos: list[tuple[str]]) -> tuple[int, set[int]]:
-    """Take out the answers these ids name (kept as undone, so that no copy of a log
-    brings one back); returns how many were in the log, and their cards."""
+    """Take out the answers and card actions these ids name (kept as undone, so that no copy
+    of a log brings one back); returns how many were in the log, and their cards."""
     store.conn.execute("DROP TABLE IF EXISTS temp.incoming_undos")
     store.conn.execute("CREATE TEMP TABLE incoming_undos (id TEXT PRIMARY KEY)")
     store.conn.executemany("INSERT OR IGNORE INTO temp.incoming_undos VALUES (?)", undos)
     store.conn.execute("INSERT OR IGNORE INTO sync_undone SELECT id FROM temp.incoming_undos")
-    cards = [row[0] for row in store.query(
-        "SELECT card_id FROM reviews WHERE id IN (SELECT id FROM temp.incoming_undos)")]
-    store.conn.execute("DELETE FROM reviews WHERE id IN (SELECT id FROM temp.incoming_undos)")
+    cards = []
+    for table in ("reviews", "card_actions"):
+        cards += [row[0] for row in store.query(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM temp.incoming_undos) "
+            "RETURNING card_id")]
     return len(cards), set(cards)
 
 
@@ -476,6 +576,7 @@ def folder_status(store: Store) -> list[DeviceStatus]:
     return list(devices.values())
 
 
-def waiting_answers(store: Store) -> int:
-    """How many answers from other devices wait for a card this machine does not have."""
+def waiting_entries(store: Store) -> int:
+    """How many answers and card actions from other devices wait for a card this machine
+    does not have."""
     return store.query("SELECT count(*) FROM sync_pending")[0][0]

@@ -86,6 +86,15 @@ def answer_line(review_id: str, deck: str, card_key: str, reviewed_at: str, ts: 
                   "quality": quality, "duration_ms": duration_ms})
 
 
+def action_line(action_id: str, deck: str, card_key: str, acted_at: str, ts: int,
+                action: str, until: str | None) -> str:
+    """A card action's line (suspend, bury, forget...; ``until``: a bury's or reschedule's
+    study day)."""
+    return _line({"type": "action", "action_id": action_id, "deck": deck,
+                  "card_key": card_key, "acted_at": acted_at, "ts": ts, "action": action,
+                  "until": until})
+
+
 def undo_line(target: str) -> str:
     """The line that takes back the entry (an answer, an action) with id ``target``."""
     return _line({"type": "undo", "undo_id": uuid.uuid4().hex, "undoes": target})

@@ -38,6 +38,16 @@ class Card:
         return SM2State(self.repetitions, self.interval, self.easiness)
 
 
+@dataclass(frozen=True)
+class Search:
+    """A compiled search query (see ``flashcards.search``): an SQL condition over ``cards``
+    joined with ``decks`` and its named parameters (``:today`` among them, the study day it
+    was compiled for)."""
+
+    where: str
+    params: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What one answer did."""
@@ -101,8 +111,9 @@ class FolderMerge:
     """What a merge of the sync folder did."""
 
     added: int = 0  # answers new here
-    undone: int = 0  # answers taken out by another device's undo
-    pending: int = 0  # answers waiting for a card this machine does not have yet
+    actions: int = 0  # card actions new here
+    undone: int = 0  # answers and actions taken out by another device's undo
+    pending: int = 0  # entries waiting for a card this machine does not have yet
     cards: int = 0  # cards replayed
     problems: list[str] = field(default_factory=list)  # FILE:LINE: problem, new this time
 

@@ -12,6 +12,12 @@
 * The interval is capped at ``MAX_INTERVAL_DAYS``; a card is due ``interval`` study days
   after the day of its answer.
 * The log keeps times in **whole milliseconds**.
+* **Card actions** are log entries too, replayed with the answers in time order: ``suspend``
+  and ``unsuspend`` set the suspended flag (so does an answer that makes a card a leech);
+  ``bury`` hides a card until a study day and ``unbury`` shows it again; ``forget`` makes the
+  card new again (state, due day and lapses reset; the flag and the log stay); ``reschedule``
+  sets the due day and nothing else. Undoing one removes it from the log.
+* A **cram** answer (custom study with ``--cram``) is logged and changes nothing.
 * A **daily limit** (``new_per_day``, ``reviews_per_day``; global or a deck's) is a whole
   number from 0 to ``MAX_DAILY_LIMIT``.
 """
@@ -31,6 +37,9 @@ MAX_INTERVAL_DAYS = 36_500  # a hundred years, Anki's default maximum interval
 MAX_DAILY_LIMIT = 100_000
 PASSING_GRADE = 3  # the lowest grade that counts as a successful recall
 GRADES = range(6)
+ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "forget", "reschedule")
+# The actions that take a study day: bury (hidden until) and reschedule (due on).
+DAY_ACTIONS = ("bury", "reschedule")
 
 
 class Scheduler(Protocol):
@@ -97,10 +106,11 @@ def answer_day(day: date, last_day: date | None) -> date:
 
 @dataclass
 class Progress:
-    """A card's schedule as its answers build it up, one step at a time.
+    """A card's schedule as its log builds it up, one entry at a time.
 
-    Feed it every answer in log order with ``answer``; it tells which are repeats (not the
-    first of their study day) and keeps the state, due day and lapses of the first ones.
+    Feed it every answer (``answer``) and action (``act``) in log order; it tells which
+    answers are repeats (not the first of their study day) and keeps the state, due day,
+    lapses, suspended flag and buried day that the log gives.
     """
 
     scheduler: Scheduler = SCHEDULER
@@ -108,12 +118,8 @@ class Progress:
     due: str | None = None
     lapses: int = 0
     last_day: date | None = None
-
-    @classmethod
-    def of(cls, state: SM2State, due: str | None, lapses: int,
-           last_day: date | None) -> Progress:
-        """The progress of a card whose cached state is known."""
-        return cls(state=state, due=due, lapses=lapses, last_day=last_day)
+    suspended: bool = False
+    buried_until: str | None = None
 
     def is_repeat(self, day: date) -> bool:
         """True when the card was already answered on study day ``day``."""
@@ -124,15 +130,37 @@ class Progress:
         if self.is_repeat(day):
             return True
         elapsed = (day - self.last_day).days if self.last_day else 0
+        was_leech = self.is_leech
         self.lapses += self.scheduler.is_lapse(self.state, grade)
         self.state = self.scheduler.next_state(self.state, grade, elapsed)
         self.due = due_day(day, self.state.interval)
         self.last_day = day
+        self.suspended |= self.is_leech and not was_leech
         return False
+
+    def act(self, action: str, until: str | None = None) -> None:
+        """Apply one card action (see the module's rules); ``until`` is the study day of a
+        bury or reschedule."""
+        if action in ("suspend", "unsuspend"):
+            self.suspended = action == "suspend"
+        elif action in ("bury", "unbury"):
+            self.buried_until = until if action == "bury" else None
+        elif action == "forget":
+            self.state, self.due, self.lapses, self.last_day = SM2State(), None, 0, None
+        elif action == "reschedule":
+            self.due = until
+        else:
+            raise ValueError(f"unknown card action {action!r}")
 
     def state_row(self) -> tuple[int, int, float, str | None]:
         """Repetitions, interval, easiness and due day, as the log and the card keep them."""
         return self.state.repetitions, self.state.interval, self.state.easiness, self.due
+
+    def card_row(self) -> tuple[int, int, float, str | None, int, int, int, str | None]:
+        """What the card caches of its log: ``state_row``, then lapses, leech, suspended and
+        buried day."""
+        return (*self.state_row(), self.lapses, int(self.is_leech), int(self.suspended),
+                self.buried_until)
 
     @property
     def is_leech(self) -> bool:

@@ -201,12 +201,61 @@ def _migration_4(db: sqlite_utils.Database) -> None:
 
 
 def _migration_5(db: sqlite_utils.Database) -> None:
+    """Card actions join the log (see ``flashcards.scheduling``); cram answers get a log of
+    their own, apart from the reviews: they never move a schedule nor count as reviews.
+
+    A card suspended or buried before this version has no entry saying so: each gets one,
+    just after its last answer, so that replaying the log keeps the card as it is.
+    """
+    import uuid
+    from datetime import UTC, datetime
+
+    from flashcards import clock
+
+    db.create_table(
+        "card_actions",
+        {"id": str, "card_id": int, "acted_at": str, "ts": int, "action": str, "until": str},
+        pk="id",
+        foreign_keys=[("card_id", "cards", "id")],
+        not_null={"card_id", "acted_at", "ts", "action"},
+    )
+    db["card_actions"].create_index(["card_id", "ts"])
+    db.create_table(
+        "cram_answers",
+        {"id": str, "card_id": int, "reviewed_at": str, "ts": int, "day": str, "quality": int,
+         "duration_ms": int},
+        pk="id",
+        foreign_keys=[("card_id", "cards", "id")],
+        not_null={"card_id", "reviewed_at", "ts", "day", "quality"},
+    )
+    db["cram_answers"].create_index(["day"])
+    now_ms = round(clock.now().timestamp() * 1000)
+    rows = db.execute(
+        "SELECT id, CASE WHEN suspended THEN 'suspend' ELSE 'unsuspend' END, "
+        "suspended != leech, buried_until, "
+        "coalesce((SELECT max(ts) FROM reviews WHERE card_id = cards.id), 0) FROM cards "
+        "WHERE suspended != leech OR buried_until IS NOT NULL"
+    ).fetchall()
+    for card_id, suspension, changed, buried_until, last_ts in rows:
+        actions = [(suspension, None)] * changed + [("bury", buried_until)] * bool(buried_until)
+        for offset, (action, until) in enumerate(actions, start=1):
+            ts = max(now_ms, last_ts) + offset
+            moment = datetime.fromtimestamp(ts / 1000, UTC)
+            db.execute(
+                "INSERT INTO card_actions (id, card_id, acted_at, ts, action, until) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, card_id, clock.iso(moment), ts, action, until),
+            )
+
+
+def _migration_6(db: sqlite_utils.Database) -> None:
     """Several machines over one sync folder (see ``flashcards.journal``).
 
     ``sync_files``: how far each device's log has been read (a byte offset, the lines
     before it and the bytes just before it, to notice a file rewritten), with what the
-    status shows. ``sync_pending``: answers to cards this machine does not have yet.
-    ``sync_undone``: ids of answers taken back, so that no copy of a log brings one back.
+    status shows. ``sync_pending``: answers (``quality``) and card actions (``action``)
+    for cards this machine does not have yet. ``sync_undone``: ids of entries taken back,
+    so that no copy of a log brings one back.
     """
     db.execute(
         "CREATE TABLE sync_files (path TEXT PRIMARY KEY, device TEXT NOT NULL, "
@@ -216,13 +265,14 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     )
     db.execute(
         "CREATE TABLE sync_pending (id TEXT PRIMARY KEY, deck TEXT NOT NULL, "
-        "card_key TEXT NOT NULL, reviewed_at TEXT NOT NULL, ts INTEGER NOT NULL, "
-        "quality INTEGER NOT NULL, duration_ms INTEGER)"
+        "card_key TEXT NOT NULL, moment TEXT NOT NULL, ts INTEGER NOT NULL, quality INTEGER, "
+        "duration_ms INTEGER, action TEXT, until TEXT)"
     )
     db.execute("CREATE TABLE sync_undone (id TEXT PRIMARY KEY)")
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+              _migration_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -37,6 +37,9 @@ CONFIG_RANGES = {
     "reviews_per_day": (0, scheduling.MAX_DAILY_LIMIT),
 }
 MATURE_DAYS = 21
+# The card columns its log gives (see ``scheduling.Progress.card_row``).
+CACHED_COLUMNS = ("repetitions", "interval", "easiness", "due", "lapses", "leech", "suspended",
+                  "buried_until")
 
 CARD_COLUMNS = (
     "cards.id, decks.name, cards.key, cards.note_key, cards.kind, cards.front, cards.back, "
@@ -230,7 +233,8 @@ class Store:
 
     def _set_sync_dir(self, value: str) -> None:
         """Sync through this folder ("": stop). A folder this device has no log in yet gets
-        one holding the whole review log so far, so that the other machines learn it too."""
+        one holding the whole log so far (answers and card actions), so that the other
+        machines learn it too."""
         folder = None
         if value:
             folder = Path(value).expanduser().resolve()
@@ -242,8 +246,10 @@ class Store:
             self._put_config("sync_dir", str(folder) if folder else None)
             if folder and not self.journal_path().exists():
                 self._arm_journal()
-                self.conn.execute("INSERT INTO temp.journal_out (kind, ref) "
-                                  "SELECT 'answer', id FROM reviews ORDER BY ts, id")
+                self.conn.execute(
+                    "INSERT INTO temp.journal_out (kind, ref) SELECT kind, id FROM "
+                    "(SELECT 'answer' AS kind, id, ts FROM reviews UNION ALL "
+                    "SELECT 'action', id, ts FROM card_actions) ORDER BY ts, id")
 
     def device_id(self) -> str:
         """This device's name in the sync folder (its log is ``<device>.jsonl``): made
@@ -262,8 +268,8 @@ class Store:
         return Path(folder) / f"{self.device_id()}{journal.SUFFIX}" if folder else None
 
     def _arm_journal(self, journaled: bool = True) -> None:
-        """Have triggers note every answer added to and removed from the log while a sync
-        folder is set, in ``temp.journal_out``: one place that sees every writer. Not for
+        """Have triggers note every answer and card action added to and removed from the log
+        while a sync folder is set, in ``temp.journal_out``: one place that sees every writer. Not for
         a write that is not ``journaled``: a merge of 100,000 answers would note them all."""
         armed = bool(self.query("SELECT 1 FROM temp.sqlite_master WHERE name = 'journal_out'"))
         self._journaling = journaled and self.config()["sync_dir"] is not None
@@ -282,21 +288,29 @@ class Store:
         before the commit: an answer counts as saved only once its line is on disk. (A
         commit that then fails leaves a line whose answer the next merge applies.)"""
         rows = self.query(
-            "SELECT j.kind, j.ref, decks.name, cards.key, r.reviewed_at, r.ts, r.quality, "
-            "r.duration_ms FROM temp.journal_out AS j "
+            "SELECT j.kind, j.ref, decks.name, cards.key, coalesce(r.reviewed_at, a.acted_at), "
+            "coalesce(r.ts, a.ts), r.quality, r.duration_ms, a.action, a.until "
+            "FROM temp.journal_out AS j "
             "LEFT JOIN reviews AS r ON j.kind = 'answer' AND r.id = j.ref "
-            "LEFT JOIN cards ON cards.id = r.card_id "
+            "LEFT JOIN card_actions AS a ON j.kind = 'action' AND a.id = j.ref "
+            "LEFT JOIN cards ON cards.id = coalesce(r.card_id, a.card_id) "
             "LEFT JOIN decks ON decks.id = cards.deck_id ORDER BY j.rowid"
         )
         if not rows:
             return
         self.conn.execute("DELETE FROM temp.journal_out")
         path = self.journal_path()
-        if path is None:
+        if path is None:  # this very transaction stopped syncing
             return
-        lines = [journal.undo_line(ref) if kind == "undo" else journal.answer_line(ref, *rest)
-                 for kind, ref, *rest in rows if kind == "undo" or rest[0] is not None]
-        # An answer taken back here never comes back from a copy of a log.
+        lines = []
+        for kind, ref, deck, key, moment, ts, quality, duration, action, until in rows:
+            if kind == "undo":
+                lines.append(journal.undo_line(ref))
+            elif deck is not None:  # not taken out again in the same transaction
+                lines.append(journal.answer_line(ref, deck, key, moment, ts, quality, duration)
+                             if kind == "answer" else
+                             journal.action_line(ref, deck, key, moment, ts, action, until))
+        # An entry taken back here never comes back from a copy of a log.
         self.conn.executemany("INSERT OR IGNORE INTO sync_undone (id) VALUES (?)",
                               [(ref,) for kind, ref, *_ in rows if kind == "undo"])
         try:
@@ -388,43 +402,36 @@ class Store:
             )
         }
 
-    def set_suspended(self, card_id: int, suspended: bool) -> None:
-        """Suspend a card (hidden from review until unsuspended) or bring it back."""
-        with self.write():
-            self.conn.execute(
-                "UPDATE cards SET suspended = ? WHERE id = ?", (int(suspended), card_id)
-            )
-
-    def set_buried(self, card_id: int, until: date | None) -> None:
-        """Hide a card until the study day ``until`` (None: unbury)."""
-        with self.write():
-            self.conn.execute(
-                "UPDATE cards SET buried_until = ? WHERE id = ?",
-                (until.isoformat() if until else None, card_id),
-            )
-
     # -- the review log ----------------------------------------------------------------
 
     def answer(self, card_id: int, quality: int, duration_ms: int | None = None,
-               at: datetime | None = None) -> Answer:
+               at: datetime | None = None, cram: bool = False) -> Answer:
         """Log an answer and update the card, committed before this returns.
 
         The first answer of a study day moves the card's state; later answers the same day
-        (SM-2's "repeat items below 4") are logged as repeats and change nothing.
+        (SM-2's "repeat items below 4") are logged as repeats and change nothing. A ``cram``
+        answer (custom study that leaves the schedule alone) goes to the cram log.
         """
+        if quality not in scheduling.GRADES:
+            raise ValueError(f"a grade is a whole number from 0 to 5, not {quality!r}")
         at = scheduling.whole_ms(at or clock.now())
         day = clock.study_day(at, self.config()["rollover_hour"])
+        review_id = uuid.uuid4().hex
         with self.write():
             card = self.card(card_id)
-            last_ts, last_day = self.conn.execute(
-                "SELECT max(ts), max(day) FROM reviews WHERE card_id = ?", (card_id,)
-            ).fetchone()
-            last_day = date.fromisoformat(last_day) if last_day else None
-            ts, day = scheduling.answer_order(scheduling.to_ms(at), day, last_ts, last_day)
-            progress = scheduling.Progress.of(card.state, card.due, card.lapses, last_day)
+            if cram:
+                self.conn.execute(
+                    "INSERT INTO cram_answers (id, card_id, reviewed_at, ts, day, quality, "
+                    "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (review_id, card_id, clock.iso(at), scheduling.to_ms(at), day.isoformat(),
+                     quality, duration_ms),
+                )
+                return Answer(review_id, card_id, quality, True, card.state, card.due, False)
+            progress = self.replay(card_id)
+            ts, day = scheduling.answer_order(scheduling.to_ms(at), day,
+                                              self._last_ts([card_id]).get(card_id),
+                                              progress.last_day)
             repeat = progress.answer(quality, day)
-            became_leech = progress.is_leech and not card.leech
-            review_id = uuid.uuid4().hex
             self.conn.execute(
                 "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
                 "repetitions, interval, easiness, due, duration_ms) "
@@ -434,44 +441,123 @@ class Store:
             )
             self._save_progress([(card_id, progress)])
         return Answer(review_id, card_id, quality, repeat, progress.state, progress.due,
-                      became_leech)
+                      progress.is_leech and not card.leech)
 
     def undo_answer(self, review_id: str) -> Card:
-        """Remove one answer from the log and restore the card's state from what remains."""
+        """Remove one answer (a cram answer too) from the log and restore the card's state
+        from what remains."""
+        with self.write():
+            crammed = self.conn.execute(
+                "DELETE FROM cram_answers WHERE id = ? RETURNING card_id", (review_id,)
+            ).fetchone()
+            if crammed:
+                return self.card(crammed[0])
+            return self._undo_entry("reviews", review_id, "review")
+
+    def act(self, card_ids: Sequence[int], action: str, until: date | None = None,
+            at: datetime | None = None,
+            on_progress: Callable[[int], None] | None = None) -> list[str]:
+        """Log one card action (see ``scheduling.ACTIONS``) for each of these cards and apply
+        it, in one transaction. ``until`` is the study day of a bury or a reschedule.
+        Returns the action ids, for undo; ``on_progress`` hears how many cards are done.
+
+        An action goes after the card's last log entry, so applying it to the cached state
+        is what a replay of the whole log gives."""
+        if action not in scheduling.ACTIONS:
+            raise StoreError(f"unknown card action {action!r}")
+        if (until is None) == (action in scheduling.DAY_ACTIONS):
+            raise StoreError(f"{action}: a study day is {'needed' if until is None else 'not taken'}")
+        at = scheduling.whole_ms(at or clock.now())
+        day = until.isoformat() if until else None
+        ids: list[str] = []
+        with self.write():
+            for start in range(0, len(card_ids), 500):
+                chunk = list(card_ids[start:start + 500])
+                last = self._last_ts(chunk)
+                rows = [(uuid.uuid4().hex, card_id, clock.iso(at),
+                         scheduling.answer_order(scheduling.to_ms(at), at.date(),
+                                                 last.get(card_id), None)[0], action, day)
+                        for card_id in chunk]
+                self.conn.executemany(
+                    "INSERT INTO card_actions (id, card_id, acted_at, ts, action, until) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", rows,
+                )
+                progress = self._cached_progress(chunk)
+                for card in progress.values():
+                    card.act(action, day)
+                self._save_progress(progress.items())
+                ids += [row[0] for row in rows]
+                if on_progress:
+                    on_progress(len(ids))
+        return ids
+
+    def _last_ts(self, card_ids: list[int]) -> dict[int, int]:
+        """The time of each card's last log entry, answer or action: a new one goes after."""
+        marks = ",".join("?" * len(card_ids))
+        return dict(self.query(
+            f"SELECT card_id, max(ts) FROM (SELECT card_id, ts FROM reviews WHERE card_id IN "
+            f"({marks}) UNION ALL SELECT card_id, ts FROM card_actions WHERE card_id IN "
+            f"({marks})) GROUP BY card_id", card_ids * 2,
+        ))
+
+    def _cached_progress(self, card_ids: list[int]) -> dict[int, scheduling.Progress]:
+        """The progress each card's cached state stands for (without the last answer's day,
+        which only an answer needs)."""
+        found = {}
+        for card_id, repetitions, interval, easiness, due, lapses, _, suspended, buried in (
+                self.query(f"SELECT id, {', '.join(CACHED_COLUMNS)} FROM cards "
+                           f"WHERE id IN ({','.join('?' * len(card_ids))})", card_ids)):
+            found[card_id] = scheduling.Progress(
+                state=SM2State(repetitions, interval, easiness), due=due, lapses=lapses,
+                suspended=bool(suspended), buried_until=buried,
+            )
+        return found
+
+    def undo_action(self, action_id: str) -> Card:
+        """Remove one card action from the log and restore the card from what remains."""
+        return self._undo_entry("card_actions", action_id, "card action")
+
+    def _undo_entry(self, table: str, entry_id: str, what: str) -> Card:
         with self.write():
             row = self.conn.execute(
-                "SELECT card_id FROM reviews WHERE id = ?", (review_id,)
+                f"SELECT card_id FROM {table} WHERE id = ?", (entry_id,)
             ).fetchone()
             if row is None:
-                raise StoreError(f"no review with id {review_id}")
-            self.conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+                raise StoreError(f"no {what} with id {entry_id}")
+            self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (entry_id,))
             # The whole log is replayed: a later answer (from another process) that was a
             # same-day repeat may now be the day's first, and move the state.
             self.rebuild_history([row[0]])
         return self.card(row[0])
 
-    def replay(self, card_id: int) -> tuple[SM2State, str | None, int]:
-        """The state, due day and lapses that a card's log, as stored, produces."""
+    def replay(self, card_id: int) -> scheduling.Progress:
+        """The progress that a card's log, as stored, gives: its answers that moved the
+        state, and its actions, in time order."""
         progress = scheduling.Progress()
         rows = self.query(
-            "SELECT quality, day FROM reviews WHERE card_id = ? AND repeat = 0 ORDER BY ts, id",
+            "SELECT ts, id, quality, day, NULL FROM reviews WHERE card_id = ?1 AND repeat = 0 "
+            "UNION ALL SELECT ts, id, action, NULL, until FROM card_actions "
+            "WHERE card_id = ?1 ORDER BY 1, 2",
             (card_id,),
         )
-        for quality, day in rows:
-            progress.answer(quality, date.fromisoformat(day))
-        return progress.state, progress.due, progress.lapses
+        for _, _, what, day, until in rows:
+            if day is None:
+                progress.act(what, until)
+            else:
+                progress.answer(what, date.fromisoformat(day))
+        return progress
 
     def rebuild_history(self, card_ids: Iterable[int], incoming: str | None = None) -> int:
-        """Recompute these cards' logs and cached state from their answers alone.
+        """Recompute these cards' logs and cached state from their answers and actions alone.
 
         In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
         rollover hour, never before the day of the answer before it (as ``answer`` keeps it
         when the clock goes back); the first answer of a day moves SM-2, later ones repeat;
-        every log row's state columns, then the card's state, lapses and leech flag follow
-        (a leech is suspended; a card that stops being one is unsuspended, as undo does).
-        ``incoming`` names a table of answers to add to these logs (``id, card_id,
-        reviewed_at, ts, quality, duration_ms``): each is inserted once, with its replayed
-        state. Returns how many log rows already there changed.
+        actions apply as ``scheduling.Progress.act`` says. Every
+        log row's state columns, then the card's state, lapses, leech, suspended and buried
+        day follow. ``incoming`` names a table of answers to add to these logs (``id,
+        card_id, reviewed_at, ts, quality, duration_ms``): each is inserted once, with its
+        replayed state. Returns how many log rows already there changed.
         """
         rollover = self.config()["rollover_hour"]
         ids = sorted(set(card_ids))
@@ -479,30 +565,23 @@ class Store:
         with self.write():
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                logs = ("SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, "
-                        "interval, easiness, due, ts, duration_ms, 0 AS new FROM reviews "
-                        f"WHERE card_id IN ({marks})")
-                if incoming:
-                    logs += (" UNION ALL SELECT card_id, id, reviewed_at, quality, NULL, NULL, "
-                             "NULL, NULL, NULL, NULL, ts, duration_ms, 1 FROM "
-                             f"{incoming} WHERE card_id IN ({marks})")
-                rows = self.conn.execute(f"{logs} ORDER BY card_id, ts, id",
-                                         chunk * (2 if incoming else 1))
                 replayed = {card_id: scheduling.Progress() for card_id in chunk}
                 updates: list[tuple] = []
                 inserts: list[tuple] = []
-                for card_id, review_id, reviewed_at, quality, *old, ts, duration, new in rows:
+                for (card_id, entry_id, moment, what, until, *old, ts, duration,
+                     kind) in self._logs(chunk, incoming):
                     progress = replayed[card_id]
-                    day = clock.study_day(clock.stored_moment(reviewed_at), rollover)
+                    if kind == "action":
+                        progress.act(what, until)
+                        continue
+                    day = clock.study_day(clock.stored_moment(moment), rollover)
                     day = scheduling.answer_day(day, progress.last_day)
-                    repeat = progress.answer(quality, day)
+                    repeat = progress.answer(what, day)
                     state = [day.isoformat(), int(repeat), *progress.state_row()]
-                    if new:
-                        inserts.append((review_id, card_id, reviewed_at, ts, quality, *state,
-                                        duration))
+                    if kind == "incoming":
+                        inserts.append((entry_id, card_id, moment, ts, what, *state, duration))
                     elif state != old:
-                        updates.append((*state, review_id))
+                        updates.append((*state, entry_id))
                 self.conn.executemany(
                     "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
                     "easiness = ?, due = ? WHERE id = ?",
@@ -518,20 +597,39 @@ class Store:
                 self._save_progress(replayed.items())
         return changed
 
-    def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
-        """Cache each card's replayed state, lapses and leech flag (call inside ``write``).
+    def _logs(self, card_ids: list[int], incoming: str | None) -> sqlite3.Cursor:
+        """The log entries of these cards in replay order: answers (those of ``incoming``
+        too) and actions, each as ``card_id, id, moment, grade or action, until, day, repeat,
+        repetitions, interval, easiness, due, ts, duration_ms, kind``."""
+        marks = ",".join("?" * len(card_ids))
+        union = [
+            ("SELECT card_id, id, reviewed_at, quality, NULL, day, repeat, repetitions, "
+             "interval, easiness, due, ts, duration_ms, 'answer' FROM reviews "
+             f"WHERE card_id IN ({marks})"),
+            ("SELECT card_id, id, acted_at, action, until, NULL, NULL, NULL, NULL, NULL, NULL, "
+             f"ts, NULL, 'action' FROM card_actions WHERE card_id IN ({marks})"),
+        ]
+        if incoming:
+            union.append(
+                "SELECT card_id, id, reviewed_at, quality, NULL, NULL, NULL, NULL, NULL, NULL, "
+                f"NULL, ts, duration_ms, 'incoming' FROM {incoming} WHERE card_id IN ({marks})"
+            )
+        return self.conn.execute(f"{' UNION ALL '.join(union)} ORDER BY card_id, ts, id",
+                                 card_ids * len(union))
 
-        A card that becomes a leech is suspended; one that stops being a leech (an undo, a
-        rebuild) is unsuspended, as it was before.
-        """
-        rows = [(*progress.state_row(), progress.lapses, int(progress.is_leech), card_id)
-                for card_id, progress in cards]
+    def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
+        """Cache each card's replayed state, lapses, leech and suspended flags and buried
+        day (call inside ``write``)."""
         self.conn.executemany(
-            "UPDATE cards SET repetitions = ?1, interval = ?2, easiness = ?3, due = ?4, "
-            "lapses = ?5, suspended = CASE WHEN leech = ?6 THEN suspended ELSE ?6 END, "
-            "leech = ?6 WHERE id = ?7",
-            rows,
+            f"UPDATE cards SET {' = ?, '.join(CACHED_COLUMNS)} = ? WHERE id = ?",
+            [(*progress.card_row(), card_id) for card_id, progress in cards],
         )
+
+    def cached_row(self, card_id: int) -> tuple:
+        """What a card caches of its log, as ``scheduling.Progress.card_row`` gives it."""
+        return self.conn.execute(
+            f"SELECT {', '.join(CACHED_COLUMNS)} FROM cards WHERE id = ?", (card_id,)
+        ).fetchone()
 
     def reviews_on(self, day: date, deck: str | None = None) -> list[DayAnswer]:
         """Every answer of one study day (of one deck, or all), in time order."""
@@ -574,12 +672,13 @@ class Store:
         return problems
 
 
-# Each answer added to the log, and each taken out of it (an undo), noted for the journal.
+# Each answer and card action added to the log, and each taken out of it (an undo), noted
+# for the journal.
 _JOURNAL_TRIGGERS = {
-    "journal_add": "AFTER INSERT ON main.reviews "
-    "BEGIN INSERT INTO journal_out (kind, ref) VALUES ('answer', new.id); END",
-    "journal_remove": "AFTER DELETE ON main.reviews "
-    "BEGIN INSERT INTO journal_out (kind, ref) VALUES ('undo', old.id); END",
+    f"journal_{table}_{change}": f"AFTER {change.upper()} ON main.{table} BEGIN INSERT INTO "
+    f"journal_out (kind, ref) VALUES ('{kind}', {row}.id); END"
+    for table, added in (("reviews", "answer"), ("card_actions", "action"))
+    for change, kind, row in (("insert", added, "new"), ("delete", "undo", "old"))
 }
 
 

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +75,10 @@ def states(store: Store) -> list[tuple]:
 def log(store: Store) -> list[tuple]:
     return store.query("SELECT id, quality, day, repeat, repetitions, interval, due "
                        "FROM reviews ORDER BY id")
+
+
+def actions(store: Store) -> list[tuple]:
+    return store.query("SELECT id, action, until, ts FROM card_actions ORDER BY id")
 
 
 def lines(store: Store) -> list[dict]:
@@ -188,6 +192,39 @@ def test_an_undo_on_one_device_takes_the_answer_out_on_the_others(pair):
     assert merge_folder(mine).added == 0 and log(mine) == []
 
 
+def test_card_actions_and_their_undos_travel_too(pair, tmp_path):
+    mine, theirs = pair
+    card = ids(theirs)
+    theirs.answer(card["a"], 5, at=at(0))
+    theirs.answer(card["b"], 5, at=at(0))
+    (suspended,) = theirs.act([card["a"]], "suspend", at=at(1))
+    theirs.act([card["b"]], "reschedule", date(2026, 4, 1), at=at(2))
+    theirs.act([card["c"]], "bury", date(2026, 3, 2), at=at(3))
+    (forgotten,) = theirs.act([card["b"]], "forget", at=at(4))
+    theirs.undo_action(forgotten)
+    assert [entry["type"] for entry in lines(theirs)] == [
+        "answer", "answer", "action", "action", "action", "action", "undo"]
+    assert lines(theirs)[3] == {
+        "type": "action", "action_id": lines(theirs)[3]["action_id"], "deck": "牌组 [bold]",
+        "card_key": "b", "acted_at": "2026-03-01T11:00:00.000+01:00", "ts": 1772359200000,
+        "action": "reschedule", "until": "2026-04-01"}
+    report = merge_folder(mine)
+    assert (report.added, report.actions, report.undone) == (2, 3, 0)
+    assert states(mine) == states(theirs)
+    assert mine.card(card["a"]).suspended and mine.card(card["b"]).due == "2026-04-01"
+    theirs.undo_action(suspended)
+    assert merge_folder(mine).undone == 1 and not mine.card(card["a"]).suspended
+    assert states(mine) == states(theirs)
+    # A suspend of a card this machine does not know yet waits for the card.
+    deck = tmp_path / "decks" / "deck.yaml"
+    deck.write_text(DECK + "  - {id: d, front: 新卡, back: 新答}\n", encoding="utf-8")
+    import_files(theirs, [deck])
+    theirs.act([ids(theirs)["d"]], "suspend", at=at(5))
+    assert merge_folder(mine).pending == 1
+    import_files(mine, [deck])
+    assert (merge_folder(mine).actions, states(mine)) == (1, states(theirs))
+
+
 def test_conflict_copies_are_merged_and_nothing_is_lost(pair):
     mine, theirs = pair
     card = ids(mine)
@@ -236,7 +273,7 @@ def test_a_torn_last_line_waits_and_a_bad_line_is_reported_with_its_file_and_lin
     assert report.problems == [
         (f"{log_file}:3: not valid JSON: Expecting property name enclosed in double quotes "
          "(column 20)"),
-        f"{log_file}:4: not an answer or an undo (type \"suspend\")"]
+        f"{log_file}:4: not an answer, action or undo (type \"suspend\")"]
     assert merge_folder(mine).problems == []  # told once; the status keeps them
     (device,) = [status for status in folder_status(mine) if not status.this_device]
     assert device.unreadable == 2 and device.problems == report.problems
@@ -266,7 +303,8 @@ def test_sync_merges_and_status_shows_each_device(pair, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", str(mine.path), "sync"])
     assert result.exit_code == 0, result.output
-    assert "merged from your other devices: 1 answer, 0 undone, 1 card replayed" in result.output
+    assert ("merged from your other devices: 1 answer, 0 card actions, 0 undone, "
+            "1 card replayed") in result.output
     with theirs.journal_path().open("ab") as file:
         file.write(b"[1]\n")
     result = runner.invoke(cli, ["--db", str(mine.path), "sync"])
@@ -284,28 +322,38 @@ def test_sync_merges_and_status_shows_each_device(pair, tmp_path):
 # -- convergence -------------------------------------------------------------------------
 
 OPERATIONS = st.lists(
-    st.tuples(st.integers(0, 2), st.sampled_from(["answer", "answer", "undo", "sync"]),
+    st.tuples(st.integers(0, 2),
+              st.sampled_from(["answer", "answer", "answer", "suspend", "unsuspend", "bury",
+                               "forget", "undo", "sync"]),
               st.sampled_from("abc"), st.integers(0, 5), st.integers(1, 40)),
     max_size=30,
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(count=st.integers(2, 3), operations=OPERATIONS)
 def test_every_machine_ends_in_the_same_state_whatever_the_order_of_syncs(count, operations):
+    """Offline answers, suspends, buries, forgets and undos on two or three machines, synced
+    at random moments: once each has merged the others' logs, all states are equal."""
     with tempfile.TemporaryDirectory() as folder:
         stores = machines(Path(folder), count)
         try:
-            answered: list[list[str]] = [[] for _ in stores]
+            done: list[list[tuple[str, str]]] = [[] for _ in stores]  # each one's undo stack
             hours = 0
             for machine, what, key, grade, later in operations:
-                store = stores[machine % count]
+                store, mine = stores[machine % count], done[machine % count]
+                card = ids(store)[key]
                 hours += later
                 if what == "answer":
-                    done = store.answer(ids(store)[key], grade, at=at(hours))
-                    answered[machine % count].append(done.review_id)
-                elif what == "undo" and answered[machine % count]:
-                    store.undo_answer(answered[machine % count].pop())
+                    mine.append(("answer", store.answer(card, grade, at=at(hours)).review_id))
+                elif what in ("suspend", "unsuspend", "forget"):
+                    mine.append(("action", store.act([card], what, at=at(hours))[0]))
+                elif what == "bury":
+                    until = (at(hours) + timedelta(days=1)).date()
+                    mine.append(("action", store.act([card], what, until, at=at(hours))[0]))
+                elif what == "undo" and mine:
+                    kind, entry = mine.pop()
+                    (store.undo_answer if kind == "answer" else store.undo_action)(entry)
                 elif what == "sync":
                     merge_folder(store)
             for store in stores:
@@ -314,6 +362,7 @@ def test_every_machine_ends_in_the_same_state_whatever_the_order_of_syncs(count,
             for store in stores[1:]:
                 assert states(store) == states(first)
                 assert log(store) == log(first)
+                assert actions(store) == actions(first)
         finally:
             for store in stores:
                 store.close()
@@ -337,6 +386,12 @@ for step in range(40):
                         at=start + timedelta(hours=7 * step + offset))
     if step % 7 == 3:
         store.undo_answer(done.review_id)
+    if step % 11 == 5:
+        (buried,) = store.act([cards[step % len(cards)]], "bury",
+                              (start + timedelta(days=2 + step)).date(),
+                              at=start + timedelta(hours=7 * step + offset, minutes=1))
+        if offset:
+            store.undo_action(buried)
     if step % 5 == 0:
         merge_folder(store)
 """
