@@ -535,7 +535,7 @@ def cards(query: str, as_json: bool, limit: int | None) -> None:
 
         print_cards(rows, _console())
     if more:
-        click.echo(f"the first {limit} cards; --limit 0 lists all", err=True)
+        click.echo(f"the first {limit} card{'s' * (limit != 1)}; --limit 0 lists all", err=True)
 
 
 def _card_action(action: str, summary: str, days: bool = False) -> None:
