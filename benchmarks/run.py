@@ -1,4 +1,4 @@
-"""Every performance target of issues 6 and 10 in one table, each figure next to its floor.
+"""Every performance target of issues 6, 10 and 11 in one table, each figure next to its floor.
 
     python benchmarks/run.py [--quick] [--dir DIR]
 
@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,7 +34,7 @@ from benchmarks import tui_latency
 from benchmarks.anki_package import write_package
 from benchmarks.generate import build_db, write_deck
 from benchmarks.stats_export import PEAK, run, run_python
-from flashcards import export
+from flashcards import clock, export, journal
 from flashcards.search import find_cards
 from flashcards.store import Store
 
@@ -65,6 +66,23 @@ with open(out_path, "w", encoding="utf-8", newline="") as out:
     writer = csv.writer(out, lineterminator="\\n")
     writer.writerow(columns)
     writer.writerows(conn.execute(query))
+conn.close()
+"""
+
+# What a user would write to take another machine's answers in: read each JSON line, and
+# one executemany into SQLite (no card lookup, no replay).
+SYNC_FLOOR = PEAK + """
+import json, sqlite3
+log_path, db_path = sys.argv[1:]
+conn = sqlite3.connect(db_path)
+conn.execute("CREATE TABLE answers (id TEXT PRIMARY KEY, deck TEXT, card_key TEXT, "
+             "reviewed_at TEXT, ts INTEGER, quality INTEGER, duration_ms INTEGER)")
+with open(log_path, "rb") as log, conn:
+    conn.executemany(
+        "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(e["review_id"], e["deck"], e["card_key"], e["reviewed_at"], e["ts"], e["quality"],
+          e["duration_ms"]) for e in map(json.loads, log)],
+    )
 conn.close()
 """
 
@@ -400,12 +418,12 @@ def measure_browser(work: Path, db: Path, runs: int) -> list[Row]:
     home, browsing = (max(run_[i] for run_ in opens) for i in (4, 5))
     return [
         Row(f"browser: '/' on home to its first rows, {count:,} cards{times(runs)}",
-            f"{rows * 1000:.0f} ms", f"{screen * 1000:.0f} ms (j)",
+            f"{rows * 1000:.0f} ms", f"{screen * 1000:.0f} ms (m)",
             f"{rows / screen:.1f}x", "<= 2x", rows <= 2 * screen),
         Row("  to all of them counted", f"{counted * 1000:.0f} ms",
-            f"{floor * 1000:.0f} ms (i)", f"+{(counted - floor) * 1000:.0f} ms",
+            f"{floor * 1000:.0f} ms (l)", f"+{(counted - floor) * 1000:.0f} ms",
             "<= +500 ms", counted - floor <= 0.5),
-        Row("  'o': sorted by due", f"{by_due * 1000:.0f} ms", f"{floor * 1000:.0f} ms (i)",
+        Row("  'o': sorted by due", f"{by_due * 1000:.0f} ms", f"{floor * 1000:.0f} ms (l)",
             f"+{(by_due - floor) * 1000:.0f} ms", "<= +1000 ms", by_due - floor <= 1.0),
         Row("  'end': the last card under the cursor", f"{last * 1000:.0f} ms", "", "",
             "<= 50 ms", last <= 0.05),
@@ -454,6 +472,63 @@ def measure_search(db: Path, runs: int) -> list[Row]:
     return rows
 
 
+def other_device_log(path: Path, deck: str, n_cards: int, n_lines: int) -> Path:
+    """Another device's log: ``n_lines`` answers spread over ``n_cards`` cards of ``deck``,
+    a few days apart, as that device's ``flashcards`` writes them."""
+    start = datetime(2026, 1, 1, 9, tzinfo=timezone(timedelta(hours=8)))
+    with path.open("w", encoding="utf-8") as out:
+        for line in range(n_lines):
+            card, turn = line % n_cards, line // n_cards
+            moment = start + timedelta(days=4 * turn, seconds=card)
+            out.write(journal.answer_line(
+                f"bench-{line:08d}", deck, f"card-{card}", clock.iso(moment),
+                round(moment.timestamp() * 1000), (line * 7) % 6, 4000) + "\n")
+    return path
+
+
+def measure_sync(work: Path, deck: Path, n_cards: int, runs: int) -> list[Row]:
+    """Merging 100,000 lines of another device's log into a database of the deck's cards
+    (``flashcards sync``: the source check, then the merge), next to ``import-reviews`` of
+    the same lines and a bare JSON-to-SQLite load; then a start with nothing new."""
+    folder = work / "sync-folder"
+    folder.mkdir()
+    log = other_device_log(folder / "other-00000001.jsonl", deck.stem, n_cards, 100_000)
+    base = fresh(work, "sync-base")
+    run(["import", str(deck)], base)
+
+    def copy(name: str, syncing: bool = True) -> Path:
+        target = fresh(work, name)
+        shutil.copyfile(base, target)
+        if syncing:
+            store = Store.open(target)
+            store.set_config("sync_dir", str(folder))
+            store.close()
+        return target
+
+    floors, imports, syncs = interleaved(
+        runs,
+        lambda: run_python(SYNC_FLOOR, [str(log), str(fresh(work, "sync-floor"))]),
+        lambda: run(["import-reviews", str(log)], copy("sync-import", syncing=False)),
+        lambda: run(["sync"], copy("sync-merge")),
+    )
+    seconds, base_time = median([t for t, _ in syncs]), median([t for t, _ in imports])
+    floor = median([t for t, _ in floors])
+    merged, alone = copy("sync-merged"), copy("sync-alone", syncing=False)
+    run(["sync"], merged)
+    run(["import-reviews", str(log)], alone)
+    checks, again = interleaved(7, lambda: run(["sync"], alone), lambda: run(["sync"], merged))
+    extra = median([t for t, _ in again]) - median([t for t, _ in checks])
+    return [
+        Row(f"flashcards sync: merge 100,000 lines of another device, {n_cards:,} cards"
+            f"{times(runs)}", f"{seconds:.2f} s, {max(m for _, m in syncs):.0f} MB",
+            f"{base_time:.2f} s (i); {floor:.2f} s (j)", f"{seconds / base_time:.2f}x (i)",
+            "<= 1.2x (i)", seconds / base_time <= 1.2),
+        Row(f"  start with nothing new (100,000 lines merged before){times(7)}",
+            f"{median([t for t, _ in again]):.2f} s", f"{median([t for t, _ in checks]):.2f} s (k)",
+            f"+{extra:.2f} s", "<= +0.05 s", extra <= 0.05),
+    ]
+
+
 def print_table(rows: list[Row], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -480,9 +555,12 @@ def print_table(rows: list[Row], title: str) -> None:
         "open, median of 20; 'cards': `flashcards cards QUERY --json --limit 50` minus (b).\n"
         "(h) the same entry appended to the deck file by hand, then `flashcards import` of "
         "the file, fresh process.\n"
-        "(i) the ids of every card from SQLite (sqlite3, ORDER BY id), fresh process minus "
+        "(i) flashcards import-reviews of the same lines, same database.  (j) json.loads of "
+        "each line + one executemany into a fresh SQLite table, fresh process.  (k) "
+        "flashcards sync (the source check) of the same database with no sync folder.\n"
+        "(l) the ids of every card from SQLite (sqlite3, ORDER BY id), fresh process minus "
         "its start-up. Browser memory: VmRSS with the browser open; at home: VmRSS before.\n"
-        "(j) a minimal Textual app pushing a screen with an Input and a DataTable of the "
+        "(m) a minimal Textual app pushing a screen with an Input and a DataTable of the "
         "first 100 fronts on '/', same pty.\n"
         "Time is wall time in a fresh process, median of the runs; memory the largest peak.",
         highlight=False, markup=False, soft_wrap=True,
@@ -495,7 +573,7 @@ def main() -> None:
                         help="10,000 cards and 100,000 reviews, fewer runs (under a minute)")
     parser.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / "out",
                         help="where the data goes (default: benchmarks/out/)")
-    groups_known = ("import", "app", "browser", "stats", "anki", "search")
+    groups_known = ("import", "app", "browser", "stats", "anki", "search", "sync")
     parser.add_argument("--only", choices=groups_known, action="append",
                         help="measure only these groups of figures (repeatable)")
     options = parser.parse_args()
@@ -530,6 +608,8 @@ def main() -> None:
             rows += measure_anki(work, package, 1 if options.quick else 3)
         if "search" in groups:
             rows += measure_search(db, 3 if options.quick else 7)
+        if "sync" in groups:
+            rows += measure_sync(work, decks[10_000], 10_000, 3 if options.quick else 5)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(rows, f"flashcards benchmarks: big database = {n_cards:,} cards, "

@@ -149,12 +149,50 @@ def _require_terminal() -> None:
 
 
 def _open_decks(store: Store) -> dict[str, list[str]]:
-    """Sync the deck files before the first screen (the first run copies the bundled decks
-    into the user's folder); returns what the app should tell the user."""
+    """Sync the deck files before the first screen (the first run copies the bundled
+    decks into the user's folder), then merge the other devices' answers; returns what the
+    app should tell the user."""
     from flashcards.sync import open_decks
 
     report, notices = open_decks(store)
-    return {"notices": notices, "problems": report.problems}
+    merged = _merge_folder(store)
+    return {"notices": notices + _merged_lines(merged),
+            "problems": report.problems + merged.problems}
+
+
+def _merge_folder(store: Store) -> Any:
+    """Merge the sync folder's logs (see ``history.merge_folder``), with a spinner on the
+    terminal when there is much to merge."""
+    from flashcards.history import merge_folder
+
+    status = None
+
+    def started(size: int) -> None:
+        nonlocal status
+        if size > 1_000_000 and sys.stderr.isatty():
+            status = _console(stderr=True).status("merging your other devices' answers")
+            status.start()
+
+    try:
+        return merge_folder(store, on_start=started)
+    finally:
+        if status is not None:
+            status.stop()
+
+
+def _merged_lines(merged: Any) -> list[str]:
+    """What a merge of the sync folder did, for people; nothing when it did nothing."""
+    lines = []
+    if merged.added or merged.actions or merged.undone:
+        lines.append(f"merged from your other devices: {merged.added} answer"
+                     f"{'s' * (merged.added != 1)}, {merged.actions} card action"
+                     f"{'s' * (merged.actions != 1)}, {merged.undone} undone, "
+                     f"{merged.cards} card{'s' * (merged.cards != 1)} replayed")
+    if merged.pending:
+        lines.append(f"{merged.pending} entr{'ies' if merged.pending != 1 else 'y'} from other "
+                     "devices wait for cards this machine does not have yet (sync their deck "
+                     "files)")
+    return lines
 
 
 def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[str]],
@@ -185,22 +223,60 @@ def import_(paths_: tuple[str, ...], dry_run: bool) -> None:
 
 
 @cli.command("sync")
+@click.option("--status", "show_status", is_flag=True,
+              help="Show each device of the sync folder: its last answer, how many of its "
+                   "lines are merged here, and any line that could not be read.")
 @db_option
-def sync_() -> None:
-    """Sync every source again: the files and folders given to `import` (and the decks of
-    the first run). The app does this on every start. Exit 1 if a source has a problem;
-    its decks stay as last synced."""
+def sync_(show_status: bool) -> None:
+    """Sync every source again (the files and folders given to `import`, and the decks of
+    the first run), then merge the answers of your other devices from the sync folder
+    (`flashcards config sync_dir PATH`). The app does this on every start. Exit 1 if a
+    source or a line of the sync folder has a new problem; decks stay as last synced."""
+    if show_status:
+        _print_folder_status(open_store(daily_backup=False))
+        return
     from flashcards.sync import open_decks
 
-    report, notices = open_decks(open_store())
+    store = open_store()
+    report, notices = open_decks(store)
     for notice in notices:
         click.echo(notice)
     report.decks = [deck for deck in report.decks if deck.added or deck.updated or deck.retired]
     if report.decks:
         _print_report(report, dry_run=False)
-    if report.problems:
-        raise UserError(report.problems)
+    merged = _merge_folder(store)
+    for line in _merged_lines(merged):
+        click.echo(line)
+    if report.problems or merged.problems:
+        raise UserError(report.problems + merged.problems)
     click.echo("all sources in sync")
+
+
+def _print_folder_status(store: Store) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from flashcards.history import folder_status, waiting_entries
+
+    folder = store.config()["sync_dir"]
+    if folder is None:
+        raise UserError(["error: no sync folder: flashcards config sync_dir PATH"])
+    table = Table(box=None, title=Text(printable(f"sync folder {folder}")))
+    for column in ("device", "last answer", "merged here", "unreadable lines"):
+        table.add_column(column, justify="right" if column == "merged here" else "left")
+    devices = folder_status(store)
+    for device in devices:
+        name = device.device + (" (this device)" if device.this_device else "")
+        more = device.unreadable - len(device.problems)
+        table.add_row(Text(printable(name)), device.last_answer or "-",
+                      f"{device.merged} of {device.lines}",
+                      Text(printable("\n".join(device.problems + [f"and {more} more"] * (more > 0))
+                                     or "-")))
+    _console().print(table if devices else f"no device has merged through {folder} yet")
+    pending = waiting_entries(store)
+    if pending:
+        click.echo(f"{pending} answers and card actions wait for cards this machine does not "
+                   "have yet")
 
 
 @cli.command()
@@ -329,11 +405,13 @@ def decks() -> None:
 
 @cli.command()
 @click.argument("key", required=False)
-@click.argument("value", required=False, type=int)
+@click.argument("value", required=False)
 @db_option
-def config(key: str | None, value: int | None) -> None:
+def config(key: str | None, value: str | None) -> None:
     """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day (a value
-    out of the setting's range is refused, and the error says the range)."""
+    out of the setting's range is refused, and the error says the range), sync_dir (the
+    folder that Syncthing, Dropbox or git keeps in step between your machines; '' stops
+    syncing)."""
     store = open_store()
     if key is not None and value is not None:
         store.set_config(key, value)
@@ -342,7 +420,7 @@ def config(key: str | None, value: int | None) -> None:
         raise UserError([f"error: unknown setting {key!r} (known: {', '.join(settings)})"])
     for name, setting in settings.items():
         if key in (None, name):
-            click.echo(f"{name} = {setting}")
+            click.echo(printable(f"{name} = {'(not set)' if setting is None else setting}"))
 
 
 @cli.command()
@@ -457,7 +535,7 @@ def cards(query: str, as_json: bool, limit: int | None) -> None:
 
         print_cards(rows, _console())
     if more:
-        click.echo(f"the first {limit} cards; --limit 0 lists all", err=True)
+        click.echo(f"the first {limit} card{'s' * (limit != 1)}; --limit 0 lists all", err=True)
 
 
 def _card_action(action: str, summary: str, days: bool = False) -> None:

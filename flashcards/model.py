@@ -120,6 +120,32 @@ class ReviewImportReport:
     dry_run: bool
 
 
+@dataclass
+class FolderMerge:
+    """What a merge of the sync folder did."""
+
+    added: int = 0  # answers new here
+    actions: int = 0  # card actions new here
+    undone: int = 0  # answers and actions taken out by another device's undo
+    pending: int = 0  # entries waiting for a card this machine does not have yet
+    cards: int = 0  # cards replayed
+    problems: list[str] = field(default_factory=list)  # FILE:LINE: problem, new this time
+
+
+@dataclass
+class DeviceStatus:
+    """One device of the sync folder, as ``flashcards sync --status`` shows it."""
+
+    device: str
+    this_device: bool
+    files: list[str] = field(default_factory=list)  # its log, and conflict copies of it
+    last_answer: str | None = None
+    merged: int = 0  # lines of its files merged here
+    lines: int = 0  # complete lines in its files now
+    unreadable: int = 0
+    problems: list[str] = field(default_factory=list)  # the first few, FILE:LINE: problem
+
+
 # -- progress figures (``flashcards.stats.compute_stats``) ----------------------------------
 # Each record's ``as_json()`` is its part of ``flashcards stats --json``: the keys and their
 # order are a published format, so they are spelled out rather than derived from the fields.

@@ -20,12 +20,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flashcards import clock, scheduling, schema
+from flashcards import clock, journal, scheduling, schema
 from flashcards.model import Answer, Card, DayAnswer, LogEntry
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
 
-DEFAULT_CONFIG = {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200}
+DEFAULT_CONFIG: dict[str, Any] = {
+    "rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200, "sync_dir": None,
+}
+# Settings that name a folder; None while unset.
+PATH_SETTINGS = ("sync_dir",)
 # The whole numbers each setting may hold, lowest and highest.
 CONFIG_RANGES = {
     "rollover_hour": (0, 23),
@@ -95,6 +99,7 @@ class Store:
         self.conn = conn
         self.path = path
         self.read_only = read_only  # why it cannot be written, or None
+        self._journaling = False  # this write transaction notes what it logs (_arm_journal)
         self._file = _identity(path)
 
     # -- opening -----------------------------------------------------------------
@@ -141,16 +146,27 @@ class Store:
             raise StoreError(f"{self.path}: cannot write to the database: {self.read_only}")
 
     @contextmanager
-    def write(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
+    def write(self, dry_run: bool = False,
+              journaled: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction (a savepoint when nested); the write lock is taken at once,
-        so it never deadlocks. With ``dry_run`` the work is done, then rolled back."""
+        so it never deadlocks. With ``dry_run`` the work is done, then rolled back.
+
+        With a sync folder set, whatever the transaction adds to or takes from the review
+        log is appended to this device's log there before the commit (``_flush_journal``),
+        whichever method wrote it; ``journaled=False`` (on the outermost write): not, for
+        what was read from that folder."""
         self.require_writable()
         if _identity(self.path) != self._file:
             # Written now, an answer would go to the old file, which nothing can read again.
             raise StoreError(f"{self.path}: the database file was replaced or removed while "
                              "open; start flashcards again")
+        outermost = not self.conn.in_transaction
+        if outermost:
+            self._arm_journal(journaled)
         with schema.transaction(self.conn, dry_run) as conn:
             yield conn
+            if outermost and not dry_run and self._journaling:
+                self._flush_journal()
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -171,7 +187,7 @@ class Store:
 
     # -- config --------------------------------------------------------------------
 
-    def config(self) -> dict[str, int]:
+    def config(self) -> dict[str, Any]:
         """Global settings: defaults overlaid with what the user set.
 
         A value stored out of its range (an older version, a hand edit) is clamped into it,
@@ -179,7 +195,9 @@ class Store:
         """
         settings = dict(DEFAULT_CONFIG)
         for key, value in self.query("SELECT key, value FROM config"):
-            if key in CONFIG_RANGES:
+            if key in PATH_SETTINGS:
+                settings[key] = value or None
+            elif key in CONFIG_RANGES:
                 low, high = CONFIG_RANGES[key]
                 try:
                     settings[key] = min(max(int(value), low), high)
@@ -187,19 +205,120 @@ class Store:
                     pass
         return settings
 
-    def set_config(self, key: str, value: int) -> None:
-        """Set one global setting; a value outside ``CONFIG_RANGES`` is a ``StoreError``."""
+    def set_config(self, key: str, value: int | str) -> None:
+        """Set one global setting, given as a number or as the text a user typed.
+
+        A number outside ``CONFIG_RANGES``, or a path setting that names no folder, is a
+        ``StoreError``; ``""`` unsets a path setting."""
+        if key in PATH_SETTINGS:
+            self._set_sync_dir(str(value))
+            return
         if key not in CONFIG_RANGES:
-            raise StoreError(f"unknown setting {key!r} (known: {', '.join(CONFIG_RANGES)})")
+            raise StoreError(f"unknown setting {key!r} (known: {', '.join(DEFAULT_CONFIG)})")
         low, high = CONFIG_RANGES[key]
-        if not low <= value <= high:
+        try:
+            number = int(value)
+        except ValueError:  # not digits, or more than Python reads
+            number = None
+        if number is None or not low <= number <= high:
             raise StoreError(f"{key} must be a whole number from {low} to {high}")
         with self.write():
+            self._put_config(key, str(number))
+
+    def _put_config(self, key: str, value: str | None) -> None:
+        """Store one setting (None: remove it); call inside ``write``."""
+        self.conn.execute("DELETE FROM config WHERE key = ?", (key,))
+        if value is not None:
+            self.conn.execute("INSERT INTO config (key, value) VALUES (?, ?)", (key, value))
+
+    def _set_sync_dir(self, value: str) -> None:
+        """Sync through this folder ("": stop). A folder this device has no log in yet gets
+        one holding the whole log so far (answers and card actions), so that the other
+        machines learn it too."""
+        folder = None
+        if value:
+            folder = Path(value).expanduser().resolve()
+            if not folder.is_dir():
+                raise StoreError(f"sync_dir: {value} is not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise StoreError(f"sync_dir: {value}: this user may not write in that folder")
+        with self.write():
+            self._put_config("sync_dir", str(folder) if folder else None)
+            if folder and not self.journal_path().exists():
+                self._arm_journal()
+                self.conn.execute(
+                    "INSERT INTO temp.journal_out (kind, ref) SELECT kind, id FROM "
+                    "(SELECT 'answer' AS kind, id, ts FROM reviews UNION ALL "
+                    "SELECT 'action', id, ts FROM card_actions) ORDER BY ts, id")
+
+    def device_id(self) -> str:
+        """This device's name in the sync folder (its log is ``<device>.jsonl``): made
+        once, kept in the database."""
+        row = self.conn.execute("SELECT value FROM config WHERE key = 'device_id'").fetchone()
+        if row:
+            return row[0]
+        device = journal.new_device_id()
+        with self.write():
+            self._put_config("device_id", device)
+        return device
+
+    def journal_path(self) -> Path | None:
+        """This device's log in the sync folder, or None when no folder is set."""
+        folder = self.config()["sync_dir"]
+        return Path(folder) / f"{self.device_id()}{journal.SUFFIX}" if folder else None
+
+    def _arm_journal(self, journaled: bool = True) -> None:
+        """Have triggers note every answer and card action added to and removed from the log
+        while a sync folder is set, in ``temp.journal_out``: one place that sees every writer. Not for
+        a write that is not ``journaled``: a merge of 100,000 answers would note them all."""
+        armed = bool(self.query("SELECT 1 FROM temp.sqlite_master WHERE name = 'journal_out'"))
+        self._journaling = journaled and self.config()["sync_dir"] is not None
+        if self._journaling and not armed:
             self.conn.execute(
-                "INSERT INTO config (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, str(value)),
-            )
+                "CREATE TEMP TABLE journal_out (kind TEXT NOT NULL, ref TEXT NOT NULL)")
+            for name, trigger in _JOURNAL_TRIGGERS.items():
+                self.conn.execute(f"CREATE TEMP TRIGGER {name} {trigger}")
+        elif armed and not self._journaling:
+            for name in _JOURNAL_TRIGGERS:
+                self.conn.execute(f"DROP TRIGGER temp.{name}")
+            self.conn.execute("DROP TABLE temp.journal_out")
+
+    def _flush_journal(self) -> None:
+        """Append the log entries this transaction noted to this device's log, fsynced,
+        before the commit: an answer counts as saved only once its line is on disk. (A
+        commit that then fails leaves a line whose answer the next merge applies.)"""
+        rows = self.query(
+            "SELECT j.kind, j.ref, decks.name, cards.key, coalesce(r.reviewed_at, a.acted_at), "
+            "coalesce(r.ts, a.ts), r.quality, r.duration_ms, a.action, a.until "
+            "FROM temp.journal_out AS j "
+            "LEFT JOIN reviews AS r ON j.kind = 'answer' AND r.id = j.ref "
+            "LEFT JOIN card_actions AS a ON j.kind = 'action' AND a.id = j.ref "
+            "LEFT JOIN cards ON cards.id = coalesce(r.card_id, a.card_id) "
+            "LEFT JOIN decks ON decks.id = cards.deck_id ORDER BY j.rowid"
+        )
+        if not rows:
+            return
+        self.conn.execute("DELETE FROM temp.journal_out")
+        path = self.journal_path()
+        if path is None:  # this very transaction stopped syncing
+            return
+        lines = []
+        for kind, ref, deck, key, moment, ts, quality, duration, action, until in rows:
+            if kind == "undo":
+                lines.append(journal.undo_line(ref))
+            elif deck is not None:  # not taken out again in the same transaction
+                lines.append(journal.answer_line(ref, deck, key, moment, ts, quality, duration)
+                             if kind == "answer" else
+                             journal.action_line(ref, deck, key, moment, ts, action, until))
+        # An entry taken back here never comes back from a copy of a log.
+        self.conn.executemany("INSERT OR IGNORE INTO sync_undone (id) VALUES (?)",
+                              [(ref,) for kind, ref, *_ in rows if kind == "undo"])
+        try:
+            journal.append(path, lines)
+        except OSError as error:
+            raise StoreError(f"cannot write to the sync folder ({path}: {error.strerror}): "
+                             "nothing was saved; `flashcards config sync_dir ''` stops "
+                             "syncing") from None
 
     def today(self) -> date:
         """The current study day under the configured rollover hour."""
@@ -563,6 +682,16 @@ class Store:
         problems = [row[0] for row in self.query("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {row}" for row in self.query("PRAGMA foreign_key_check")]
         return problems
+
+
+# Each answer and card action added to the log, and each taken out of it (an undo), noted
+# for the journal.
+_JOURNAL_TRIGGERS = {
+    f"journal_{table}_{change}": f"AFTER {change.upper()} ON main.{table} BEGIN INSERT INTO "
+    f"journal_out (kind, ref) VALUES ('{kind}', {row}.id); END"
+    for table, added in (("reviews", "answer"), ("card_actions", "action"))
+    for change, kind, row in (("insert", added, "new"), ("delete", "undo", "old"))
+}
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -108,7 +108,8 @@ def test_a_setting_out_of_range_is_one_line_and_changes_nothing(write_deck):
         result = CliRunner().invoke(cli, ["config", key, value])
         assert result.exit_code == 1
         assert result.output == f"error: {key} must be a whole number from {allowed}\n"
-    assert run("config").output == "rollover_hour = 4\nnew_per_day = 20\nreviews_per_day = 200\n"
+    assert run("config").output == ("rollover_hour = 4\nnew_per_day = 20\nreviews_per_day = 200\n"
+                                    "sync_dir = (not set)\n")
     assert run("decks").exit_code == 0
 
 

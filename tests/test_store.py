@@ -201,7 +201,8 @@ def test_eight_lapses_make_a_leech_and_undo_takes_it_back(store, write_deck):
 
 
 def test_config_defaults_and_validation(store):
-    assert store.config() == {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200}
+    assert store.config() == {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200,
+                              "sync_dir": None}
     store.set_config("new_per_day", 5)
     assert store.config()["new_per_day"] == 5
     with pytest.raises(StoreError):
@@ -390,6 +391,6 @@ def test_a_setting_stored_out_of_range_is_clamped_so_the_app_starts(store, write
         store.conn.execute("INSERT INTO config VALUES (?, ?)", (key, value))
     store.conn.commit()
     assert store.config() == {"rollover_hour": 4, "new_per_day": MAX_DAILY_LIMIT,
-                              "reviews_per_day": 0}
+                              "reviews_per_day": 0, "sync_dir": None}
     session = Session(store)
     assert session.counts() == {"new": 3, "review": 0, "again": 0}
