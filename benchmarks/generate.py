@@ -19,9 +19,11 @@ from flashcards.store import Store
 TOPICS = ["梯度消失", "KV Cache", "LoRA 微调", "自注意力", "反向传播", "量化", "蒸馏", "beam search"]
 
 
-def card_yaml(i: int) -> str:
-    """One card entry: Chinese front, a back with a fenced code block."""
+def card_yaml(i: int, more_code: int = 0) -> str:
+    """One card entry: Chinese front, a back with a fenced code block (``more_code`` lines
+    longer than the usual two)."""
     topic = TOPICS[i % len(TOPICS)]
+    code = "".join(f"          y{line} = f_{i}(x) + {line}\n" for line in range(more_code))
     return (
         f"  - id: card-{i}\n"
         f"    front: 第 {i} 题：{topic} 是什么？为什么 a[{i % 7}] 很重要？\n"
@@ -29,19 +31,20 @@ def card_yaml(i: int) -> str:
         f"      {topic} 的要点 {i}：显存约 {i % 97} GB，学习率 1e-{i % 5 + 1}。\n"
         f"      ```python\n"
         f"      def f_{i}(x):\n"
+        f"{code}"
         f"          return x[{i % 3}] * {i}  # 注释\n"
         f"      ```\n"
         f"    tags: [t{i % 10}, 基础]\n"
     )
 
 
-def write_deck(path: Path, n_cards: int, name: str | None = None) -> Path:
-    """Write a deck of ``n_cards`` cards to ``path``."""
+def write_deck(path: Path, n_cards: int, name: str | None = None, more_code: int = 0) -> Path:
+    """Write a deck of ``n_cards`` cards to ``path`` (see ``card_yaml``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
         out.write(f"deck: {name or path.stem}\ndescription: 生成的测试牌组\ncards:\n")
         for i in range(n_cards):
-            out.write(card_yaml(i))
+            out.write(card_yaml(i, more_code))
     return path
 
 

@@ -13,9 +13,11 @@ import codecs
 import difflib
 import gc
 import hashlib
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from flashcards import cloze
 from flashcards.scheduling import MAX_DAILY_LIMIT
@@ -30,6 +32,7 @@ __all__ = [
     "duplicate_deck_errors",
     "file_hash",
     "find_deck_files",
+    "hash_file",
     "load_deck",
     "load_decks",
     "normalize",
@@ -39,6 +42,9 @@ __all__ = [
 
 _DECK_KEYS = ("deck", "description", "tags", "new_per_day", "reviews_per_day", "cards")
 _CARD_KEYS = ("id", "front", "back", "cloze", "reverse", "tags", "source", "draft")
+
+# Bytes read at once where a whole file is checked (its text, hash).
+_CHUNK = 1 << 20
 
 # One value's length, capped so a small hostile file cannot cost minutes to show; real decks
 # stay far below it (the app renders 100,000 characters in ~0.3 s).
@@ -98,7 +104,9 @@ class DeckError(Exception):
 
 def normalize(text: str) -> str:
     """Collapse all whitespace runs to single spaces and strip: the form used for identity."""
-    return " ".join(text.split())
+    normal = " ".join(text.split())
+    # The text itself when it was normal already: the copy would be one more string per card.
+    return text if normal == text else normal
 
 
 def file_hash(data: bytes) -> str:
@@ -131,8 +139,12 @@ def duplicate_deck_errors(
 
 
 def load_deck(path: Path) -> DeckFile:
-    """Read and parse one deck file."""
-    return parse_deck(read_file(path), path)
+    """Read and parse one deck file, a piece at a time: its bytes are never all held."""
+    try:
+        with path.open("rb") as stream:
+            return _parse(stream, path)
+    except OSError as error:
+        raise DeckError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
 def load_decks(paths: Iterable[str | Path]) -> list[DeckFile]:
@@ -179,24 +191,30 @@ def read_file(path: Path) -> bytes:
         raise DeckError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
+def hash_file(path: Path) -> str:
+    """``file_hash`` of a deck file, read a piece at a time; unreadable, a DeckError."""
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError as error:
+        raise DeckError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
 def parse_deck(data: bytes, path: Path) -> DeckFile:
     """Validate one deck file's bytes; raise DeckError listing every problem found in it."""
-    where = str(path)
-    # The BOM is on line 1, so dropping it shifts no line number.
-    text_bytes = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        text = text_bytes.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = text_bytes.count(b"\n", 0, error.start) + 1
-        bad = text_bytes[error.start]
-        raise DeckError(f"{where}:{line}: not valid UTF-8 (byte 0x{bad:02x})") from None
+    return _parse(io.BytesIO(data), path)
 
+
+def _parse(stream: BinaryIO, path: Path) -> DeckFile:
+    """Validate the deck file that ``stream`` (seekable, at its start) holds."""
+    where = str(path)
+    digest = _check_utf8(stream, where)
     # Nothing built here forms a cycle, so the cyclic GC has nothing to find, yet every few
     # hundred thousand new objects it would walk the caller's whole heap (a running app's too).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        reader = _DeckReader(text)
+        reader = _DeckReader(stream)
         reader.read()
         if reader.errors:
             reader.errors.sort(key=lambda error: error[0])
@@ -210,13 +228,38 @@ def parse_deck(data: bytes, path: Path) -> DeckFile:
             reviews_per_day=reader.reviews_per_day,
             cards=reader.cards(),
             drafts=reader.drafts,
-            sha256=file_hash(data),
+            sha256=digest,
             name_line=reader.name_line,
         )
     finally:
         if gc_was_enabled:
             gc.enable()
     return deck
+
+
+def _check_utf8(stream: BinaryIO, where: str) -> str:
+    """The ``file_hash`` of a deck file, checking on the way, a piece at a time, that it is
+    UTF-8. Leaves the stream where its text starts: after the BOM, which is on line 1, so
+    dropping it shifts no line number."""
+    digest, decoder = hashlib.sha256(), codecs.getincrementaldecoder("utf-8")()
+    try:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        stream.seek(0)
+        data = stream.read().removeprefix(codecs.BOM_UTF8)
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            bad = data[error.start]
+            raise DeckError(f"{where}:{line}: not valid UTF-8 (byte 0x{bad:02x})") from None
+    stream.seek(0)
+    if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+        stream.seek(0)
+    return digest.hexdigest()
 
 
 def _kind(node: Node) -> str:
@@ -303,9 +346,9 @@ class _Note:
 class _DeckReader:
     """Walks one deck file's YAML, collecting its fields, notes, drafts and errors."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, stream: BinaryIO) -> None:
         self.errors: list[tuple[int, str]] = []
-        self.composer = Composer(text, self.errors)
+        self.composer = Composer(stream, self.errors)
         self.name = ""
         self.name_line = 1
         self.description = ""
@@ -323,6 +366,9 @@ class _DeckReader:
     def read(self) -> None:
         """Read the whole file; a YAML error becomes one message and ends the reading."""
         self.composer.read(self.read_document)
+        # Every id and front has been checked: their tables go before the cards are made.
+        self.ids.clear()
+        self.prompts.clear()
 
     def read_document(self) -> None:
         """The one document of the file: a mapping with the deck's keys."""
@@ -655,8 +701,10 @@ class _DeckReader:
         """The cards of every note, each with the deck's tags before its own."""
         deck_tags = self.tags
         merged: dict[tuple[str, ...], tuple[str, ...]] = {}
-        cards = []
-        for note in self.notes:
+        cards: list[CardSpec] = []
+        notes, self.notes = self.notes, []
+        for index, note in enumerate(notes):
+            notes[index] = None  # each note goes as its cards come: the two are never all held
             tags = merged.get(note.tags)
             if tags is None:
                 tags = merged[note.tags] = tuple(dict.fromkeys(deck_tags + note.tags))

@@ -13,7 +13,9 @@ second file naming a deck that another existing file defines is an error naming 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import functools
 import json
 import os
 import shutil
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from flashcards import clock, decks, paths
+from flashcards import clock, decks, paths, schema
 from flashcards.decks import CardSpec, DeckFile
 from flashcards.model import DeckReport, SyncReport
 from flashcards.store import Store, StoreError
@@ -61,18 +63,17 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
     files = decks.find_deck_files(paths)
     unchanged, changed, errors = [], [], []
     for path in files:
-        data = decks.read_file(path)
-        digest = decks.file_hash(data)
-        report = unchanged_deck(store, path, digest)
+        # Hashed, then read again to parse, a piece at a time: a big file is never all held.
+        report = unchanged_deck(store, path, decks.hash_file(path))
         if report:
             unchanged.append((path, report))
         else:
             try:
-                changed.append(decks.parse_deck(data, path))
+                changed.append(decks.load_deck(path))
             except decks.DeckError as error:
                 errors += error.errors
         if on_file:
-            on_file(path, len(data))
+            on_file(path, path.stat().st_size)
     importing = {_where(path) for path in files}
     clashes = decks.duplicate_deck_errors(
         changed, {report.deck: path for path, report in unchanged}
@@ -315,9 +316,14 @@ class _Stored(NamedTuple):
 
 def _file_values(spec: CardSpec) -> tuple:
     """The card's columns as its deck file gives them; the last two are only its place."""
-    return (spec.key, spec.note_key, spec.kind, spec.front, spec.back,
-            json.dumps(list(spec.tags), ensure_ascii=False), spec.source, spec.line,
-            spec.position)
+    return (spec.key, spec.note_key, spec.kind, spec.front, spec.back, _tags_json(spec.tags),
+            spec.source, spec.line, spec.position)
+
+
+@functools.lru_cache(maxsize=1024)
+def _tags_json(tags: tuple[str, ...]) -> str:
+    """The tags column: a deck's cards share a few sets of tags, each written once."""
+    return json.dumps(list(tags), ensure_ascii=False)
 
 
 def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
@@ -333,7 +339,7 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
             f"SELECT {', '.join(_Stored._fields)} FROM cards WHERE deck_id = ?", (deck_id,)
         ))
     }
-    wanted = {spec.key for spec in deck.cards}
+    wanted = {spec.key for spec in deck.cards} if existing else set()  # none for a new deck
     vanished = {key: row for key, row in existing.items()
                 if key not in wanted and not row.retired}
     by_place = {
@@ -341,25 +347,26 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
         if key.startswith("~")
     }
     inserts, updates = [], []
-    for spec in deck.cards:
-        row = existing.get(spec.key) or _edited_card(spec, vanished, by_place)
-        values = _file_values(spec)
-        if row is None:
-            inserts.append((deck_id, *values, stamp, stamp))
-            continue
-        old = row.values()
-        if old != values or row.retired:
-            updates.append((*values, stamp, row.id))
-        # A card that only moved lines was not edited by the user: it counts as unchanged.
-        if old[:-2] != values[:-2] or row.retired:
-            report.updated += 1
-        else:
-            report.unchanged += 1
-    _write_rows(
-        store, "INSERT INTO cards (deck_id, key, note_key, kind, front, back, tags, source, "
-        "line, position, created_at, updated_at) VALUES {rows}", inserts,
-    )
-    report.added = len(inserts)
+    # A new deck's cards are added to the search index at the end, all in one statement.
+    bulk = len(deck.cards) - len(existing) > _ROWS_PER_STATEMENT
+    with schema.cards_indexed_at_end(store.conn) if bulk else contextlib.nullcontext():
+        for spec in deck.cards:
+            row = existing.get(spec.key) or _edited_card(spec, vanished, by_place)
+            values = _file_values(spec)
+            if row is None:
+                inserts.append((deck_id, *values, stamp, stamp))
+                if len(inserts) == _ROWS_PER_STATEMENT:
+                    report.added += _insert_cards(store, inserts)
+                continue
+            old = row.values()
+            if old != values or row.retired:
+                updates.append((*values, stamp, row.id))
+            # A card that only moved lines was not edited by the user: it counts as unchanged.
+            if old[:-2] != values[:-2] or row.retired:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        report.added += _insert_cards(store, inserts)
     retiring = [(stamp, row.id) for row in vanished.values()]
     store.conn.executemany("UPDATE cards SET retired = 1, updated_at = ? WHERE id = ?", retiring)
     report.retired = len(retiring)
@@ -371,6 +378,18 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
         "FROM (VALUES {rows}) AS v WHERE cards.id = v.column11", updates,
     )
     return report
+
+
+def _insert_cards(store: Store, rows: list[tuple]) -> int:
+    """Insert these new cards and empty the list (written as they come, a big deck's rows
+    are never all held at once); returns how many."""
+    _write_rows(
+        store, "INSERT INTO cards (deck_id, key, note_key, kind, front, back, tags, source, "
+        "line, position, created_at, updated_at) VALUES {rows}", rows,
+    )
+    count = len(rows)
+    rows.clear()
+    return count
 
 
 def _write_rows(store: Store, statement: str, rows: list[tuple]) -> None:

@@ -15,9 +15,10 @@ met; a syntax error, or too much repeated text, also ends the reading.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.events import (
@@ -127,12 +128,17 @@ class Composer:
     the parser, and turns a YAML error into a problem.
     """
 
-    def __init__(self, text: str, errors: list[tuple[int, str]]) -> None:
-        self.text = text
+    def __init__(self, stream: BinaryIO, errors: list[tuple[int, str]]) -> None:
+        """Read the UTF-8 text of ``stream`` (seekable) from where it stands: it is never held
+        whole (libyaml would hold a second copy of a str), so a big file costs little memory."""
+        self.stream = stream
+        self.start = stream.tell()
+        self.size = stream.seek(0, io.SEEK_END) - self.start
+        stream.seek(self.start)
         self.errors = errors
         self.events: yaml.SafeLoader | None = None  # the parser, while read() runs
         self.anchors: dict[str, Node] = {}
-        self.repeat_budget = len(text) + _MAX_ALIAS_TEXT
+        self.repeat_budget = self.size + _MAX_ALIAS_TEXT
 
     def error(self, line: int, message: str) -> None:
         """Report a problem at ``line``."""
@@ -142,7 +148,7 @@ class Composer:
         """Run ``walk`` over the text; a YAML error becomes one problem and ends the reading."""
         try:
             # The pure-Python reader already rejects bad characters while it is made.
-            self.events = _LOADER(self.text)
+            self.events = _LOADER(self.stream)
             try:
                 walk()
             finally:
@@ -159,7 +165,7 @@ class Composer:
             if error.context and error.context_mark and error.problem:
                 message += f" ({error.context} at line {error.context_mark.line + 1})"
             # libyaml puts the end of a file that lacks its last newline on a line of its own.
-            last = self.text.count("\n") + 1
+            last = self._text().count("\n") + 1
             self.error(min(mark.line + 1, last) if mark else 1, " ".join(message.split()))
         except yaml.YAMLError as error:
             self.error(*self._reader_error(error))
@@ -167,12 +173,17 @@ class Composer:
     def _reader_error(self, error: yaml.YAMLError) -> tuple[int, str]:
         # The C and Python readers count the position in different units, so find the
         # character again instead.
-        text = self.text
+        text = self._text()
         bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
         if bad is None:
             return 1, " ".join(str(error).split())
         line = text.count("\n", 0, bad.start()) + 1
         return line, f"character U+{ord(bad.group()):04X} is not allowed in YAML"
+
+    def _text(self) -> str:
+        """The whole text, read again: only a problem needs it."""
+        self.stream.seek(self.start)
+        return self.stream.read().decode()
 
     def start_document(self) -> bool:
         """Step into the first document; False if the text holds none."""
@@ -292,7 +303,7 @@ class Composer:
         # what aliases repeat is counted, and too much ends the reading.
         self.repeat_budget -= node.size
         if self.repeat_budget < 0:
-            raise _TooMuchRepeated(line, len(self.text) + _MAX_ALIAS_TEXT)
+            raise _TooMuchRepeated(line, self.size + _MAX_ALIAS_TEXT)
         # A shallow copy that carries the alias's own line, so errors point where the
         # alias is used.
         copy = type(node)(node.tag, node.value, line)

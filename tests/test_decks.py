@@ -13,6 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flashcards import decks as decks_module
 from flashcards import yaml_safe
 from flashcards.decks import (
     CardSpec,
@@ -21,6 +22,7 @@ from flashcards.decks import (
     Draft,
     file_hash,
     find_deck_files,
+    hash_file,
     load_deck,
     load_decks,
     normalize,
@@ -335,6 +337,22 @@ def test_more_than_one_document() -> None:
 def test_invalid_utf8_reports_the_line_and_byte() -> None:
     data = "deck: 中文\ncards:\n  - front: a\n".encode() + b"    back: caf\xe9\n"
     assert errors(data) == ["deck.yaml:4: not valid UTF-8 (byte 0xe9)"]
+
+
+def test_a_deck_file_is_read_a_piece_at_a_time(tmp_path, monkeypatch) -> None:
+    """Hashed, checked and parsed as a stream: a big file's bytes are never all held."""
+    data = "\ufeffdeck: 中文\ncards:\n  - front: 问题 ☃\n    back: 答案\n".encode()
+    path = tmp_path / "deck.yaml"
+    path.write_bytes(data)
+    monkeypatch.setattr(decks_module, "_CHUNK", 2)  # every character cut in two, BOM too
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read whole"))
+    deck = load_deck(path)
+    assert (deck.name, deck.cards[0].front, deck.cards[0].line) == ("中文", "问题 ☃", 3)
+    assert deck.sha256 == hash_file(path) == hashlib.sha256(data).hexdigest()
+    path.write_bytes(data + "  - front: 二\n    back: caf".encode() + b"\xe9\n")
+    with pytest.raises(DeckError) as caught:
+        load_deck(path)
+    assert caught.value.errors == [f"{path}:6: not valid UTF-8 (byte 0xe9)"]
 
 
 def test_control_character_reports_its_line() -> None:

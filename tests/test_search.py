@@ -20,6 +20,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from flashcards import schema
+from flashcards import sync as sync_module
 from flashcards.cli import cli
 from flashcards.export import export_text
 from flashcards.report import print_cards
@@ -413,6 +414,50 @@ def test_the_index_follows_an_import_that_edits_retires_and_adds(cards, write_de
     import_files(cards, [write_deck(ZH, "zh.yaml")])  # back again, history and all
     assert index_terms(cards) == rebuilt_terms(cards)
     assert keys(cards, "鲸") == ["whale"] and keys(cards, "低秩") == ["lora::c1"]
+
+
+def many_cards(n: int) -> str:
+    """A deck of ``n`` cards, more than one statement writes (sync indexes them at the end)."""
+    return "deck: 大\ntags: [大]\ncards:\n" + "".join(
+        f"  - id: c{i}\n    front: 第 {i} 题 whale{i}\n    back: 答 {i}\n    tags: [t{i % 3}]\n"
+        for i in range(n)
+    )
+
+
+def triggers(store: Store) -> list[tuple[str, str]]:
+    return store.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+
+
+def test_a_big_new_deck_is_indexed_at_the_end_in_step_with_its_cards(cards, write_deck):
+    before = triggers(cards)
+    n = sync_module._ROWS_PER_STATEMENT * 2 + 1
+    import_files(cards, [write_deck(many_cards(n), "big.yaml")])
+    assert triggers(cards) == before  # the insert trigger is back, as it was
+    assert index_terms(cards) == rebuilt_terms(cards)
+    assert keys(cards, f"whale{n - 1}") == [f"c{n - 1}"]
+    assert keys(cards, "第 题 tag:t2") == [f"c{i}" for i in range(2, n, 3)]
+    import_files(cards, [write_deck(ZH + "  - id: one\n    front: 又一张\n    back: 卡\n", "zh.yaml")])
+    assert keys(cards, "又一张") == ["one"]  # a small import: the trigger indexes it
+
+
+def test_a_big_import_cut_short_leaves_the_trigger_and_the_index_as_they_were(
+    cards, write_deck, monkeypatch
+):
+    before = (triggers(cards), index_terms(cards), cards.query("SELECT count(*) FROM cards"))
+    write_rows = sync_module._write_rows
+    calls = []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 2:  # Ctrl-C after the first rows went in
+            raise KeyboardInterrupt
+        write_rows(*args)
+
+    monkeypatch.setattr(sync_module, "_write_rows", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        import_files(cards, [write_deck(many_cards(sync_module._ROWS_PER_STATEMENT * 2 + 1))])
+    after = (triggers(cards), index_terms(cards), cards.query("SELECT count(*) FROM cards"))
+    assert after == before
 
 
 def test_answers_and_flags_never_write_to_the_index(cards):
