@@ -10,6 +10,7 @@ failure anywhere leaves both the file and the database as they were.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import stat
@@ -138,7 +139,7 @@ def read_template(text: str, where: str) -> NewCard | None:
     A template that is no valid YAML, or has unknown keys, is an ``AuthoringError`` naming
     ``where``:line."""
     errors: list[tuple[int, str]] = []
-    composer = Composer(text, errors)
+    composer = Composer(io.BytesIO(text.encode("utf-8")), errors)
     nodes: list = []
 
     def walk() -> None:
