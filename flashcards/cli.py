@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -317,20 +318,37 @@ def decks() -> None:
 
 @cli.command()
 @click.argument("key", required=False)
-@click.argument("value", required=False, type=int)
+@click.argument("value", required=False)
 @db_option
-def config(key: str | None, value: int | None) -> None:
-    """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day (a value
-    out of the setting's range is refused, and the error says the range)."""
+def config(key: str | None, value: str | None) -> None:
+    """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day,
+    scheduler (sm2 or fsrs), desired_retention (0.7 to 0.99, FSRS), max_interval (days, both
+    schedulers), fuzz (off or on, FSRS). A value the setting may not hold is refused, and
+    the error says what it may. Changing a scheduling setting replays every card's log,
+    after a backup."""
     store = open_store()
     if key is not None and value is not None:
-        store.set_config(key, value)
+        with _replay_progress("replaying the log") as on_progress:
+            store.set_config(key, value, on_progress=on_progress)
     settings = store.config()
     if key is not None and key not in settings:
         raise UserError([f"error: unknown setting {key!r} (known: {', '.join(settings)})"])
     for name, setting in settings.items():
         if key in (None, name):
             click.echo(f"{name} = {setting}")
+
+
+@contextmanager
+def _replay_progress(what: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for a replay of many cards, when a person is watching."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_console(stderr=True)) as progress:
+        task = progress.add_task(what, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 @cli.command()

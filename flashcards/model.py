@@ -31,6 +31,8 @@ class Card:
     lapses: int
     suspended: bool
     leech: bool
+    stability: float | None = None  # FSRS's memory state; None under SM-2
+    difficulty: float | None = None
 
     @property
     def state(self) -> SM2State:

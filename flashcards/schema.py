@@ -200,7 +200,18 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _migration_5(db: sqlite_utils.Database) -> None:
+    """FSRS: the memory state (stability, difficulty) a card and each log row hold under FSRS
+    (NULL under SM-2), and a deck's own scheduler and fitted parameters (NULL: the global
+    ones). Nothing to fill in: every card is on SM-2 until the user switches."""
+    for table in ("cards", "reviews"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN stability REAL")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN difficulty REAL")
+    db.execute("ALTER TABLE decks ADD COLUMN scheduler TEXT")
+    db.execute("ALTER TABLE decks ADD COLUMN fsrs_parameters TEXT")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -174,9 +174,7 @@ class Session:
         card = self.current
         if card is None:
             return {}
-        if self.is_repeat():
-            return {q: card.interval for q in range(6)}
-        return scheduling.preview(card.state)
+        return self.store.progress(card.id).preview(self.store.today())
 
     # -- actions -------------------------------------------------------------------------
 

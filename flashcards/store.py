@@ -14,30 +14,85 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flashcards import clock, scheduling, schema
+OnProgress = Callable[[int, int], None]  # (cards replayed so far, of how many)
+
+from flashcards import clock, fsrs, scheduling, schema
 from flashcards.model import Answer, Card, DayAnswer
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
 
-DEFAULT_CONFIG = {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200}
-# The whole numbers each setting may hold, lowest and highest.
-CONFIG_RANGES = {
-    "rollover_hour": (0, 23),
-    "new_per_day": (0, scheduling.MAX_DAILY_LIMIT),
-    "reviews_per_day": (0, scheduling.MAX_DAILY_LIMIT),
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What one global setting may hold: a whole number (``low``..``high``), a number
+    (``decimal``), or one of ``choices``; and its default."""
+
+    default: int | float | str
+    low: float = 0
+    high: float = 0
+    choices: tuple[str, ...] = ()
+    decimal: bool = False
+
+    def parse(self, key: str, value: int | float | str) -> int | float | str:
+        """``value`` (typed, or text from the command line) as this setting holds it; a
+        value it may not hold is a one-line ``StoreError`` that says what it may."""
+        if self.choices:
+            if value not in self.choices:
+                raise StoreError(f"{key} must be one of: {', '.join(self.choices)}, "
+                                 f"not {value!r}")
+            return value
+        kind = "a number" if self.decimal else "a whole number"
+        try:
+            number = (float if self.decimal else int)(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+        if number is None or not self.low <= number <= self.high or (
+                not self.decimal and isinstance(value, float)):
+            raise StoreError(f"{key} must be {kind} from {self.low} to {self.high}")
+        return number
+
+    def read(self, text: str) -> int | float | str:
+        """A stored value: one out of range (an older version, a hand edit) is clamped into
+        it, and one this setting cannot hold gives way to the default, so the app starts."""
+        try:
+            if self.choices:
+                return self.parse("", text)
+            number = (float if self.decimal else int)(text)
+        except (StoreError, TypeError, ValueError, OverflowError):
+            return self.default
+        if number != number:  # NaN
+            return self.default
+        return min(max(number, self.low), self.high)
+
+
+SETTINGS = {
+    "rollover_hour": Setting(4, 0, 23),
+    "new_per_day": Setting(20, 0, scheduling.MAX_DAILY_LIMIT),
+    "reviews_per_day": Setting(200, 0, scheduling.MAX_DAILY_LIMIT),
+    "scheduler": Setting("sm2", choices=scheduling.SCHEDULERS),
+    "desired_retention": Setting(fsrs.DEFAULT_RETENTION, *fsrs.RETENTION_RANGE, decimal=True),
+    "max_interval": Setting(scheduling.MAX_INTERVAL_DAYS, 1, scheduling.MAX_INTERVAL_DAYS),
+    "fuzz": Setting("off", choices=("off", "on")),
 }
+# Settings that change how answers schedule a card: setting one replays the log.
+SCHEDULING_SETTINGS = frozenset({"scheduler", "desired_retention", "max_interval", "fuzz"})
+# Not a user setting: the FSRS parameters ``flashcards optimize`` fitted to the whole log.
+FSRS_PARAMETERS_KEY = "fsrs_parameters"
 MATURE_DAYS = 21
 
 CARD_COLUMNS = (
     "cards.id, decks.name, cards.key, cards.note_key, cards.kind, cards.front, cards.back, "
     "cards.tags, cards.source, decks.source_path, cards.line, cards.repetitions, "
-    "cards.interval, cards.easiness, cards.due, cards.lapses, cards.suspended, cards.leech"
+    "cards.interval, cards.easiness, cards.due, cards.lapses, cards.suspended, cards.leech, "
+    "cards.stability, cards.difficulty"
 )
 CARD_FROM = "cards JOIN decks ON decks.id = cards.deck_id"
 # A deck whose file is gone is retired (see flashcards.sync): it keeps its cards' history.
@@ -78,10 +133,11 @@ def status_sql(split_review: bool = False) -> str:
 
 def _card(row: tuple) -> Card:
     (card_id, deck, key, note_key, kind, front, back, tags, source, file, line,
-     repetitions, interval, easiness, due, lapses, suspended, leech) = row
+     repetitions, interval, easiness, due, lapses, suspended, leech, stability,
+     difficulty) = row
     return Card(card_id, deck, key, note_key, kind, front, back, tuple(json.loads(tags)),
                 source, file, line, repetitions, interval, easiness, due, lapses,
-                bool(suspended), bool(leech))
+                bool(suspended), bool(leech), stability, difficulty)
 
 
 class Store:
@@ -168,35 +224,113 @@ class Store:
 
     # -- config --------------------------------------------------------------------
 
-    def config(self) -> dict[str, int]:
-        """Global settings: defaults overlaid with what the user set.
-
-        A value stored out of its range (an older version, a hand edit) is clamped into it,
-        and one that is no whole number gives way to the default: the app always starts.
-        """
-        settings = dict(DEFAULT_CONFIG)
+    def config(self) -> dict[str, Any]:
+        """Global settings (``SETTINGS``): defaults overlaid with what the user set; a stored
+        value a setting cannot hold is read as ``Setting.read`` says, so the app starts."""
+        settings = {key: setting.default for key, setting in SETTINGS.items()}
         for key, value in self.query("SELECT key, value FROM config"):
-            if key in CONFIG_RANGES:
-                low, high = CONFIG_RANGES[key]
-                try:
-                    settings[key] = min(max(int(value), low), high)
-                except (TypeError, ValueError, OverflowError):
-                    pass
+            if key in SETTINGS:
+                settings[key] = SETTINGS[key].read(value)
         return settings
 
-    def set_config(self, key: str, value: int) -> None:
-        """Set one global setting; a value outside ``CONFIG_RANGES`` is a ``StoreError``."""
-        if key not in CONFIG_RANGES:
-            raise StoreError(f"unknown setting {key!r} (known: {', '.join(CONFIG_RANGES)})")
-        low, high = CONFIG_RANGES[key]
-        if not low <= value <= high:
-            raise StoreError(f"{key} must be a whole number from {low} to {high}")
+    def set_config(self, key: str, value: int | float | str,
+                   on_progress: OnProgress | None = None) -> bool:
+        """Set one global setting; a value it may not hold is a ``StoreError``. Returns
+        whether the value changed.
+
+        A change of a scheduling setting (``SCHEDULING_SETTINGS``: switching the scheduler,
+        say) replays every card's log under the new setting, after a backup, in the same
+        transaction as the change; ``on_progress`` hears how far the replay is.
+        """
+        if key not in SETTINGS:
+            raise StoreError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+        value = SETTINGS[key].parse(key, value)
+        changed = self.config()[key] != value
+        if changed and key in SCHEDULING_SETTINGS:
+            self.backup_before(f"{key}-{value}")
         with self.write():
-            self.conn.execute(
-                "INSERT INTO config (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, str(value)),
-            )
+            self._set_config_value(key, str(value))
+            if changed and key in SCHEDULING_SETTINGS:
+                self.rebuild_history(self.answered_cards(), on_progress=on_progress)
+        return changed
+
+    def _set_config_value(self, key: str, text: str | None) -> None:
+        if text is None:
+            self.conn.execute("DELETE FROM config WHERE key = ?", (key,))
+            return
+        self.conn.execute(
+            "INSERT INTO config (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, text),
+        )
+
+    def backup_before(self, what: str) -> Path | None:
+        """A backup before a change that rewrites many cards (none of an empty database)."""
+        from flashcards import backup
+
+        if self.is_empty():
+            return None
+        return backup.make_backup(self.conn, self.path, f"before-{what}")
+
+    # -- schedulers --------------------------------------------------------------------
+
+    def fsrs_parameters(self, deck: str | None = None) -> tuple[float, ...] | None:
+        """The FSRS parameters fitted to the whole log, or to one deck's (None: none fitted,
+        FSRS's defaults apply)."""
+        if deck is None:
+            row = self.conn.execute("SELECT value FROM config WHERE key = ?",
+                                    (FSRS_PARAMETERS_KEY,)).fetchone()
+        else:
+            row = self.conn.execute(f"SELECT fsrs_parameters FROM decks WHERE name = ? AND "
+                                    f"{ACTIVE_DECK}", (deck,)).fetchone()
+        return _parameters(row[0] if row else None)
+
+    def set_fsrs_parameters(self, parameters: Sequence[float] | None,
+                            deck: str | None = None) -> None:
+        """Store fitted parameters (None: back to the defaults) for the whole log or one deck,
+        and replay the cards they schedule (call inside ``write``)."""
+        text = None if parameters is None else json.dumps(fsrs.check_parameters(parameters))
+        if deck is None:
+            self._set_config_value(FSRS_PARAMETERS_KEY, text)
+        else:
+            self.conn.execute("UPDATE decks SET fsrs_parameters = ? WHERE name = ?",
+                              (text, deck))
+        where = "" if deck is None else " AND decks.name = ?"
+        self.rebuild_history(row[0] for row in self.query(
+            f"SELECT DISTINCT reviews.card_id FROM reviews JOIN cards ON cards.id = "
+            f"reviews.card_id JOIN decks ON decks.id = cards.deck_id WHERE 1{where}",
+            () if deck is None else (deck,)))
+
+    def answered_cards(self) -> list[int]:
+        """Every card with at least one answer in the log."""
+        return [row[0] for row in self.query("SELECT DISTINCT card_id FROM reviews")]
+
+    def deck_schedulers(self) -> dict[int, scheduling.Scheduler]:
+        """Per deck id, the scheduler its cards use: the deck's own (``scheduler:`` in its
+        file, its fitted parameters) or the global settings."""
+        settings = self.config()
+        default = self.fsrs_parameters()
+        return {
+            deck_id: scheduling.make_scheduler(
+                name or settings["scheduler"], _parameters(parameters) or default,
+                settings["desired_retention"], settings["max_interval"],
+                settings["fuzz"] == "on")
+            for deck_id, name, parameters in self.query(
+                "SELECT id, scheduler, fsrs_parameters FROM decks")
+        }
+
+    def progress(self, card_id: int) -> scheduling.Progress:
+        """A card's schedule as its log has built it, ready for the next answer."""
+        card = self.card(card_id)
+        deck_id, answers, last_day = self.conn.execute(
+            "SELECT cards.deck_id, count(reviews.id), max(reviews.day) FROM cards LEFT JOIN "
+            "reviews ON reviews.card_id = cards.id WHERE cards.id = ?", (card_id,)
+        ).fetchone()
+        memory = None if card.stability is None else fsrs.Memory(card.stability,
+                                                                  card.difficulty)
+        return scheduling.Progress(
+            self.deck_schedulers()[deck_id], card.state, card.due, card.lapses,
+            date.fromisoformat(last_day) if last_day else None, memory, card_id, answers)
 
     def today(self) -> date:
         """The current study day under the configured rollover hour."""
@@ -307,20 +441,20 @@ class Store:
         at = scheduling.whole_ms(at or clock.now())
         day = clock.study_day(at, self.config()["rollover_hour"])
         with self.write():
-            card = self.card(card_id)
-            last_ts, last_day = self.conn.execute(
-                "SELECT max(ts), max(day) FROM reviews WHERE card_id = ?", (card_id,)
-            ).fetchone()
-            last_day = date.fromisoformat(last_day) if last_day else None
-            ts, day = scheduling.answer_order(scheduling.to_ms(at), day, last_ts, last_day)
-            progress = scheduling.Progress.of(card.state, card.due, card.lapses, last_day)
+            progress = self.progress(card_id)
+            last_ts = self.conn.execute(
+                "SELECT max(ts) FROM reviews WHERE card_id = ?", (card_id,)
+            ).fetchone()[0]
+            ts, day = scheduling.answer_order(scheduling.to_ms(at), day, last_ts,
+                                              progress.last_day)
+            was_leech = progress.is_leech
             repeat = progress.answer(quality, day)
-            became_leech = progress.is_leech and not card.leech
+            became_leech = progress.is_leech and not was_leech
             review_id = uuid.uuid4().hex
             self.conn.execute(
                 "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
-                "repetitions, interval, easiness, due, duration_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "repetitions, interval, easiness, due, stability, difficulty, duration_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (review_id, card_id, clock.iso(at), ts, day.isoformat(), quality,
                  int(repeat), *progress.state_row(), duration_ms),
             )
@@ -344,28 +478,37 @@ class Store:
 
     def replay(self, card_id: int) -> tuple[SM2State, str | None, int]:
         """The state, due day and lapses that a card's log, as stored, produces."""
-        progress = scheduling.Progress()
-        rows = self.query(
-            "SELECT quality, day FROM reviews WHERE card_id = ? AND repeat = 0 ORDER BY ts, id",
-            (card_id,),
-        )
-        for quality, day in rows:
-            progress.answer(quality, date.fromisoformat(day))
+        progress = self.replay_progress(card_id)
         return progress.state, progress.due, progress.lapses
 
-    def rebuild_history(self, card_ids: Iterable[int], incoming: str | None = None) -> int:
+    def replay_progress(self, card_id: int) -> scheduling.Progress:
+        """The card's schedule that its log, as stored (days and order), produces under the
+        scheduler its deck uses now."""
+        deck_id = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?",
+                                    (card_id,)).fetchone()[0]
+        progress = scheduling.Progress(self.deck_schedulers()[deck_id], card_id=card_id)
+        for quality, day in self.query(
+                "SELECT quality, day FROM reviews WHERE card_id = ? ORDER BY ts, id", (card_id,)):
+            progress.answer(quality, date.fromisoformat(day))
+        return progress
+
+    def rebuild_history(self, card_ids: Iterable[int], incoming: str | None = None,
+                        on_progress: OnProgress | None = None) -> int:
         """Recompute these cards' logs and cached state from their answers alone.
 
         In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
         rollover hour, never before the day of the answer before it (as ``answer`` keeps it
-        when the clock goes back); the first answer of a day moves SM-2, later ones repeat;
-        every log row's state columns, then the card's state, lapses and leech flag follow
-        (a leech is suspended; a card that stops being one is unsuspended, as undo does).
+        when the clock goes back); the first answer of a day moves the state, later ones
+        repeat (and move FSRS); every log row's state columns, then the card's state, lapses
+        and leech flag follow (a leech is suspended; a card that stops being one is
+        unsuspended, as undo does), under the scheduler each card's deck uses.
         ``incoming`` names a table of answers to add to these logs (``id, card_id,
         reviewed_at, ts, quality, duration_ms``): each is inserted once, with its replayed
-        state. Returns how many log rows already there changed.
+        state. Returns how many log rows already there changed; ``on_progress`` hears after
+        each chunk of cards how many are done.
         """
         rollover = self.config()["rollover_hour"]
+        schedulers = self.deck_schedulers()
         ids = sorted(set(card_ids))
         changed = 0
         with self.write():
@@ -373,15 +516,19 @@ class Store:
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))
                 logs = ("SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, "
-                        "interval, easiness, due, ts, duration_ms, 0 AS new FROM reviews "
-                        f"WHERE card_id IN ({marks})")
+                        "interval, easiness, due, stability, difficulty, ts, duration_ms, "
+                        f"0 AS new FROM reviews WHERE card_id IN ({marks})")
                 if incoming:
                     logs += (" UNION ALL SELECT card_id, id, reviewed_at, quality, NULL, NULL, "
-                             "NULL, NULL, NULL, NULL, ts, duration_ms, 1 FROM "
+                             "NULL, NULL, NULL, NULL, NULL, NULL, ts, duration_ms, 1 FROM "
                              f"{incoming} WHERE card_id IN ({marks})")
                 rows = self.conn.execute(f"{logs} ORDER BY card_id, ts, id",
                                          chunk * (2 if incoming else 1))
-                replayed = {card_id: scheduling.Progress() for card_id in chunk}
+                replayed = {
+                    card_id: scheduling.Progress(schedulers[deck_id], card_id=card_id)
+                    for card_id, deck_id in self.conn.execute(
+                        f"SELECT id, deck_id FROM cards WHERE id IN ({marks})", chunk)
+                }
                 updates: list[tuple] = []
                 inserts: list[tuple] = []
                 for card_id, review_id, reviewed_at, quality, *old, ts, duration, new in rows:
@@ -397,17 +544,19 @@ class Store:
                         updates.append((*state, review_id))
                 self.conn.executemany(
                     "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
-                    "easiness = ?, due = ? WHERE id = ?",
+                    "easiness = ?, due = ?, stability = ?, difficulty = ? WHERE id = ?",
                     updates,
                 )
                 self.conn.executemany(
                     "INSERT INTO reviews (id, card_id, reviewed_at, ts, quality, day, repeat, "
-                    "repetitions, interval, easiness, due, duration_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "repetitions, interval, easiness, due, stability, difficulty, duration_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     inserts,
                 )
                 changed += len(updates)
                 self._save_progress(replayed.items())
+                if on_progress:
+                    on_progress(start + len(chunk), len(ids))
         return changed
 
     def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
@@ -420,8 +569,9 @@ class Store:
                 for card_id, progress in cards]
         self.conn.executemany(
             "UPDATE cards SET repetitions = ?1, interval = ?2, easiness = ?3, due = ?4, "
-            "lapses = ?5, suspended = CASE WHEN leech = ?6 THEN suspended ELSE ?6 END, "
-            "leech = ?6 WHERE id = ?7",
+            "stability = ?5, difficulty = ?6, lapses = ?7, "
+            "suspended = CASE WHEN leech = ?8 THEN suspended ELSE ?8 END, "
+            "leech = ?8 WHERE id = ?9",
             rows,
         )
 
@@ -464,6 +614,17 @@ class Store:
         problems = [row[0] for row in self.query("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {row}" for row in self.query("PRAGMA foreign_key_check")]
         return problems
+
+
+def _parameters(text: str | None) -> tuple[float, ...] | None:
+    """Stored FSRS parameters (JSON), or None when there are none or they are unreadable (a
+    hand edit): FSRS's defaults apply then, so the app always starts."""
+    if not text:
+        return None
+    try:
+        return fsrs.check_parameters(json.loads(text))
+    except (ValueError, TypeError):
+        return None
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
