@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain, islice
 
-from flashcards import clock, scheduling
+from flashcards import clock
 from flashcards.model import Answer, Card
 from flashcards.store import Store
 

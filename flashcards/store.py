@@ -11,6 +11,7 @@ is written once, here.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import uuid
@@ -21,12 +22,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-OnProgress = Callable[[int, int], None]  # (cards replayed so far, of how many)
-
 from flashcards import clock, fsrs, scheduling, schema
 from flashcards.model import Answer, Card, DayAnswer
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
+
+OnProgress = Callable[[int, int], None]  # (cards replayed so far, of how many)
 
 
 
@@ -41,7 +42,7 @@ class Setting:
     choices: tuple[str, ...] = ()
     decimal: bool = False
 
-    def parse(self, key: str, value: int | float | str) -> int | float | str:
+    def parse(self, key: str, value: float | str) -> int | float | str:
         """``value`` (typed, or text from the command line) as this setting holds it; a
         value it may not hold is a one-line ``StoreError`` that says what it may."""
         if self.choices:
@@ -68,7 +69,7 @@ class Setting:
             number = (float if self.decimal else int)(text)
         except (StoreError, TypeError, ValueError, OverflowError):
             return self.default
-        if number != number:  # NaN
+        if math.isnan(number):
             return self.default
         return min(max(number, self.low), self.high)
 
@@ -233,7 +234,7 @@ class Store:
                 settings[key] = SETTINGS[key].read(value)
         return settings
 
-    def set_config(self, key: str, value: int | float | str,
+    def set_config(self, key: str, value: float | str,
                    on_progress: OnProgress | None = None) -> bool:
         """Set one global setting; a value it may not hold is a ``StoreError``. Returns
         whether the value changed.
