@@ -16,13 +16,12 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import fsrs_rs_python as lib
 
 # SM-2 grade (0..5) -> FSRS rating (1 Again, 2 Hard, 3 Good, 4 Easy).
 RATING = (1, 1, 1, 2, 3, 4)
-_OUTCOME = {1: "again", 2: "hard", 3: "good", 4: "easy"}
+_OUTCOME = tuple(("again", "hard", "good", "easy")[rating - 1] for rating in RATING)
 DEFAULT_PARAMETERS: tuple[float, ...] = tuple(lib.DEFAULT_PARAMETERS)
 DEFAULT_RETENTION = 0.9
 RETENTION_RANGE = (0.7, 0.99)
@@ -34,13 +33,9 @@ class FitError(ValueError):
     """Parameters that are not a valid FSRS-6 parameter list, said in one line."""
 
 
-@dataclass(frozen=True, slots=True)
-class Memory:
-    """A card's FSRS memory state: stability (days until recall falls to 90%) and
-    difficulty (1..10)."""
-
-    stability: float
-    difficulty: float
+# A card's FSRS memory state: ``stability`` (days until recall falls to 90%) and
+# ``difficulty`` (1..10); the library's own object, so a step converts nothing.
+Memory = lib.MemoryState
 
 
 def check_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
@@ -70,12 +65,9 @@ class Model:
              seed: int = 0) -> tuple[Memory, int]:
         """The memory state after ``grade`` given ``elapsed_days`` after the previous answer
         (``memory`` None: the first answer), and the interval in whole days it schedules."""
-        current = None if memory is None else lib.MemoryState(memory.stability,
-                                                               memory.difficulty)
-        states = self._fsrs.next_states(current, self.desired_retention, elapsed_days)
-        outcome = getattr(states, _OUTCOME[RATING[grade]])
-        after = Memory(outcome.memory.stability, outcome.memory.difficulty)
-        return after, self.whole_days(outcome.interval, seed)
+        states = self._fsrs.next_states(memory, self.desired_retention, elapsed_days)
+        outcome = getattr(states, _OUTCOME[grade])
+        return outcome.memory, self.whole_days(outcome.interval, seed)
 
     def whole_days(self, interval: float, seed: int) -> int:
         """The library's interval in whole days: rounded, from 1 to the maximum interval,

@@ -105,22 +105,26 @@ class FSRS(SM2):
 SCHEDULER: Scheduler = SM2()
 
 
-@lru_cache(maxsize=64)
 def make_scheduler(name: str = "sm2", parameters: tuple[float, ...] | None = None,
                    desired_retention: float = fsrs.DEFAULT_RETENTION,
                    max_interval: int = MAX_INTERVAL_DAYS, fuzz: bool = False) -> Scheduler:
     """The scheduler a setting names (``SCHEDULERS``); ``parameters`` None: FSRS's defaults.
-    The others only matter to FSRS, but for ``max_interval``, which both keep."""
+    The others only matter to FSRS, but for ``max_interval``, which both keep. The same
+    settings give the same object."""
     if name == "sm2":
-        return SM2(max_interval)
-    return FSRS(fsrs.Model(parameters or fsrs.DEFAULT_PARAMETERS, desired_retention,
-                           max_interval, fuzz))
+        return _sm2(max_interval)
+    return _fsrs(parameters or fsrs.DEFAULT_PARAMETERS, desired_retention, max_interval, fuzz)
 
 
-def answer_seed(card_id: int, answers_before: int) -> int:
-    """The fuzz seed of a card's answer: its card and its place in the card's log (as Anki
-    seeds with the card id and its repetitions), so a replay fuzzes alike."""
-    return card_id * 1_000_003 + answers_before
+@lru_cache(maxsize=8)
+def _sm2(max_interval: int) -> SM2:
+    return SM2(max_interval)
+
+
+@lru_cache(maxsize=64)
+def _fsrs(parameters: tuple[float, ...], desired_retention: float, max_interval: int,
+          fuzz: bool) -> FSRS:
+    return FSRS(fsrs.Model(parameters, desired_retention, max_interval, fuzz))
 
 
 def due_day(day: date, interval: int) -> str:
@@ -198,20 +202,22 @@ class Progress:
 
     def _next(self, grade: int, day: date, repeat: bool) -> tuple[SM2State, Memory | None]:
         elapsed = (day - self.last_day).days if self.last_day and not repeat else 0
-        return self.scheduler.next_state(self.state, self.memory, grade, elapsed, repeat,
-                                         answer_seed(self.card_id, self.answers))
+        # The fuzz seed: the card and the answer's place in its log (as Anki seeds with the
+        # card id and its repetitions), so a replay fuzzes alike.
+        seed = self.card_id * 1_000_003 + self.answers
+        return self.scheduler.next_state(self.state, self.memory, grade, elapsed, repeat, seed)
 
-    def state_row(self) -> tuple[int, int, float, str | None, float | None, float | None]:
-        """Repetitions, interval, easiness, due day, stability and difficulty, as the log
-        and the card keep them."""
-        memory = self.memory or _NO_MEMORY
-        return (self.state.repetitions, self.state.interval, self.state.easiness, self.due,
-                memory.stability, memory.difficulty)
+    def state_row(self) -> tuple[int, int, float, str | None]:
+        """Repetitions, interval, easiness and due day, as the log and the card keep them."""
+        return self.state.repetitions, self.state.interval, self.state.easiness, self.due
+
+    def memory_row(self) -> tuple[float | None, float | None]:
+        """Stability and difficulty as the card keeps them (None, None under SM-2)."""
+        memory = self.memory
+        return (None, None) if memory is None else (memory.stability, memory.difficulty)
 
     @property
     def is_leech(self) -> bool:
         """True when the card has lapsed often enough to be a leech."""
         return is_leech(self.lapses)
 
-
-_NO_MEMORY = Memory(None, None)  # type: ignore[arg-type]  # SM-2 keeps none: NULL columns

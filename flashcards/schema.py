@@ -201,12 +201,12 @@ def _migration_4(db: sqlite_utils.Database) -> None:
 
 
 def _migration_5(db: sqlite_utils.Database) -> None:
-    """FSRS: the memory state (stability, difficulty) a card and each log row hold under FSRS
-    (NULL under SM-2), and a deck's own scheduler and fitted parameters (NULL: the global
-    ones). Nothing to fill in: every card is on SM-2 until the user switches."""
-    for table in ("cards", "reviews"):
-        db.execute(f"ALTER TABLE {table} ADD COLUMN stability REAL")
-        db.execute(f"ALTER TABLE {table} ADD COLUMN difficulty REAL")
+    """FSRS: the memory state (stability, difficulty) a card holds under FSRS (NULL under
+    SM-2), and a deck's own scheduler and fitted parameters (NULL: the global ones). The log
+    keeps SM-2's state after each answer whatever the scheduler. Nothing to fill in: every
+    card is on SM-2 until the user switches."""
+    db.execute("ALTER TABLE cards ADD COLUMN stability REAL")
+    db.execute("ALTER TABLE cards ADD COLUMN difficulty REAL")
     db.execute("ALTER TABLE decks ADD COLUMN scheduler TEXT")
     db.execute("ALTER TABLE decks ADD COLUMN fsrs_parameters TEXT")
 

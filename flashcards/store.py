@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -251,8 +253,10 @@ class Store:
             self.backup_before(f"{key}-{value}")
         with self.write():
             self._set_config_value(key, str(value))
-            if changed and key in SCHEDULING_SETTINGS:
+            if changed and key == "max_interval":  # the log's SM-2 state changes too
                 self.rebuild_history(self.answered_cards(), on_progress=on_progress)
+            elif changed and key in SCHEDULING_SETTINGS:
+                self.reschedule(on_progress)
         return changed
 
     def _set_config_value(self, key: str, text: str | None) -> None:
@@ -296,11 +300,11 @@ class Store:
         else:
             self.conn.execute("UPDATE decks SET fsrs_parameters = ? WHERE name = ?",
                               (text, deck))
-        where = "" if deck is None else " AND decks.name = ?"
-        self.rebuild_history(row[0] for row in self.query(
-            f"SELECT DISTINCT reviews.card_id FROM reviews JOIN cards ON cards.id = "
-            f"reviews.card_id JOIN decks ON decks.id = cards.deck_id WHERE 1{where}",
-            () if deck is None else (deck,)))
+        self.reschedule()
+
+    def log_scheduler(self) -> scheduling.Scheduler:
+        """The scheduler of the log's state columns: SM-2, whatever the cards use."""
+        return scheduling.make_scheduler("sm2", max_interval=self.config()["max_interval"])
 
     def answered_cards(self) -> list[int]:
         """Every card with at least one answer in the log."""
@@ -443,21 +447,19 @@ class Store:
         day = clock.study_day(at, self.config()["rollover_hour"])
         with self.write():
             progress = self.progress(card_id)
-            last_ts = self.conn.execute(
-                "SELECT max(ts) FROM reviews WHERE card_id = ?", (card_id,)
-            ).fetchone()[0]
+            log, last_ts = self._log_progress(progress)
             ts, day = scheduling.answer_order(scheduling.to_ms(at), day, last_ts,
                                               progress.last_day)
             was_leech = progress.is_leech
-            repeat = progress.answer(quality, day)
+            repeat = _feed(log, progress, quality, day)
             became_leech = progress.is_leech and not was_leech
             review_id = uuid.uuid4().hex
             self.conn.execute(
                 "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
-                "repetitions, interval, easiness, due, stability, difficulty, duration_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "repetitions, interval, easiness, due, duration_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (review_id, card_id, clock.iso(at), ts, day.isoformat(), quality,
-                 int(repeat), *progress.state_row(), duration_ms),
+                 int(repeat), *log.state_row(), duration_ms),
             )
             self._save_progress([(card_id, progress)])
         return Answer(review_id, card_id, quality, repeat, progress.state, progress.due,
@@ -476,6 +478,23 @@ class Store:
             # same-day repeat may now be the day's first, and move the state.
             self.rebuild_history([row[0]])
         return self.card(row[0])
+
+    def _log_progress(self, card: scheduling.Progress) -> tuple[scheduling.Progress,
+                                                                int | None]:
+        """The SM-2 progress the log of this card's progress holds (the same object when
+        the card is on SM-2), and the time of its last answer."""
+        row = self.conn.execute(
+            "SELECT ts, repetitions, interval, easiness, due FROM reviews WHERE card_id = ? "
+            "ORDER BY ts DESC, id DESC LIMIT 1", (card.card_id,)
+        ).fetchone()
+        last_ts = row and row[0]
+        scheduler = self.log_scheduler()
+        if card.scheduler is scheduler:
+            return card, last_ts
+        if row is None:
+            return scheduling.Progress(scheduler, card_id=card.card_id), last_ts
+        return scheduling.Progress(scheduler, SM2State(*row[1:4]), row[4], card.lapses,
+                                   card.last_day, None, card.card_id, card.answers), last_ts
 
     def replay(self, card_id: int) -> tuple[SM2State, str | None, int]:
         """The state, due day and lapses that a card's log, as stored, produces."""
@@ -509,7 +528,7 @@ class Store:
         each chunk of cards how many are done.
         """
         rollover = self.config()["rollover_hour"]
-        schedulers = self.deck_schedulers()
+        schedulers, log_scheduler = self.deck_schedulers(), self.log_scheduler()
         ids = sorted(set(card_ids))
         changed = 0
         with self.write():
@@ -517,27 +536,29 @@ class Store:
                 chunk = ids[start:start + 500]
                 marks = ",".join("?" * len(chunk))
                 logs = ("SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, "
-                        "interval, easiness, due, stability, difficulty, ts, duration_ms, "
-                        f"0 AS new FROM reviews WHERE card_id IN ({marks})")
+                        "interval, easiness, due, ts, duration_ms, 0 AS new FROM reviews "
+                        f"WHERE card_id IN ({marks})")
                 if incoming:
                     logs += (" UNION ALL SELECT card_id, id, reviewed_at, quality, NULL, NULL, "
-                             "NULL, NULL, NULL, NULL, NULL, NULL, ts, duration_ms, 1 FROM "
+                             "NULL, NULL, NULL, NULL, ts, duration_ms, 1 FROM "
                              f"{incoming} WHERE card_id IN ({marks})")
                 rows = self.conn.execute(f"{logs} ORDER BY card_id, ts, id",
                                          chunk * (2 if incoming else 1))
-                replayed = {
-                    card_id: scheduling.Progress(schedulers[deck_id], card_id=card_id)
-                    for card_id, deck_id in self.conn.execute(
-                        f"SELECT id, deck_id FROM cards WHERE id IN ({marks})", chunk)
-                }
+                replayed = {}
+                for card_id, deck_id in self.conn.execute(
+                        f"SELECT id, deck_id FROM cards WHERE id IN ({marks})", chunk):
+                    log = scheduling.Progress(log_scheduler, card_id=card_id)
+                    scheduler = schedulers[deck_id]
+                    replayed[card_id] = log, (log if scheduler is log_scheduler else
+                                              scheduling.Progress(scheduler, card_id=card_id))
                 updates: list[tuple] = []
                 inserts: list[tuple] = []
                 for card_id, review_id, reviewed_at, quality, *old, ts, duration, new in rows:
-                    progress = replayed[card_id]
+                    log, progress = replayed[card_id]
                     day = clock.study_day(clock.stored_moment(reviewed_at), rollover)
-                    day = scheduling.answer_day(day, progress.last_day)
-                    repeat = progress.answer(quality, day)
-                    state = [day.isoformat(), int(repeat), *progress.state_row()]
+                    day = scheduling.answer_day(day, log.last_day)
+                    repeat = _feed(log, progress, quality, day)
+                    state = [day.isoformat(), int(repeat), *log.state_row()]
                     if new:
                         inserts.append((review_id, card_id, reviewed_at, ts, quality, *state,
                                         duration))
@@ -545,20 +566,53 @@ class Store:
                         updates.append((*state, review_id))
                 self.conn.executemany(
                     "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
-                    "easiness = ?, due = ?, stability = ?, difficulty = ? WHERE id = ?",
+                    "easiness = ?, due = ? WHERE id = ?",
                     updates,
                 )
                 self.conn.executemany(
                     "INSERT INTO reviews (id, card_id, reviewed_at, ts, quality, day, repeat, "
-                    "repetitions, interval, easiness, due, stability, difficulty, duration_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "repetitions, interval, easiness, due, duration_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     inserts,
                 )
                 changed += len(updates)
-                self._save_progress(replayed.items())
+                self._save_progress((card_id, pair[1]) for card_id, pair in replayed.items())
                 if on_progress:
                     on_progress(start + len(chunk), len(ids))
         return changed
+
+    def reschedule(self, on_progress: OnProgress | None = None) -> None:
+        """Replay every answered card's log (its study days as stored, in time order) under
+        the scheduler its deck uses now, and cache what it gives (call inside ``write``).
+
+        What switching the scheduler, or fitting FSRS, does: the log itself stays (it keeps
+        SM-2's state after each answer), so this reads only the index of each card's log,
+        in order (a million answers in a few seconds). ``on_progress`` hears how many of
+        the answers are done.
+        """
+        schedulers = self.deck_schedulers()
+        decks = dict(self.query("SELECT id, deck_id FROM cards"))
+        total = self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        # (card_id, ts) is the order of the index; a tie of two answers of one card in the
+        # same millisecond (merged logs) is put in (ts, id) order by replaying that card.
+        rows = self.conn.execute("SELECT card_id, ts, day, quality FROM reviews "
+                                 "ORDER BY card_id, ts")
+        batch: list[tuple[int, scheduling.Progress]] = []
+        done = 0
+        for card_id, answers in groupby(rows, key=itemgetter(0)):
+            progress = scheduling.Progress(schedulers[decks[card_id]], card_id=card_id)
+            last_ts = tied = None
+            for _, ts, day, quality in answers:
+                tied, last_ts = tied or ts == last_ts, ts
+                progress.answer(quality, date.fromisoformat(day))
+            batch.append((card_id, self.replay_progress(card_id) if tied else progress))
+            done += progress.answers
+            if len(batch) == 5000:
+                self._save_progress(batch)
+                batch.clear()
+                if on_progress:
+                    on_progress(done, total)
+        self._save_progress(batch)
 
     def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
         """Cache each card's replayed state, lapses and leech flag (call inside ``write``).
@@ -566,8 +620,8 @@ class Store:
         A card that becomes a leech is suspended; one that stops being a leech (an undo, a
         rebuild) is unsuspended, as it was before.
         """
-        rows = [(*progress.state_row(), progress.lapses, int(progress.is_leech), card_id)
-                for card_id, progress in cards]
+        rows = [(*progress.state_row(), *progress.memory_row(), progress.lapses,
+                 int(progress.is_leech), card_id) for card_id, progress in cards]
         self.conn.executemany(
             "UPDATE cards SET repetitions = ?1, interval = ?2, easiness = ?3, due = ?4, "
             "stability = ?5, difficulty = ?6, lapses = ?7, "
@@ -615,6 +669,16 @@ class Store:
         problems = [row[0] for row in self.query("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {row}" for row in self.query("PRAGMA foreign_key_check")]
         return problems
+
+
+def _feed(log: scheduling.Progress, card: scheduling.Progress, quality: int,
+          day: date) -> bool:
+    """Apply one answer to a card's log (SM-2) and to its schedule, when those differ;
+    returns whether it was a repeat."""
+    repeat = log.answer(quality, day)
+    if card is not log:
+        card.answer(quality, day)
+    return repeat
 
 
 def _parameters(text: str | None) -> tuple[float, ...] | None:
