@@ -1,0 +1,166 @@
+"""FSRS-6 as the second scheduler: the library's own steps, lossless switching, determinism."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import fsrs_rs_python as lib
+import pytest
+
+from flashcards import fsrs
+from flashcards.backup import list_backups
+from flashcards.session import Session
+from flashcards.store import Store
+from flashcards.sync import import_files
+
+DECK = """\
+deck: 记忆
+cards:
+""" + "".join(f"  - front: 问题 {n} [bold]<T>\n    back: 答案 {n}\n" for n in range(12))
+
+START = datetime.fromisoformat("2025-01-06T09:00:00+08:00")
+
+
+@pytest.fixture
+def loaded(store: Store, write_deck) -> Store:
+    import_files(store, [write_deck(DECK)])
+    return store
+
+
+def ids(store: Store) -> list[int]:
+    return [row[0] for row in store.query("SELECT id FROM cards ORDER BY id")]
+
+
+def random_history(store: Store, seed: int = 3, answers: int = 120) -> None:
+    """Answers over a few months, some the same day, some after midnight before rollover."""
+    rng = random.Random(seed)
+    cards = ids(store)
+    moment = START
+    for _ in range(answers):
+        moment += timedelta(hours=rng.choice((0.1, 0.5, 3, 17, 20, 30, 70, 200)))
+        store.answer(rng.choice(cards), rng.choice((0, 1, 2, 3, 4, 4, 5)), at=moment)
+
+
+def cached(store: Store) -> list[tuple]:
+    return store.query("SELECT * FROM cards ORDER BY id")
+
+
+def test_grades_map_to_ratings_as_the_fsrs_authors_map_supermemo_grades():
+    assert fsrs.RATING == (1, 1, 1, 2, 3, 4)
+
+
+def test_a_cards_state_equals_the_librarys_step_by_step_result(loaded):
+    """Study days from the rollover hour (4 am): 02:00 counts for the day before, so the
+    third answer is a same-day one (0 days elapsed, FSRS's short-term rule)."""
+    loaded.set_config("scheduler", "fsrs")
+    card_id = ids(loaded)[0]
+    times_grades = [("2025-01-06T09:00", 2), ("2025-01-06T09:10", 4), ("2025-01-07T02:00", 3),
+                    ("2025-01-09T21:00", 5), ("2025-01-20T08:00", 0), ("2025-01-20T08:05", 4),
+                    ("2025-03-01T12:00", 4)]
+    study_days = [0, 0, 0, 3, 14, 14, 54]  # days since 2025-01-06
+    model = lib.FSRS(lib.DEFAULT_PARAMETERS)
+    memory, last_day = None, None
+    for (when, grade), day in zip(times_grades, study_days, strict=True):
+        answer = loaded.answer(card_id, grade, at=datetime.fromisoformat(when + "+08:00"))
+        states = model.next_states(memory, 0.9, 0 if last_day is None else day - last_day)
+        expected = getattr(states, ("again", "again", "again", "hard", "good", "easy")[grade])
+        memory, last_day = expected.memory, day
+        card = loaded.card(card_id)
+        assert (card.stability, card.difficulty) == (memory.stability, memory.difficulty)
+        assert card.interval == answer.state.interval == max(1, round(expected.interval))
+        assert card.due == (START.date() + timedelta(days=day + card.interval)).isoformat()
+
+
+def test_every_answer_moves_fsrs_but_only_the_first_of_a_day_moves_sm2(loaded):
+    card_id = ids(loaded)[0]
+    loaded.answer(card_id, 4, at=START)
+    sm2 = loaded.card(card_id)
+    loaded.set_config("scheduler", "fsrs")
+    first = loaded.card(card_id)
+    loaded.answer(card_id, 1, at=START + timedelta(minutes=5))
+    again = loaded.card(card_id)
+    assert again.stability < first.stability and again.lapses == 0
+    loaded.set_config("scheduler", "sm2")
+    assert loaded.card(card_id) == sm2
+
+
+def test_switching_to_fsrs_and_back_to_sm2_is_lossless(loaded):
+    random_history(loaded)
+    cards, log = cached(loaded), loaded.query("SELECT * FROM reviews ORDER BY id")
+    assert loaded.set_config("scheduler", "fsrs")
+    assert len(list_backups(loaded.path)) == 1  # a backup first
+    fsrs_cards = cached(loaded)
+    assert fsrs_cards != cards
+    assert all(card.stability for card in loaded.iter_cards("cards.due IS NOT NULL"))
+    assert loaded.query("SELECT * FROM reviews ORDER BY id") == log  # the log stays SM-2's
+    loaded.set_config("desired_retention", "0.8")
+    loaded.set_config("scheduler", "sm2")
+    assert cached(loaded) == cards
+    loaded.set_config("scheduler", "fsrs")
+    loaded.set_config("desired_retention", "0.9")
+    assert cached(loaded) == fsrs_cards
+
+
+def test_setting_the_same_value_again_replays_nothing(loaded):
+    random_history(loaded, answers=10)
+    assert not loaded.set_config("scheduler", "sm2")
+    assert list_backups(loaded.path) == []
+
+
+@pytest.mark.parametrize("fuzz", ["off", "on"])
+def test_replay_is_deterministic(loaded, fuzz):
+    """Answering, a full rebuild of the log, and a reschedule all give the same cards."""
+    loaded.set_config("scheduler", "fsrs")
+    loaded.set_config("fuzz", fuzz)
+    random_history(loaded, answers=200)
+    answered = cached(loaded)
+    loaded.rebuild_history(ids(loaded))
+    assert cached(loaded) == answered
+    with loaded.write():
+        loaded.reschedule()
+    assert cached(loaded) == answered
+    for card_id in ids(loaded):
+        card = loaded.card(card_id)
+        assert loaded.replay(card_id) == (card.state, card.due, card.lapses)
+
+
+def test_fuzz_spreads_long_intervals_within_ankis_range(loaded):
+    loaded.set_config("scheduler", "fsrs")
+    for card_id in ids(loaded):
+        loaded.answer(card_id, 5, at=START)
+    plain = {card.id: card.interval for card in loaded.iter_cards("1")}
+    loaded.set_config("fuzz", "on")
+    fuzzed = {card.id: card.interval for card in loaded.iter_cards("1")}
+    assert len(set(fuzzed.values())) > 1 and len(set(plain.values())) == 1
+    model = fsrs.Model()
+    exact = model._fsrs.next_states(None, 0.9, 0).easy.interval
+    low, high = fsrs.fuzz_range(exact, 36_500)
+    assert all(low <= days <= high for days in fuzzed.values())
+
+
+def test_the_maximum_interval_caps_both_schedulers_and_rewrites_the_log(loaded):
+    card_id = ids(loaded)[0]
+    moment = START
+    for _ in range(6):
+        loaded.answer(card_id, 5, at=moment)
+        moment += timedelta(days=loaded.card(card_id).interval)
+    loaded.set_config("max_interval", "30")
+    assert loaded.card(card_id).interval == 30
+    assert max(row[0] for row in loaded.query("SELECT interval FROM reviews")) == 30
+    loaded.set_config("scheduler", "fsrs")
+    assert loaded.card(card_id).interval == 30
+
+
+def test_the_grade_footer_previews_the_active_scheduler(loaded):
+    card_id = ids(loaded)[0]
+    loaded.answer(card_id, 4, at=START - timedelta(days=3))
+    loaded.set_config("scheduler", "fsrs")
+    session = Session(loaded)
+    assert session.current.id == card_id
+    previews = session.intervals()
+    for grade in (1, 3, 5):
+        progress = loaded.progress(card_id)
+        assert previews[grade] == progress.preview(loaded.today())[grade]
+    answer = session.answer(5)
+    assert answer.state.interval == previews[5] > previews[3] >= previews[1]
