@@ -339,6 +339,16 @@ def config(key: str | None, value: str | None) -> None:
 
 
 @contextmanager
+def _busy(what: str) -> Iterator[None]:
+    """A spinner on stderr while a long step runs, when a person is watching."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with _console(stderr=True).status(what):
+        yield
+
+
+@contextmanager
 def _replay_progress(what: str) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on stderr for a replay of many cards, when a person is watching."""
     if not sys.stderr.isatty():
@@ -349,6 +359,38 @@ def _replay_progress(what: str) -> Iterator[Callable[[int, int], None] | None]:
     with Progress(transient=True, console=_console(stderr=True)) as progress:
         task = progress.add_task(what, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+@cli.command()
+@click.option("--deck", help="Fit this deck's log only, and keep the result for this deck.")
+@db_option
+def optimize(deck: str | None) -> None:
+    """Fit FSRS's parameters to your own review log; keep them when they predict it better
+    than the defaults (log-loss and RMSE of both are shown), and replay the cards."""
+    from flashcards.optimize import optimize as fit
+
+    store = open_store()
+    with _busy(f"fitting FSRS to the log{f' of {deck}' if deck else ''}"):
+        report = fit(store, deck)
+    from flashcards.report import print_fit
+
+    print_fit(report, _console())
+
+
+@cli.command()
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True,
+              help="How many days ahead.")
+@db_option
+def simulate(days: int) -> None:
+    """Your collection over the coming days under SM-2 and FSRS (default and fitted
+    parameters): answers per day and retention, as a table and a chart."""
+    from flashcards.report import print_simulation
+    from flashcards.simulate import simulate as run
+
+    store = open_store(daily_backup=False)  # reads only
+    with _replay_progress("simulating") as on_progress:
+        outcomes = run(store, days, on_progress=on_progress)
+    print_simulation(outcomes, days, _console())
 
 
 @cli.command()

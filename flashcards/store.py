@@ -501,12 +501,15 @@ class Store:
         progress = self.replay_progress(card_id)
         return progress.state, progress.due, progress.lapses
 
-    def replay_progress(self, card_id: int) -> scheduling.Progress:
-        """The card's schedule that its log, as stored (days and order), produces under the
-        scheduler its deck uses now."""
-        deck_id = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?",
-                                    (card_id,)).fetchone()[0]
-        progress = scheduling.Progress(self.deck_schedulers()[deck_id], card_id=card_id)
+    def replay_progress(self, card_id: int,
+                        scheduler: scheduling.Scheduler | None = None) -> scheduling.Progress:
+        """The card's schedule that its log, as stored (days and order), produces under
+        ``scheduler`` (by default the one its deck uses now)."""
+        if scheduler is None:
+            deck_id = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?",
+                                        (card_id,)).fetchone()[0]
+            scheduler = self.deck_schedulers()[deck_id]
+        progress = scheduling.Progress(scheduler, card_id=card_id)
         for quality, day in self.query(
                 "SELECT quality, day FROM reviews WHERE card_id = ? ORDER BY ts, id", (card_id,)):
             progress.answer(quality, date.fromisoformat(day))
@@ -593,13 +596,9 @@ class Store:
         schedulers = self.deck_schedulers()
         decks = dict(self.query("SELECT id, deck_id FROM cards"))
         total = self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
-        # (card_id, ts) is the order of the index; a tie of two answers of one card in the
-        # same millisecond (merged logs) is put in (ts, id) order by replaying that card.
-        rows = self.conn.execute("SELECT card_id, ts, day, quality FROM reviews "
-                                 "ORDER BY card_id, ts")
         batch: list[tuple[int, scheduling.Progress]] = []
         done = 0
-        for card_id, answers in groupby(rows, key=itemgetter(0)):
+        for card_id, answers in self.logs_by_card():
             progress = scheduling.Progress(schedulers[decks[card_id]], card_id=card_id)
             last_ts = tied = None
             for _, ts, day, quality in answers:
@@ -613,6 +612,24 @@ class Store:
                 if on_progress:
                     on_progress(done, total)
         self._save_progress(batch)
+
+    def logs_by_card(self, deck: str | None = None) -> Iterator[tuple[int, Iterator[tuple]]]:
+        """Each answered card's log (of one deck, or all), as (card id, its answers as
+        ``(card_id, ts, day, quality)`` in time order), read from the log's index alone.
+
+        (card_id, ts) is the order of that index; two answers of one card in the same
+        millisecond (merged logs) may come in another order than (ts, id): ``reschedule``
+        replays such a card on its own."""
+        if deck is None:
+            rows = self.conn.execute("SELECT card_id, ts, day, quality FROM reviews "
+                                     "ORDER BY card_id, ts")
+        else:
+            rows = self.conn.execute(
+                "SELECT reviews.card_id, reviews.ts, reviews.day, reviews.quality FROM reviews "
+                "JOIN cards ON cards.id = reviews.card_id JOIN decks ON decks.id = "
+                "cards.deck_id WHERE decks.name = ? ORDER BY reviews.card_id, reviews.ts",
+                (deck,))
+        return groupby(rows, key=itemgetter(0))
 
     def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
         """Cache each card's replayed state, lapses and leech flag (call inside ``write``).

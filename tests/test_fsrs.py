@@ -164,3 +164,78 @@ def test_the_grade_footer_previews_the_active_scheduler(loaded):
         assert previews[grade] == progress.preview(loaded.today())[grade]
     answer = session.answer(5)
     assert answer.state.interval == previews[5] > previews[3] >= previews[1]
+
+
+def synthetic_history(store: Store, parameters: list[float], answers_per_card: int = 10,
+                      seed: int = 5) -> None:
+    """Every card's log as a memory that follows FSRS with ``parameters`` would answer it:
+    recalled with the model's retrievability at each review, at varied intervals."""
+    rng = random.Random(seed)
+    truth, model = lib.FSRS(parameters), fsrs.Model(parameters)
+    rows = []
+    for card_id in ids(store):
+        memory, day = None, 0
+        for number in range(answers_per_card):
+            if memory is None:
+                elapsed, grade = 0, rng.choice((1, 3, 4, 4, 5))
+            else:
+                elapsed = max(1, round(memory.stability * rng.uniform(0.3, 3)))
+                recalled = rng.random() < model.retrievability(memory, elapsed)
+                grade = rng.choice((3, 4, 4, 5)) if recalled else 1
+            day += elapsed
+            outcome = getattr(truth.next_states(memory, 0.9, elapsed),
+                              ("again", "again", "again", "hard", "good", "easy")[grade])
+            memory = outcome.memory
+            at = START + timedelta(days=day, minutes=card_id)
+            rows.append((f"{card_id:08x}{number:08x}", card_id, at.isoformat(),
+                         int(at.timestamp() * 1000), at.date().isoformat(), grade))
+    with store.write():
+        store.conn.executemany(
+            "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repetitions, "
+            "interval, easiness, due) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 2.5, '')", rows)
+    store.rebuild_history(ids(store))
+
+
+@pytest.fixture
+def many(store: Store, write_deck) -> Store:
+    cards = "".join(f"  - front: 卡 {n}\n    back: 答 {n}\n" for n in range(300))
+    import_files(store, [write_deck(f"deck: 多\ncards:\n{cards}")])
+    return store
+
+
+def test_optimize_on_a_history_from_known_parameters_beats_the_defaults(many):
+    from flashcards.optimize import optimize
+
+    known = list(fsrs.DEFAULT_PARAMETERS)
+    known[0:4] = [value * 4 for value in known[0:4]]  # remembers 4x longer after learning
+    known[8] += 0.6  # and stability grows faster
+    synthetic_history(many, known)
+    many.set_config("scheduler", "fsrs")
+    before = cached(many)
+    report = optimize(many)
+    assert report.items == 300 * 9 and report.answers == 3000
+    assert report.fitted[0] < report.default[0]
+    assert report.parameters == many.fsrs_parameters() != fsrs.DEFAULT_PARAMETERS
+    assert cached(many) != before  # replayed under the fitted parameters
+    card = many.card(ids(many)[0])
+    assert many.replay(card.id) == (card.state, card.due, card.lapses)
+
+
+def test_optimize_keeps_the_defaults_and_says_so_with_too_little_history(loaded):
+    from flashcards.optimize import optimize
+
+    random_history(loaded, answers=30)
+    report = optimize(loaded)
+    assert report.fitted is None and report.parameters is None
+    assert "too little history" in report.reason
+    assert loaded.fsrs_parameters() is None
+
+
+def test_fitting_filters_items_without_a_later_day_answer():
+    """The library panics (a BaseException, not an Exception) on such an item."""
+    same_day = lib.FSRSItem([lib.FSRSReview(3, 0), lib.FSRSReview(3, 0)])
+    with pytest.raises(BaseException) as raised:
+        lib.FSRS(lib.DEFAULT_PARAMETERS).compute_parameters([same_day])
+    assert not isinstance(raised.value, Exception)
+    assert fsrs.fit([same_day]) == fsrs.DEFAULT_PARAMETERS
+    assert fsrs.training_items([(0, 1, 10), (1, 4, 10), (2, 1, 10)]) == []
