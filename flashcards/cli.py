@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from flashcards import paths
+from flashcards import paths, scheduling
 from flashcards.backup import BackupError
 from flashcards.clock import ClockError
 from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError, json_chunks
@@ -442,6 +442,67 @@ def cards(query: str, as_json: bool, limit: int | None) -> None:
         print_cards(rows, _console())
     if more:
         click.echo(f"the first {limit} cards; --limit 0 lists all", err=True)
+
+
+def _card_action(action: str, summary: str, days: bool = False) -> None:
+    """Add the command ``flashcards ACTION QUERY`` (with ``--days N`` when ``days``)."""
+
+    def run(query: str, yes: bool, dry_run: bool, days: int | None = None) -> None:
+        from flashcards import actions
+
+        store = open_store()
+        planned = actions.plan(store, query, action, days)
+        if not planned.matched:
+            raise UserError([f"error: no card matches {query!r}"])
+        unchanged = planned.matched - len(planned.card_ids)
+        said = (f"{len(planned.card_ids)} of {planned.matched} matching card"
+                f"{'s' * (planned.matched != 1)}")
+        if dry_run or not planned.card_ids:
+            click.echo(f"{said} would be {actions.DONE[action]}"
+                       f"{f' (due {planned.until})' if days is not None else ''}; "
+                       f"{unchanged} already {'are' if unchanged != 1 else 'is'} as asked")
+            return
+        if len(planned.card_ids) > 1 and not yes:
+            needs_yes = f"error: {said} would be {actions.DONE[action]}: add --yes to do it"
+            raise UserError([f"{needs_yes}, or --dry-run to only count"])
+        _with_progress(len(planned.card_ids), f"{action}ing",
+                       lambda step: actions.carry_out(store, planned, on_progress=step))
+        click.echo(f"{said} {actions.DONE[action]}"
+                   f"{f' (due {planned.until})' if days is not None else ''}")
+
+    command = click.argument("query")(run)
+    command = click.option("--yes", is_flag=True,
+                           help="Act on every matching card (needed for more than one).")(command)
+    command = click.option("--dry-run", is_flag=True,
+                           help="Only count the cards it would change.")(command)
+    if days:
+        command = click.option(
+            "--days", type=click.IntRange(0, scheduling.MAX_INTERVAL_DAYS), required=True,
+            help="Due this many study days from today (0: today).")(command)
+    command.__doc__ = (f"{summary}: the cards that QUERY finds (see `flashcards cards`). "
+                       "Each is an entry in the review log.")
+    cli.command(action, context_settings={"ignore_unknown_options": True})(
+        db_option(command))
+
+
+_card_action("suspend", "Suspend cards: out of every review until unsuspended")
+_card_action("unsuspend", "Bring suspended cards back, leeches included")
+_card_action("bury", "Hide cards until tomorrow")
+_card_action("unbury", "Show buried cards again today")
+_card_action("forget", "Make cards new again: state, due day and lapses reset, log kept")
+_card_action("reschedule", "Set cards' due day", days=True)
+
+
+def _with_progress(total: int, what: str, work: Callable[[Callable[[int], None]], Any]) -> Any:
+    """Run ``work``, with a progress bar of ``total`` steps when a person is watching a big
+    one; ``work`` is given the function to call with the steps done so far."""
+    if not (sys.stderr.isatty() and total > 5_000):
+        return work(lambda _done: None)
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_console(stderr=True)) as progress:
+        task = progress.add_task(what, total=total)
+        return work(lambda done: progress.update(task, completed=done))
 
 
 @cli.command()

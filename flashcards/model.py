@@ -40,6 +40,16 @@ class Card:
         return SM2State(self.repetitions, self.interval, self.easiness)
 
 
+@dataclass(frozen=True)
+class Search:
+    """A compiled search query (see ``flashcards.search``): an SQL condition over ``cards``
+    joined with ``decks`` and its named parameters (``:today`` among them, the study day it
+    was compiled for)."""
+
+    where: str
+    params: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What one answer did."""

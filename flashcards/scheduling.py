@@ -17,6 +17,12 @@
 * The interval is capped at the maximum interval (``MAX_INTERVAL_DAYS`` unless set lower),
   under either scheduler; a card is due ``interval`` study days after the day of its answer.
 * The log keeps times in **whole milliseconds**.
+* **Card actions** are log entries too, replayed with the answers in time order: ``suspend``
+  and ``unsuspend`` set the suspended flag (so does an answer that makes a card a leech);
+  ``bury`` hides a card until a study day and ``unbury`` shows it again; ``forget`` makes the
+  card new again (state, due day and lapses reset; the flag and the log stay); ``reschedule``
+  sets the due day and nothing else. Undoing one removes it from the log.
+* A **cram** answer (custom study with ``--cram``) is logged and changes nothing.
 * A **daily limit** (``new_per_day``, ``reviews_per_day``; global or a deck's) is a whole
   number from 0 to ``MAX_DAILY_LIMIT``.
 """
@@ -40,6 +46,9 @@ MAX_DAILY_LIMIT = 100_000
 PASSING_GRADE = 3  # the lowest grade that counts as a successful recall
 GRADES = range(6)
 SCHEDULERS = ("sm2", "fsrs")
+ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "forget", "reschedule")
+# The actions that take a study day: bury (hidden until) and reschedule (due on).
+DAY_ACTIONS = ("bury", "reschedule")
 
 
 class Scheduler(Protocol):
@@ -160,11 +169,12 @@ def answer_day(day: date, last_day: date | None) -> date:
 
 @dataclass
 class Progress:
-    """A card's schedule as its answers build it up, one step at a time.
+    """A card's schedule as its log builds it up, one entry at a time.
 
-    Feed it every answer in log order with ``answer``; it tells which are repeats (not the
-    first of their study day) and keeps the state, memory, due day and lapses they give.
-    ``card_id`` and ``answers`` (how many were fed) seed the interval fuzz.
+    Feed it every answer (``answer``) and action (``act``) in log order; it tells which
+    answers are repeats (not the first of their study day) and keeps the state, FSRS memory,
+    due day, lapses, suspended flag and buried day that the log gives. ``card_id`` and
+    ``answers`` (how many were fed) seed the interval fuzz.
     """
 
     scheduler: Scheduler = SCHEDULER
@@ -172,6 +182,8 @@ class Progress:
     due: str | None = None
     lapses: int = 0
     last_day: date | None = None
+    suspended: bool = False
+    buried_until: str | None = None
     memory: Memory | None = None
     card_id: int = 0
     answers: int = 0
@@ -184,11 +196,13 @@ class Progress:
         """Apply one answer given on study day ``day``; returns whether it was a repeat."""
         repeat = self.is_repeat(day)
         if not repeat or self.scheduler.moves_on_repeat:
+            was_leech = self.is_leech
             if not repeat:
                 self.lapses += self.scheduler.is_lapse(self.state, grade)
             self.state, self.memory = self._next(grade, day, repeat)
             self.due = due_day(day, self.state.interval)
             self.last_day = day
+            self.suspended |= self.is_leech and not was_leech
         self.answers += 1
         return repeat
 
@@ -207,14 +221,32 @@ class Progress:
         seed = self.card_id * 1_000_003 + self.answers
         return self.scheduler.next_state(self.state, self.memory, grade, elapsed, repeat, seed)
 
+    def act(self, action: str, until: str | None = None) -> None:
+        """Apply one card action (see the module's rules); ``until`` is the study day of a
+        bury or reschedule."""
+        if action in ("suspend", "unsuspend"):
+            self.suspended = action == "suspend"
+        elif action in ("bury", "unbury"):
+            self.buried_until = until if action == "bury" else None
+        elif action == "forget":
+            self.state, self.due, self.lapses, self.last_day = SM2State(), None, 0, None
+            self.memory = None
+        elif action == "reschedule":
+            self.due = until
+        else:
+            raise ValueError(f"unknown card action {action!r}")
+
     def state_row(self) -> tuple[int, int, float, str | None]:
         """Repetitions, interval, easiness and due day, as the log and the card keep them."""
         return self.state.repetitions, self.state.interval, self.state.easiness, self.due
 
-    def memory_row(self) -> tuple[float | None, float | None]:
-        """Stability and difficulty as the card keeps them (None, None under SM-2)."""
+    def card_row(self) -> tuple:
+        """What the card caches of its log: ``state_row``, then lapses, leech, suspended,
+        buried day, and FSRS's stability and difficulty (None under SM-2)."""
         memory = self.memory
-        return (None, None) if memory is None else (memory.stability, memory.difficulty)
+        return (*self.state_row(), self.lapses, int(self.is_leech), int(self.suspended),
+                self.buried_until, *((None, None) if memory is None else
+                                     (memory.stability, memory.difficulty)))
 
     @property
     def is_leech(self) -> bool:

@@ -201,6 +201,54 @@ def _migration_4(db: sqlite_utils.Database) -> None:
 
 
 def _migration_5(db: sqlite_utils.Database) -> None:
+    """Card actions join the log (see ``flashcards.scheduling``); cram answers get a log of
+    their own, apart from the reviews: they never move a schedule nor count as reviews.
+
+    A card suspended or buried before this version has no entry saying so: each gets one,
+    just after its last answer, so that replaying the log keeps the card as it is.
+    """
+    import uuid
+    from datetime import UTC, datetime
+
+    from flashcards import clock
+
+    db.create_table(
+        "card_actions",
+        {"id": str, "card_id": int, "acted_at": str, "ts": int, "action": str, "until": str},
+        pk="id",
+        foreign_keys=[("card_id", "cards", "id")],
+        not_null={"card_id", "acted_at", "ts", "action"},
+    )
+    db["card_actions"].create_index(["card_id", "ts"])
+    db.create_table(
+        "cram_answers",
+        {"id": str, "card_id": int, "reviewed_at": str, "ts": int, "day": str, "quality": int,
+         "duration_ms": int},
+        pk="id",
+        foreign_keys=[("card_id", "cards", "id")],
+        not_null={"card_id", "reviewed_at", "ts", "day", "quality"},
+    )
+    db["cram_answers"].create_index(["day"])
+    now_ms = round(clock.now().timestamp() * 1000)
+    rows = db.execute(
+        "SELECT id, CASE WHEN suspended THEN 'suspend' ELSE 'unsuspend' END, "
+        "suspended != leech, buried_until, "
+        "coalesce((SELECT max(ts) FROM reviews WHERE card_id = cards.id), 0) FROM cards "
+        "WHERE suspended != leech OR buried_until IS NOT NULL"
+    ).fetchall()
+    for card_id, suspension, changed, buried_until, last_ts in rows:
+        actions = [(suspension, None)] * changed + [("bury", buried_until)] * bool(buried_until)
+        for offset, (action, until) in enumerate(actions, start=1):
+            ts = max(now_ms, last_ts) + offset
+            moment = datetime.fromtimestamp(ts / 1000, UTC)
+            db.execute(
+                "INSERT INTO card_actions (id, card_id, acted_at, ts, action, until) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, card_id, clock.iso(moment), ts, action, until),
+            )
+
+
+def _migration_6(db: sqlite_utils.Database) -> None:
     """FSRS: the memory state (stability, difficulty) a card holds under FSRS (NULL under
     SM-2), and a deck's own scheduler and fitted parameters (NULL: the global ones). The log
     keeps SM-2's state after each answer whatever the scheduler. Nothing to fill in: every
@@ -211,7 +259,8 @@ def _migration_5(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE decks ADD COLUMN fsrs_parameters TEXT")
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5]
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
+              _migration_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -23,6 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from flashcards import export
+from flashcards.model import Search
 from flashcards.schema import SEARCH_SEPARATOR
 from flashcards.store import Store, due_sql, status_sql
 
@@ -48,15 +49,6 @@ class SearchError(ValueError):
 
     def __init__(self, message: str, column: int, hint: str = "") -> None:
         super().__init__(f"search: {message} at column {column}{hint}")
-
-
-@dataclass(frozen=True)
-class Search:
-    """A compiled query: an SQL condition over ``cards`` joined with ``decks`` and its named
-    parameters (``:today`` among them, the study day it was compiled for)."""
-
-    where: str
-    params: dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,8 @@ class Session:
         self.queue: list[tuple[int, str]] = self._build_queue()
         self.answers: list[Answer] = []
         self.leeches: list[Card] = []
-        self._undo: list[tuple[str, int, Answer | None, _Snapshot]] = []
+        # (what, card id, its log entry's id, the queue before)
+        self._undo: list[tuple[str, int, str, _Snapshot]] = []
         self._started = clock.monotonic()
         self._shown_at = self._started
         self._current: Card | None = None
@@ -174,7 +175,7 @@ class Session:
         card = self.current
         if card is None:
             return {}
-        return self.store.progress(card.id).preview(self.store.today())
+        return self.store.replay(card.id).preview(self.store.today())
 
     # -- actions -------------------------------------------------------------------------
 
@@ -190,7 +191,7 @@ class Session:
             self.leeches.append(card)
         elif quality < 4:
             self.queue.append((card.id, AGAIN))
-        self._undo.append(("answer", card.id, result, snapshot))
+        self._undo.append(("answer", card.id, result.review_id, snapshot))
         self._shown_at = clock.monotonic()
         return result
 
@@ -198,8 +199,9 @@ class Session:
         """Suspend the current card: out of every review until unsuspended."""
         card = self._require_wanted_card()
         snapshot = self._snapshot()
-        self.store.set_suspended(card.id, True)  # first: if it fails, nothing has changed
-        self._undo.append(("suspend", card.id, None, snapshot))
+        # First: if it fails, nothing has changed.
+        (action_id,) = self.store.act([card.id], "suspend")
+        self._undo.append(("suspend", card.id, action_id, snapshot))
         self._drop(card.id)
         return card
 
@@ -208,8 +210,8 @@ class Session:
         card = self._require_wanted_card()
         snapshot = self._snapshot()
         # The clock's day, not the sitting's: a sitting may run past the rollover hour.
-        self.store.set_buried(card.id, self.store.today() + timedelta(days=1))
-        self._undo.append(("bury", card.id, None, snapshot))
+        (action_id,) = self.store.act([card.id], "bury", self.store.today() + timedelta(days=1))
+        self._undo.append(("bury", card.id, action_id, snapshot))
         self._drop(card.id)
         return card
 
@@ -217,14 +219,12 @@ class Session:
         """Take back the last answer, suspend or bury of this sitting; says which."""
         if not self._undo:
             return None
-        action, card_id, result, snapshot = self._undo[-1]  # popped once the store agrees
+        action, card_id, entry_id, snapshot = self._undo[-1]  # popped once the store agrees
         if action == "answer":
-            self.store.undo_answer(result.review_id)
+            self.store.undo_answer(entry_id)
             self.leeches = [c for c in self.leeches if c.id != card_id]
-        elif action == "suspend":
-            self.store.set_suspended(card_id, False)
         else:
-            self.store.set_buried(card_id, None)
+            self.store.undo_action(entry_id)
         self._undo.pop()
         self.queue, self.answers = snapshot.queue, snapshot.answers
         self._current = None

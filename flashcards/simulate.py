@@ -95,7 +95,7 @@ def _collection(store: Store, seed: int, truth: Scheduler) -> _Collection:
     success = Counter(dict(store.query(
         f"SELECT quality, count(*) FROM reviews WHERE repeat = 0 AND quality >= "
         f"{PASSING_GRADE} GROUP BY quality")))
-    memories = {card_id: store.replay_progress(card_id, truth) for card_id in sample}
+    memories = {card_id: store.replay(card_id, truth) for card_id in sample}
     return _Collection(sample, {key: value for key, value in memories.items() if value.due},
                        len(cards) / len(sample) if sample else 1.0,
                        first or Counter({4: 1}), success or Counter({3: 1, 4: 3, 5: 1}))
@@ -111,7 +111,7 @@ def _run(store: Store, collection: _Collection, name: str, scheduler: Scheduler,
     schedules, memories, new = {}, {}, []
     due: dict[date, list[int]] = defaultdict(list)
     for card_id in collection.cards:
-        schedule = store.replay_progress(card_id, scheduler)
+        schedule = store.replay(card_id, scheduler)
         if schedule.due is None:
             new.append(card_id)
             continue

@@ -90,6 +90,9 @@ SCHEDULING_SETTINGS = frozenset({"scheduler", "desired_retention", "max_interval
 # Not a user setting: the FSRS parameters ``flashcards optimize`` fitted to the whole log.
 FSRS_PARAMETERS_KEY = "fsrs_parameters"
 MATURE_DAYS = 21
+# The card columns its log gives (see ``scheduling.Progress.card_row``).
+CACHED_COLUMNS = ("repetitions", "interval", "easiness", "due", "lapses", "leech", "suspended",
+                  "buried_until", "stability", "difficulty")
 
 CARD_COLUMNS = (
     "cards.id, decks.name, cards.key, cards.note_key, cards.kind, cards.front, cards.back, "
@@ -324,19 +327,6 @@ class Store:
                 "SELECT id, scheduler, fsrs_parameters FROM decks")
         }
 
-    def progress(self, card_id: int) -> scheduling.Progress:
-        """A card's schedule as its log has built it, ready for the next answer."""
-        card = self.card(card_id)
-        deck_id, answers, last_day = self.conn.execute(
-            "SELECT cards.deck_id, count(reviews.id), max(reviews.day) FROM cards LEFT JOIN "
-            "reviews ON reviews.card_id = cards.id WHERE cards.id = ?", (card_id,)
-        ).fetchone()
-        memory = None if card.stability is None else fsrs.Memory(card.stability,
-                                                                  card.difficulty)
-        return scheduling.Progress(
-            self.deck_schedulers()[deck_id], card.state, card.due, card.lapses,
-            date.fromisoformat(last_day) if last_day else None, memory, card_id, answers)
-
     def today(self) -> date:
         """The current study day under the configured rollover hour."""
         return clock.today(self.config()["rollover_hour"])
@@ -419,41 +409,37 @@ class Store:
             )
         }
 
-    def set_suspended(self, card_id: int, suspended: bool) -> None:
-        """Suspend a card (hidden from review until unsuspended) or bring it back."""
-        with self.write():
-            self.conn.execute(
-                "UPDATE cards SET suspended = ? WHERE id = ?", (int(suspended), card_id)
-            )
-
-    def set_buried(self, card_id: int, until: date | None) -> None:
-        """Hide a card until the study day ``until`` (None: unbury)."""
-        with self.write():
-            self.conn.execute(
-                "UPDATE cards SET buried_until = ? WHERE id = ?",
-                (until.isoformat() if until else None, card_id),
-            )
-
     # -- the review log ----------------------------------------------------------------
 
     def answer(self, card_id: int, quality: int, duration_ms: int | None = None,
-               at: datetime | None = None) -> Answer:
+               at: datetime | None = None, cram: bool = False) -> Answer:
         """Log an answer and update the card, committed before this returns.
 
         The first answer of a study day moves the card's state; later answers the same day
-        (SM-2's "repeat items below 4") are logged as repeats and change nothing.
+        (SM-2's "repeat items below 4") are logged as repeats and change nothing. A ``cram``
+        answer (custom study that leaves the schedule alone) goes to the cram log.
         """
+        if quality not in scheduling.GRADES:
+            raise ValueError(f"a grade is a whole number from 0 to 5, not {quality!r}")
         at = scheduling.whole_ms(at or clock.now())
         day = clock.study_day(at, self.config()["rollover_hour"])
+        review_id = uuid.uuid4().hex
         with self.write():
-            progress = self.progress(card_id)
-            log, last_ts = self._log_progress(progress)
-            ts, day = scheduling.answer_order(scheduling.to_ms(at), day, last_ts,
+            card = self.card(card_id)
+            if cram:
+                self.conn.execute(
+                    "INSERT INTO cram_answers (id, card_id, reviewed_at, ts, day, quality, "
+                    "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (review_id, card_id, clock.iso(at), scheduling.to_ms(at), day.isoformat(),
+                     quality, duration_ms),
+                )
+                return Answer(review_id, card_id, quality, True, card.state, card.due, False)
+            progress = self.replay(card_id)
+            log = self._log_progress(progress)
+            ts, day = scheduling.answer_order(scheduling.to_ms(at), day,
+                                              self._last_ts([card_id]).get(card_id),
                                               progress.last_day)
-            was_leech = progress.is_leech
             repeat = _feed(log, progress, quality, day)
-            became_leech = progress.is_leech and not was_leech
-            review_id = uuid.uuid4().hex
             self.conn.execute(
                 "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
                 "repetitions, interval, easiness, due, duration_ms) "
@@ -463,72 +449,139 @@ class Store:
             )
             self._save_progress([(card_id, progress)])
         return Answer(review_id, card_id, quality, repeat, progress.state, progress.due,
-                      became_leech)
+                      progress.is_leech and not card.leech)
 
     def undo_answer(self, review_id: str) -> Card:
-        """Remove one answer from the log and restore the card's state from what remains."""
+        """Remove one answer (a cram answer too) from the log and restore the card's state
+        from what remains."""
+        with self.write():
+            crammed = self.conn.execute(
+                "DELETE FROM cram_answers WHERE id = ? RETURNING card_id", (review_id,)
+            ).fetchone()
+            if crammed:
+                return self.card(crammed[0])
+            return self._undo_entry("reviews", review_id, "review")
+
+    def act(self, card_ids: Sequence[int], action: str, until: date | None = None,
+            at: datetime | None = None,
+            on_progress: Callable[[int], None] | None = None) -> list[str]:
+        """Log one card action (see ``scheduling.ACTIONS``) for each of these cards and apply
+        it, in one transaction. ``until`` is the study day of a bury or a reschedule.
+        Returns the action ids, for undo; ``on_progress`` hears how many cards are done.
+
+        An action goes after the card's last log entry, so applying it to the cached state
+        is what a replay of the whole log gives."""
+        if action not in scheduling.ACTIONS:
+            raise StoreError(f"unknown card action {action!r}")
+        if (until is None) == (action in scheduling.DAY_ACTIONS):
+            raise StoreError(f"{action}: a study day is {'needed' if until is None else 'not taken'}")
+        at = scheduling.whole_ms(at or clock.now())
+        day = until.isoformat() if until else None
+        ids: list[str] = []
+        with self.write():
+            for start in range(0, len(card_ids), 500):
+                chunk = list(card_ids[start:start + 500])
+                last = self._last_ts(chunk)
+                rows = [(uuid.uuid4().hex, card_id, clock.iso(at),
+                         scheduling.answer_order(scheduling.to_ms(at), at.date(),
+                                                 last.get(card_id), None)[0], action, day)
+                        for card_id in chunk]
+                self.conn.executemany(
+                    "INSERT INTO card_actions (id, card_id, acted_at, ts, action, until) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", rows,
+                )
+                progress = self._cached_progress(chunk)
+                for card in progress.values():
+                    card.act(action, day)
+                self._save_progress(progress.items())
+                ids += [row[0] for row in rows]
+                if on_progress:
+                    on_progress(len(ids))
+        return ids
+
+    def _last_ts(self, card_ids: list[int]) -> dict[int, int]:
+        """The time of each card's last log entry, answer or action: a new one goes after."""
+        marks = ",".join("?" * len(card_ids))
+        return dict(self.query(
+            f"SELECT card_id, max(ts) FROM (SELECT card_id, ts FROM reviews WHERE card_id IN "
+            f"({marks}) UNION ALL SELECT card_id, ts FROM card_actions WHERE card_id IN "
+            f"({marks})) GROUP BY card_id", card_ids * 2,
+        ))
+
+    def _cached_progress(self, card_ids: list[int]) -> dict[int, scheduling.Progress]:
+        """The progress each card's cached state stands for (without the last answer's day,
+        which only an answer needs)."""
+        found = {}
+        for (card_id, repetitions, interval, easiness, due, lapses, _, suspended, buried,
+             stability, difficulty) in self.query(
+                f"SELECT id, {', '.join(CACHED_COLUMNS)} FROM cards "
+                f"WHERE id IN ({','.join('?' * len(card_ids))})", card_ids):
+            found[card_id] = scheduling.Progress(
+                state=SM2State(repetitions, interval, easiness), due=due, lapses=lapses,
+                suspended=bool(suspended), buried_until=buried,
+                memory=None if stability is None else fsrs.Memory(stability, difficulty),
+            )
+        return found
+
+    def undo_action(self, action_id: str) -> Card:
+        """Remove one card action from the log and restore the card from what remains."""
+        return self._undo_entry("card_actions", action_id, "card action")
+
+    def _undo_entry(self, table: str, entry_id: str, what: str) -> Card:
         with self.write():
             row = self.conn.execute(
-                "SELECT card_id FROM reviews WHERE id = ?", (review_id,)
+                f"SELECT card_id FROM {table} WHERE id = ?", (entry_id,)
             ).fetchone()
             if row is None:
-                raise StoreError(f"no review with id {review_id}")
-            self.conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+                raise StoreError(f"no {what} with id {entry_id}")
+            self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (entry_id,))
             # The whole log is replayed: a later answer (from another process) that was a
             # same-day repeat may now be the day's first, and move the state.
             self.rebuild_history([row[0]])
         return self.card(row[0])
 
-    def _log_progress(self, card: scheduling.Progress) -> tuple[scheduling.Progress,
-                                                                int | None]:
-        """The SM-2 progress the log of this card's progress holds (the same object when
-        the card is on SM-2), and the time of its last answer."""
-        row = self.conn.execute(
-            "SELECT ts, repetitions, interval, easiness, due FROM reviews WHERE card_id = ? "
-            "ORDER BY ts DESC, id DESC LIMIT 1", (card.card_id,)
-        ).fetchone()
-        last_ts = row and row[0]
+    def _log_progress(self, card: scheduling.Progress) -> scheduling.Progress:
+        """The SM-2 progress that the log of this card holds (the same object when the card
+        is on SM-2)."""
         scheduler = self.log_scheduler()
-        if card.scheduler is scheduler:
-            return card, last_ts
-        if row is None:
-            return scheduling.Progress(scheduler, card_id=card.card_id), last_ts
-        return scheduling.Progress(scheduler, SM2State(*row[1:4]), row[4], card.lapses,
-                                   card.last_day, None, card.card_id, card.answers), last_ts
+        return card if card.scheduler is scheduler else self.replay(card.card_id, scheduler)
 
-    def replay(self, card_id: int) -> tuple[SM2State, str | None, int]:
-        """The state, due day and lapses that a card's log, as stored, produces."""
-        progress = self.replay_progress(card_id)
-        return progress.state, progress.due, progress.lapses
-
-    def replay_progress(self, card_id: int,
-                        scheduler: scheduling.Scheduler | None = None) -> scheduling.Progress:
-        """The card's schedule that its log, as stored (days and order), produces under
-        ``scheduler`` (by default the one its deck uses now)."""
+    def replay(self, card_id: int,
+               scheduler: scheduling.Scheduler | None = None) -> scheduling.Progress:
+        """The progress that a card's log, as stored (study days and order), gives under
+        ``scheduler`` (by default the one its deck uses now): its answers and actions."""
         if scheduler is None:
             deck_id = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?",
                                         (card_id,)).fetchone()[0]
             scheduler = self.deck_schedulers()[deck_id]
         progress = scheduling.Progress(scheduler, card_id=card_id)
-        for quality, day in self.query(
-                "SELECT quality, day FROM reviews WHERE card_id = ? ORDER BY ts, id", (card_id,)):
-            progress.answer(quality, date.fromisoformat(day))
+        rows = self.query(
+            "SELECT ts, id, quality, day, NULL FROM reviews WHERE card_id = ?1 "
+            "UNION ALL SELECT ts, id, action, NULL, until FROM card_actions "
+            "WHERE card_id = ?1 ORDER BY 1, 2",
+            (card_id,),
+        )
+        for _, _, what, day, until in rows:
+            if day is None:
+                progress.act(what, until)
+            else:
+                progress.answer(what, date.fromisoformat(day))
         return progress
 
     def rebuild_history(self, card_ids: Iterable[int], incoming: str | None = None,
                         on_progress: OnProgress | None = None) -> int:
-        """Recompute these cards' logs and cached state from their answers alone.
+        """Recompute these cards' logs and cached state from their answers and actions alone.
 
         In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
         rollover hour, never before the day of the answer before it (as ``answer`` keeps it
-        when the clock goes back); the first answer of a day moves the state, later ones
-        repeat (and move FSRS); every log row's state columns, then the card's state, lapses
-        and leech flag follow (a leech is suspended; a card that stops being one is
-        unsuspended, as undo does), under the scheduler each card's deck uses.
-        ``incoming`` names a table of answers to add to these logs (``id, card_id,
-        reviewed_at, ts, quality, duration_ms``): each is inserted once, with its replayed
-        state. Returns how many log rows already there changed; ``on_progress`` hears after
-        each chunk of cards how many are done.
+        when the clock goes back); the first answer of a day moves SM-2, later ones repeat
+        (and move FSRS); actions apply as ``scheduling.Progress.act`` says. Every log row's
+        state columns (SM-2's, whatever the scheduler), then the card's state under its
+        deck's scheduler, lapses, leech, suspended and buried day follow. ``incoming`` names
+        a table of answers to add to these logs (``id, card_id, reviewed_at, ts, quality,
+        duration_ms``): each is inserted once, with its replayed state. Returns how many log
+        rows already there changed; ``on_progress`` hears after each chunk of cards how
+        many are done.
         """
         rollover = self.config()["rollover_hour"]
         schedulers, log_scheduler = self.deck_schedulers(), self.log_scheduler()
@@ -537,36 +590,30 @@ class Store:
         with self.write():
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                logs = ("SELECT card_id, id, reviewed_at, quality, day, repeat, repetitions, "
-                        "interval, easiness, due, ts, duration_ms, 0 AS new FROM reviews "
-                        f"WHERE card_id IN ({marks})")
-                if incoming:
-                    logs += (" UNION ALL SELECT card_id, id, reviewed_at, quality, NULL, NULL, "
-                             "NULL, NULL, NULL, NULL, ts, duration_ms, 1 FROM "
-                             f"{incoming} WHERE card_id IN ({marks})")
-                rows = self.conn.execute(f"{logs} ORDER BY card_id, ts, id",
-                                         chunk * (2 if incoming else 1))
                 replayed = {}
                 for card_id, deck_id in self.conn.execute(
-                        f"SELECT id, deck_id FROM cards WHERE id IN ({marks})", chunk):
+                        f"SELECT id, deck_id FROM cards WHERE id IN ({','.join('?' * len(chunk))})",
+                        chunk):
                     log = scheduling.Progress(log_scheduler, card_id=card_id)
                     scheduler = schedulers[deck_id]
                     replayed[card_id] = log, (log if scheduler is log_scheduler else
                                               scheduling.Progress(scheduler, card_id=card_id))
                 updates: list[tuple] = []
                 inserts: list[tuple] = []
-                for card_id, review_id, reviewed_at, quality, *old, ts, duration, new in rows:
+                for (card_id, entry_id, moment, what, until, *old, ts, duration,
+                     kind) in self._logs(chunk, incoming):
                     log, progress = replayed[card_id]
-                    day = clock.study_day(clock.stored_moment(reviewed_at), rollover)
+                    if kind == "action":
+                        _act(log, progress, what, until)
+                        continue
+                    day = clock.study_day(clock.stored_moment(moment), rollover)
                     day = scheduling.answer_day(day, log.last_day)
-                    repeat = _feed(log, progress, quality, day)
+                    repeat = _feed(log, progress, what, day)
                     state = [day.isoformat(), int(repeat), *log.state_row()]
-                    if new:
-                        inserts.append((review_id, card_id, reviewed_at, ts, quality, *state,
-                                        duration))
+                    if kind == "incoming":
+                        inserts.append((entry_id, card_id, moment, ts, what, *state, duration))
                     elif state != old:
-                        updates.append((*state, review_id))
+                        updates.append((*state, entry_id))
                 self.conn.executemany(
                     "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
                     "easiness = ?, due = ? WHERE id = ?",
@@ -584,17 +631,39 @@ class Store:
                     on_progress(start + len(chunk), len(ids))
         return changed
 
+    def _logs(self, card_ids: list[int], incoming: str | None) -> sqlite3.Cursor:
+        """The log entries of these cards in replay order: answers (those of ``incoming``
+        too) and actions, each as ``card_id, id, moment, grade or action, until, day, repeat,
+        repetitions, interval, easiness, due, ts, duration_ms, kind``."""
+        marks = ",".join("?" * len(card_ids))
+        union = [
+            ("SELECT card_id, id, reviewed_at, quality, NULL, day, repeat, repetitions, "
+             "interval, easiness, due, ts, duration_ms, 'answer' FROM reviews "
+             f"WHERE card_id IN ({marks})"),
+            ("SELECT card_id, id, acted_at, action, until, NULL, NULL, NULL, NULL, NULL, NULL, "
+             f"ts, NULL, 'action' FROM card_actions WHERE card_id IN ({marks})"),
+        ]
+        if incoming:
+            union.append(
+                "SELECT card_id, id, reviewed_at, quality, NULL, NULL, NULL, NULL, NULL, NULL, "
+                f"NULL, ts, duration_ms, 'incoming' FROM {incoming} WHERE card_id IN ({marks})"
+            )
+        return self.conn.execute(f"{' UNION ALL '.join(union)} ORDER BY card_id, ts, id",
+                                 card_ids * len(union))
+
     def reschedule(self, on_progress: OnProgress | None = None) -> None:
         """Replay every answered card's log (its study days as stored, in time order) under
         the scheduler its deck uses now, and cache what it gives (call inside ``write``).
 
         What switching the scheduler, or fitting FSRS, does: the log itself stays (it keeps
-        SM-2's state after each answer), so this reads only the index of each card's log,
-        in order (a million answers in a few seconds). ``on_progress`` hears how many of
-        the answers are done.
+        SM-2's state after each answer), so this reads only the index of each card's
+        answers, in order (a million answers in a few seconds). A card with actions in its
+        log, or two answers in one millisecond, is replayed on its own (``replay``).
+        ``on_progress`` hears how many of the answers are done.
         """
         schedulers = self.deck_schedulers()
         decks = dict(self.query("SELECT id, deck_id FROM cards"))
+        acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
         total = self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
         batch: list[tuple[int, scheduling.Progress]] = []
         done = 0
@@ -604,7 +673,8 @@ class Store:
             for _, ts, day, quality in answers:
                 tied, last_ts = tied or ts == last_ts, ts
                 progress.answer(quality, date.fromisoformat(day))
-            batch.append((card_id, self.replay_progress(card_id) if tied else progress))
+            batch.append((card_id, self.replay(card_id, progress.scheduler)
+                          if tied or card_id in acted else progress))
             done += progress.answers
             if len(batch) == 5000:
                 self._save_progress(batch)
@@ -614,7 +684,7 @@ class Store:
         self._save_progress(batch)
 
     def logs_by_card(self, deck: str | None = None) -> Iterator[tuple[int, Iterator[tuple]]]:
-        """Each answered card's log (of one deck, or all), as (card id, its answers as
+        """Each answered card's answers (of one deck, or all), as (card id, its answers as
         ``(card_id, ts, day, quality)`` in time order), read from the log's index alone.
 
         (card_id, ts) is the order of that index; two answers of one card in the same
@@ -632,20 +702,18 @@ class Store:
         return groupby(rows, key=itemgetter(0))
 
     def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
-        """Cache each card's replayed state, lapses and leech flag (call inside ``write``).
-
-        A card that becomes a leech is suspended; one that stops being a leech (an undo, a
-        rebuild) is unsuspended, as it was before.
-        """
-        rows = [(*progress.state_row(), *progress.memory_row(), progress.lapses,
-                 int(progress.is_leech), card_id) for card_id, progress in cards]
+        """Cache each card's replayed state, lapses, leech and suspended flags, buried day
+        and FSRS memory (call inside ``write``)."""
         self.conn.executemany(
-            "UPDATE cards SET repetitions = ?1, interval = ?2, easiness = ?3, due = ?4, "
-            "stability = ?5, difficulty = ?6, lapses = ?7, "
-            "suspended = CASE WHEN leech = ?8 THEN suspended ELSE ?8 END, "
-            "leech = ?8 WHERE id = ?9",
-            rows,
+            f"UPDATE cards SET {' = ?, '.join(CACHED_COLUMNS)} = ? WHERE id = ?",
+            [(*progress.card_row(), card_id) for card_id, progress in cards],
         )
+
+    def cached_row(self, card_id: int) -> tuple:
+        """What a card caches of its log, as ``scheduling.Progress.card_row`` gives it."""
+        return self.conn.execute(
+            f"SELECT {', '.join(CACHED_COLUMNS)} FROM cards WHERE id = ?", (card_id,)
+        ).fetchone()
 
     def reviews_on(self, day: date, deck: str | None = None) -> list[DayAnswer]:
         """Every answer of one study day (of one deck, or all), in time order."""
@@ -696,6 +764,14 @@ def _feed(log: scheduling.Progress, card: scheduling.Progress, quality: int,
     if card is not log:
         card.answer(quality, day)
     return repeat
+
+
+def _act(log: scheduling.Progress, card: scheduling.Progress, action: str,
+         until: str | None) -> None:
+    """Apply one card action to a card's log (SM-2) and to its schedule, when those differ."""
+    log.act(action, until)
+    if card is not log:
+        card.act(action, until)
 
 
 def _parameters(text: str | None) -> tuple[float, ...] | None:

@@ -164,7 +164,7 @@ def test_review_goes_on_while_other_processes_import_merge_and_export(tmp_path, 
         assert counts == {0: BIG + 100, 1: 100}
         assert store.query("SELECT count(*) FROM cards WHERE back LIKE '%(修订)%'") == [(310,)]
         for card in store.iter_cards("1"):  # every card's state is what its whole log gives
-            assert store.replay(card.id) == (card.state, card.due, card.lapses), card
+            assert store.replay(card.id).card_row() == store.cached_row(card.id), card
     finally:
         store.close()
 
@@ -253,7 +253,7 @@ def test_threads_and_processes_answering_and_importing_on_one_file(tmp_path, wri
         assert store.integrity_check() == []
         assert sorted(row[0] for row in store.query("SELECT id FROM reviews")) == sorted(kept)
         for card in store.iter_cards("1"):
-            assert store.replay(card.id) == (card.state, card.due, card.lapses), card
+            assert store.replay(card.id).card_row() == store.cached_row(card.id), card
         # The last import (250 cards) is what the other deck holds.
         assert store.query("SELECT count(*) FROM cards WHERE retired = 0") == [(30 + 250,)]
     finally:

@@ -58,7 +58,7 @@ def check_database(db: Path) -> list[tuple[int, int]]:
     store = Store.open(db)
     try:
         for card in store.iter_cards("1"):  # a card and its log are written together
-            assert store.replay(card.id) == (card.state, card.due, card.lapses), card
+            assert store.replay(card.id).card_row() == store.cached_row(card.id), card
     finally:
         store.close()
     for copy in backup.list_backups(db):  # a backup is listed only once it is complete

@@ -86,7 +86,13 @@ def test_every_answer_moves_fsrs_but_only_the_first_of_a_day_moves_sm2(loaded):
 
 
 def test_switching_to_fsrs_and_back_to_sm2_is_lossless(loaded):
+    """Actions in the log too: a forgotten card starts over under either scheduler."""
     random_history(loaded)
+    first, second = ids(loaded)[:2]
+    loaded.act([first], "forget", at=START + timedelta(days=400))
+    loaded.act([second], "reschedule", START.date() + timedelta(days=500),
+               at=START + timedelta(days=400))
+    loaded.answer(first, 4, at=START + timedelta(days=401))
     cards, log = cached(loaded), loaded.query("SELECT * FROM reviews ORDER BY id")
     assert loaded.set_config("scheduler", "fsrs")
     assert len(list_backups(loaded.path)) == 1  # a backup first
@@ -94,6 +100,8 @@ def test_switching_to_fsrs_and_back_to_sm2_is_lossless(loaded):
     assert fsrs_cards != cards
     assert all(card.stability for card in loaded.iter_cards("cards.due IS NOT NULL"))
     assert loaded.query("SELECT * FROM reviews ORDER BY id") == log  # the log stays SM-2's
+    assert loaded.card(second).due == (START.date() + timedelta(days=500)).isoformat()
+    assert loaded.card(first).stability == fsrs.Model().step(None, 4, 0)[0].stability
     loaded.set_config("desired_retention", "0.8")
     loaded.set_config("scheduler", "sm2")
     assert cached(loaded) == cards
@@ -121,8 +129,7 @@ def test_replay_is_deterministic(loaded, fuzz):
         loaded.reschedule()
     assert cached(loaded) == answered
     for card_id in ids(loaded):
-        card = loaded.card(card_id)
-        assert loaded.replay(card_id) == (card.state, card.due, card.lapses)
+        assert loaded.replay(card_id).card_row() == loaded.cached_row(card_id)
 
 
 def test_fuzz_spreads_long_intervals_within_ankis_range(loaded):
@@ -160,7 +167,7 @@ def test_the_grade_footer_previews_the_active_scheduler(loaded):
     assert session.current.id == card_id
     previews = session.intervals()
     for grade in (1, 3, 5):
-        progress = loaded.progress(card_id)
+        progress = loaded.replay(card_id)
         assert previews[grade] == progress.preview(loaded.today())[grade]
     answer = session.answer(5)
     assert answer.state.interval == previews[5] > previews[3] >= previews[1]
@@ -217,8 +224,8 @@ def test_optimize_on_a_history_from_known_parameters_beats_the_defaults(many):
     assert report.fitted[0] < report.default[0]
     assert report.parameters == many.fsrs_parameters() != fsrs.DEFAULT_PARAMETERS
     assert cached(many) != before  # replayed under the fitted parameters
-    card = many.card(ids(many)[0])
-    assert many.replay(card.id) == (card.state, card.due, card.lapses)
+    card_id = ids(many)[0]
+    assert many.replay(card_id).card_row() == many.cached_row(card_id)
 
 
 def test_optimize_keeps_the_defaults_and_says_so_with_too_little_history(loaded):

@@ -116,8 +116,8 @@ def cards(store: Store, write_deck, monkeypatch) -> Store:
         store.answer(card["pct"], 4, at=at((date(2026, 2, 1) + timedelta(2 * number)).isoformat()))
         store.answer(card["pct"], 1,
                      at=at((date(2026, 2, 2) + timedelta(2 * number)).isoformat()))
-    store.set_suspended(card["list"], True)
-    store.set_buried(card["quote"], date(2026, 3, 11))
+    store.act([card["list"]], "suspend")
+    store.act([card["quote"]], "bury", date(2026, 3, 11))
     return store
 
 
@@ -397,8 +397,8 @@ def test_answers_and_flags_never_write_to_the_index(cards):
     before = index_size()
     card = ids(cards)["whale"]
     cards.answer(card, 4)
-    cards.set_suspended(card, True)
-    cards.set_buried(card, date(2026, 3, 12))
+    cards.act([card], "suspend")
+    cards.act([card], "bury", date(2026, 3, 12))
     assert index_size() == before
 
 

@@ -62,9 +62,9 @@ def one_of_each(store: Store, write_deck) -> dict[str, int]:
     answer(store, ids["mature"], ("2025-12-01", 5), ("2025-12-02", 5), ("2025-12-08", 5),
            ("2026-02-01", 5))
     answer(store, ids["suspended"], ("2026-03-09", 4))
-    store.set_suspended(ids["suspended"], True)
+    store.act([ids["suspended"]], "suspend")
     answer(store, ids["buried"], ("2026-03-09", 4))  # due 03-10, hidden until 03-11
-    store.set_buried(ids["buried"], date(2026, 3, 11))
+    store.act([ids["buried"]], "bury", date(2026, 3, 11))
     day = date(2026, 1, 1)
     for _ in range(LEECH_LAPSES):  # good, then wrong the next day: one lapse each time
         answer(store, ids["leech"], (day.isoformat(), 4), ((day + timedelta(1)).isoformat(), 1))

@@ -168,7 +168,7 @@ def test_undo_in_one_app_replays_answers_another_app_gave(store, write_deck):
     card = store.card(card_id)
     assert store.query("SELECT id, repeat FROM reviews") == [(theirs.review_id, 0)]
     assert (card.repetitions, card.due) == (1, "2026-03-11")
-    assert store.replay(card_id) == (card.state, card.due, card.lapses)
+    assert store.replay(card_id).card_row() == store.cached_row(card_id)
     other.close()
 
 
@@ -181,8 +181,7 @@ def test_cache_equals_replay_of_the_log(store, write_deck):
         for _ in range(30):
             store.answer(card_id, rng.randint(0, 5), at=moment)
             moment += timedelta(hours=rng.choice((1, 5, 30, 200)))
-        card = store.card(card_id)
-        assert store.replay(card_id) == (card.state, card.due, card.lapses)
+        assert store.replay(card_id).card_row() == store.cached_row(card_id)
 
 
 def test_eight_lapses_make_a_leech_and_undo_takes_it_back(store, write_deck):
@@ -260,7 +259,7 @@ def test_clock_moving_backwards_keeps_the_log_in_order(store, write_deck):
     assert late.repeat  # the day of the last answer is not counted a second time
     card = store.card(card_id)
     assert card.due == "2026-03-13"  # never scheduled before the last answer's day
-    assert store.replay(card_id) == (card.state, card.due, card.lapses)
+    assert store.replay(card_id).card_row() == store.cached_row(card_id)
     days = store.query("SELECT day FROM reviews ORDER BY ts")
     assert days == [("2026-03-12",), ("2026-03-12",)]
 
@@ -286,8 +285,7 @@ def test_a_card_answered_perfectly_forever_stays_schedulable(store, write_deck):
         moment += timedelta(days=1)
     assert result.state.interval == MAX_INTERVAL_DAYS
     assert result.due == "2126-01-16"  # the last answer (2026-02-09) plus a hundred years
-    card = store.card(card_id)
-    assert store.replay(card_id) == (card.state, card.due, card.lapses)
+    assert store.replay(card_id).card_row() == store.cached_row(card_id)
 
 
 SMALL = "deck: small\ncards:\n  - {id: a, front: 问 a, back: 答 a}\n  - {id: b, front: 问 b, back: 答 b}\n"
@@ -348,7 +346,7 @@ def test_a_second_file_claiming_a_deck_name_is_an_error_naming_both(store, write
 def test_deck_counts_leave_out_buried_cards_as_the_review_does(store, write_deck):
     """Issue 16, smaller things: "new" on the home screen and in `decks`."""
     import_files(store, [write_deck(SMALL)])
-    store.set_buried(card_ids(store)["问 a"], store.today() + timedelta(days=1))
+    store.act([card_ids(store)["问 a"]], "bury", store.today() + timedelta(days=1))
     (summary,) = store.deck_summaries(store.today())
     assert (summary["new"], summary["cards"]) == (1, 2)
 

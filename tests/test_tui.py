@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from contextlib import nullcontext, suppress
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -425,11 +425,17 @@ async def test_a_window_too_small_for_the_card_says_so_and_takes_no_grade(loaded
 # -- leeches, edit --------------------------------------------------------------------------
 
 
+def one_lapse_from_a_leech(store: Store, key: str) -> None:
+    """Log answers that leave the card learnt, due, and one lapse short of a leech."""
+    (card_id,) = store.query("SELECT id FROM cards WHERE key = ?", (key,))[0]
+    grades = [5, 1] * (LEECH_LAPSES - 1) + [5]
+    first = datetime(2026, 2, 20, 9, tzinfo=UTC)
+    for days, grade in enumerate(grades):
+        store.answer(card_id, grade, at=first + timedelta(days=days))
+
+
 async def test_a_leech_is_suspended_and_the_user_is_told(loaded):
-    loaded.conn.execute(
-        "UPDATE cards SET lapses = ?, repetitions = 3, interval = 10, due = '2026-03-10' "
-        "WHERE key = 'two'", (LEECH_LAPSES - 1,),
-    )
+    one_lapse_from_a_leech(loaded, "two")
     app = review_app(loaded)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert front(app) == "Front two"  # due cards come before new ones
@@ -445,34 +451,29 @@ async def test_a_leech_is_suspended_and_the_user_is_told(loaded):
     assert card.leech and card.suspended
 
 
-async def test_the_leech_notice_tells_the_two_ways_back_and_both_work(loaded, write_deck):
-    def make_a_leech_of_two() -> None:
-        loaded.conn.execute(
-            "UPDATE cards SET lapses = ?, repetitions = 3, interval = 10, due = '2026-03-10' "
-            "WHERE key = 'two'", (LEECH_LAPSES - 1,),
-        )
-
-    make_a_leech_of_two()
+async def test_the_leech_notice_tells_the_ways_back_and_they_work(loaded, write_deck):
+    one_lapse_from_a_leech(loaded, "two")
     app = review_app(loaded)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space", "1")
         notice = next(n.message for n in app._notifications if n.title == "leech")
-        assert "Press u to undo, or rewrite it with a new id" in notice
+        assert "Press u to undo; rewrite it, then bring it back with `flashcards unsuspend " \
+               "is:leech`" in notice
         await pilot.press("u")  # the first way: the card is back, and no leech
         assert front(app) == "Front two"
         card = next(loaded.iter_cards("cards.key = 'two'"))
         assert not card.leech and not card.suspended
-        make_a_leech_of_two()
         await pilot.press("space", "1", "space", "5", "space", "5")
         assert isinstance(app.screen, SummaryScreen)
-        assert "rewrite each with a new id" in str(app.screen.query_one("#summary Static").render())
-    # The second way: rewritten under its old id the card stays suspended; under a new id it
-    # is a new card to study.
+        assert "`flashcards unsuspend is:leech` brings them back" in str(
+            app.screen.query_one("#summary Static").render())
+    # The second way: rewritten (under its old id it stays suspended), then unsuspended.
     import_files(loaded, [write_deck(DECK.replace("Front two", "Front two, rewritten"))])
     assert next(loaded.iter_cards("cards.key = 'two'")).suspended
-    import_files(loaded, [write_deck(DECK.replace("id: two", "id: two-b"))])
+    result = CliRunner().invoke(cli, ["unsuspend", "is:leech"])
+    assert result.output == "1 of 1 matching card unsuspended\n"
     session = Session(loaded)
-    assert session.current.key == "two-b" and session.counts()["new"] == 1
+    assert session.current.front == "Front two, rewritten"  # shown again today (step 7)
 
 
 EDITOR = """\

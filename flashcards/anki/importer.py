@@ -332,7 +332,8 @@ def _write_whole(path: Path, data: bytes) -> None:
 
 def _set_states(store: Store, states: dict[tuple[str, str], int]) -> tuple[int, int]:
     """Suspend and bury (until tomorrow) what Anki had suspended and buried; unsuspend what
-    Anki has not suspended (a leech stays suspended). Returns (suspended, buried)."""
+    Anki has not suspended (a leech stays suspended). Each is a card action in the log.
+    Returns (suspended, buried)."""
     tomorrow = store.today() + timedelta(days=1)
     found = {
         (deck, key): (card, suspended, leech, buried_until)
@@ -341,17 +342,21 @@ def _set_states(store: Store, states: dict[tuple[str, str], int]) -> tuple[int, 
             "cards.buried_until FROM cards JOIN decks ON decks.id = cards.deck_id "
             "WHERE cards.retired = 0")
     }
+    actions: dict[str, list[int]] = {"suspend": [], "unsuspend": [], "bury": []}
     suspended = buried = 0
     for identity, queue in states.items():
         card, is_suspended, leech, buried_until = found[identity]
         want = queue == SUSPENDED_QUEUE
         suspended += want
         if want != bool(is_suspended) and not leech:
-            store.set_suspended(card, want)
+            actions["suspend" if want else "unsuspend"].append(card)
         if queue in BURIED_QUEUES:
             buried += 1
             if (buried_until or "") < tomorrow.isoformat():
-                store.set_buried(card, tomorrow)
+                actions["bury"].append(card)
+    with store.write():
+        for action, cards in actions.items():
+            store.act(cards, action, tomorrow if action == "bury" else None)
     return suspended, buried
 
 

@@ -178,8 +178,8 @@ class ReviewScreen(BaseScreen):
         if result.became_leech:
             self.notify(
                 f"{_first_line(card.front)}\nlapsed {LEECH_LAPSES} times: suspended and "
-                "tagged as a leech. Press u to undo, or rewrite it with a new id (under its "
-                "old id it stays suspended).",
+                "tagged as a leech. Press u to undo; rewrite it, then bring it back with "
+                "`flashcards unsuspend is:leech`.",
                 title="leech", severity="warning", timeout=8, markup=False,
             )
         await self._next()

@@ -52,7 +52,8 @@ def summary_content(summary: Summary, deck: str | None) -> Content:
             f"  {quality} {QUALITY_LABELS[quality]:<10} ", (f"{count:>4} ", "bold"), (bar, color),
         ))
     if summary.leeches:
-        heading = "Leeches (suspended: rewrite each with a new id to study it again):"
+        heading = ("Leeches (suspended: rewrite each, then `flashcards unsuspend is:leech` "
+                   "brings them back):")
         lines += [Content(""), Content.styled(heading, "$text-warning")]
         lines += [
             Content.assemble("  • ", (card.deck, "dim"), "  ", card.front.strip().splitlines()[0])
