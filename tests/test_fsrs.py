@@ -246,3 +246,28 @@ def test_fitting_filters_items_without_a_later_day_answer():
     assert not isinstance(raised.value, Exception)
     assert fsrs.fit([same_day]) == fsrs.DEFAULT_PARAMETERS
     assert fsrs.training_items([(0, 1, 10), (1, 4, 10), (2, 1, 10)]) == []
+
+
+def test_a_deck_may_choose_its_scheduler_in_its_file(loaded, write_deck):
+    random_history(loaded, answers=40)
+    sm2 = cached(loaded)
+    path = write_deck(DECK.replace("deck: 记忆\n", "deck: 记忆\nscheduler: fsrs\n"))
+    import_files(loaded, [path])
+    assert all(card.stability for card in loaded.iter_cards("cards.due IS NOT NULL"))
+    card_id = ids(loaded)[0]
+    assert loaded.replay(card_id).card_row() == loaded.cached_row(card_id)
+    import_files(loaded, [write_deck(DECK)])  # the line removed: the global scheduler again
+    assert cached(loaded) == sm2
+
+
+def test_an_unknown_scheduler_in_a_deck_file_is_one_line_naming_file_and_line(loaded,
+                                                                              write_deck):
+    from flashcards.decks import DeckError
+
+    path = write_deck(DECK.replace("deck: 记忆\n", "deck: 记忆\nscheduler: '[bold]fsrs'\n"))
+    before = cached(loaded)
+    with pytest.raises(DeckError) as raised:
+        import_files(loaded, [path])
+    assert raised.value.errors == [
+        f"{path}:2: scheduler must be one of: sm2, fsrs, not '[bold]fsrs'"]
+    assert cached(loaded) == before
