@@ -19,7 +19,14 @@ import click
 from flashcards import paths, scheduling
 from flashcards.backup import BackupError
 from flashcards.clock import ClockError
-from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError, json_chunks
+from flashcards.export import (
+    ANKI_FORMAT,
+    EXPORT_FORMATS,
+    EXPORTS,
+    ExportError,
+    export_columns,
+    json_chunks,
+)
 from flashcards.model import SyncReport
 from flashcards.search import SearchError, find_cards
 from flashcards.store import Store, StoreError
@@ -435,7 +442,7 @@ def cards(query: str, as_json: bool, limit: int | None) -> None:
         rows = list(rows)
         more, rows = len(rows) > limit, rows[:limit]
     if as_json:
-        _write_stdout(json_chunks("cards", rows))
+        _write_stdout(json_chunks("cards", rows, columns=export_columns("cards", store=store)))
     else:
         from flashcards.report import print_cards
 

@@ -53,6 +53,10 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
                           ("answers today", totals.reviews_today), ("cards", totals.cards)):
         progress.add_column(header, justify="right", footer=str(total))
     progress.add_column("retention 30d", justify="right", footer=_percent(totals.retention_30d))
+    on_fsrs = any(deck.scheduler == "fsrs" for deck in figures.decks)
+    if on_fsrs:
+        progress.add_column("desired", justify="right")
+        progress.add_column("recall today", justify="right")
     states = Table(box=None, show_footer=len(figures.decks) > 1, collapse_padding=True)
     states.add_column("deck", footer="total")
     for state in STATES:
@@ -61,7 +65,9 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
         name = Text(printable(deck.name))  # never markup, no control characters
         progress.add_row(name, *(str(count) for count in (deck.due, deck.due_tomorrow,
                                                             deck.reviews_today, deck.cards)),
-                         _percent(deck.retention_30d))
+                         _percent(deck.retention_30d),
+                         *((_percent(deck.desired_retention), _percent(deck.retrievability))
+                           if on_fsrs else ()))
         states.add_row(name, *(str(deck.states[state]) for state in STATES))
     console.print()
     console.print(progress)

@@ -305,6 +305,10 @@ class Store:
                               (text, deck))
         self.reschedule()
 
+    def uses_fsrs(self) -> bool:
+        """True when a deck's cards are on FSRS (its own choice, or the global setting)."""
+        return any(scheduler.name == "fsrs" for scheduler in self.deck_schedulers().values())
+
     def log_scheduler(self) -> scheduling.Scheduler:
         """The scheduler of the log's state columns: SM-2, whatever the cards use."""
         return scheduling.make_scheduler("sm2", max_interval=self.config()["max_interval"])

@@ -271,3 +271,40 @@ def test_an_unknown_scheduler_in_a_deck_file_is_one_line_naming_file_and_line(lo
     assert raised.value.errors == [
         f"{path}:2: scheduler must be one of: sm2, fsrs, not '[bold]fsrs'"]
     assert cached(loaded) == before
+
+
+def test_the_cards_export_adds_memory_and_recall_today_only_under_fsrs(loaded):
+    import json
+
+    from flashcards.export import export_columns, export_text
+
+    random_history(loaded, answers=40)
+    assert "stability" not in export_columns("cards", store=loaded)
+    loaded.set_config("scheduler", "fsrs")
+    assert export_columns("cards", store=loaded)[-3:] == (
+        "stability", "difficulty", "retrievability")
+    records = json.loads("".join(export_text(loaded, "cards", "json")))
+    answered = [record for record in records if record["due"]]
+    assert answered and all(0 < record["retrievability"] <= 1 for record in answered)
+    card = loaded.card(answered[0]["card_id"])
+    progress = loaded.replay(card.id)
+    assert answered[0]["stability"] == card.stability
+    assert answered[0]["retrievability"] == round(fsrs.Model().retrievability(
+        progress.memory, (loaded.today() - progress.last_day).days), 4)
+    assert all(record["stability"] is None for record in records if not record["due"])
+    header = "".join(export_text(loaded, "cards", "csv", raw=True)).splitlines()[0]
+    assert header.endswith(",stability,difficulty,retrievability")
+
+
+def test_stats_show_recall_today_and_desired_retention_per_deck_on_fsrs(loaded):
+    from flashcards.stats import compute_stats
+
+    random_history(loaded, answers=40)
+    (deck,) = compute_stats(loaded).as_json()["decks"]
+    assert (deck["scheduler"], deck["desired_retention"], deck["retrievability"]) == (
+        "sm2", None, None)
+    loaded.set_config("scheduler", "fsrs")
+    loaded.set_config("desired_retention", "0.85")
+    (deck,) = compute_stats(loaded).as_json()["decks"]
+    assert deck["scheduler"] == "fsrs" and deck["desired_retention"] == 0.85
+    assert 0 < deck["retrievability"] < 1
