@@ -308,3 +308,46 @@ def test_stats_show_recall_today_and_desired_retention_per_deck_on_fsrs(loaded):
     (deck,) = compute_stats(loaded).as_json()["decks"]
     assert deck["scheduler"] == "fsrs" and deck["desired_retention"] == 0.85
     assert 0 < deck["retrievability"] < 1
+
+
+def cli_run(*args: str):
+    from click.testing import CliRunner
+
+    from flashcards.cli import cli
+
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_the_commands_optimize_simulate_and_config(store, write_deck):
+    assert cli_run("import", str(write_deck(DECK))).exit_code == 0
+    random_history(store, answers=60)
+    result = cli_run("optimize")
+    assert result.exit_code == 0 and "too little history" in result.output
+    assert "FSRS defaults" in result.output  # the default's log-loss and RMSE
+    result = cli_run("optimize", "--deck", "[bold]无")
+    assert (result.exit_code, result.output) == (1, "error: no deck named '[bold]无'\n")
+    result = cli_run("simulate", "--days", "40")
+    assert result.exit_code == 0, result.output
+    assert "SM-2" in result.output and "FSRS, default parameters" in result.output
+    assert "FSRS, fitted" not in result.output  # nothing fitted yet
+    assert cli_run("simulate", "--days", "40").output == result.output  # seeded
+    result = cli_run("config", "scheduler", "fsrs")
+    assert (result.exit_code, result.output) == (0, "scheduler = fsrs\n")
+    assert [path for path in list_backups(store.path) if "before-scheduler-fsrs" in path.name]
+    assert store.card(ids(store)[0]).stability is not None
+
+
+def test_simulate_adds_the_fitted_parameters_once_there_are_some(many):
+    from flashcards.simulate import simulate
+
+    known = list(fsrs.DEFAULT_PARAMETERS)
+    known[0:4] = [value * 4 for value in known[0:4]]
+    synthetic_history(many, known, answers_per_card=6)
+    with many.write():
+        many.set_fsrs_parameters(known)
+    outcomes = simulate(many, days=60)
+    assert [outcome.name for outcome in outcomes] == [
+        "SM-2", "FSRS, default parameters", "FSRS, fitted"]
+    for outcome in outcomes:
+        assert len(outcome.reviews) == 60 and outcome.per_day > 0
+        assert 0 < outcome.retention <= 1
