@@ -35,12 +35,16 @@ class FitReport:
 
 def training_items(store: Store, deck: str | None = None) -> tuple[list, int]:
     """The training items of the log (of one deck, or all) in time order, and how many
-    answers they come from."""
+    answers they come from. A card made new again (``forget``) starts its history over, as
+    in Anki: its answers before are not part of it."""
+    forgotten = dict(store.query(
+        "SELECT card_id, max(ts) FROM card_actions WHERE action = 'forget' GROUP BY card_id"))
     timed = []
     answers = 0
-    for _, log in store.logs_by_card(deck):
+    for card_id, log in store.logs_by_card(deck):
+        since = forgotten.get(card_id, -1)
         history = [(ts, quality, date.fromisoformat(day).toordinal())
-                   for _, ts, day, quality in log]
+                   for _, ts, day, quality in log if ts > since]
         answers += len(history)
         timed += fsrs.training_items(history)
     timed.sort(key=lambda pair: pair[0])

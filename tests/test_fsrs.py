@@ -351,3 +351,19 @@ def test_simulate_adds_the_fitted_parameters_once_there_are_some(many):
     for outcome in outcomes:
         assert len(outcome.reviews) == 60 and outcome.per_day > 0
         assert 0 < outcome.retention <= 1
+
+
+def test_a_forgotten_cards_history_starts_over_for_training(loaded):
+    from flashcards.optimize import training_items
+
+    card_id = ids(loaded)[0]
+    for days in (0, 2, 5):
+        loaded.answer(card_id, 4, at=START + timedelta(days=days))
+    assert len(training_items(loaded)[0][-1].reviews) == 3
+    loaded.act([card_id], "forget", at=START + timedelta(days=6))
+    for days in (7, 9):
+        loaded.answer(card_id, 4, at=START + timedelta(days=days))
+    items, answers = training_items(loaded)
+    assert answers == 2 and len(items) == 1
+    assert [repr(review) for review in items[0].reviews] == [
+        "FSRSReview { rating: 3, delta_t: 0 }", "FSRSReview { rating: 3, delta_t: 2 }"]
