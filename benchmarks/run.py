@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import tui_latency
 from benchmarks.anki_package import write_package
+from benchmarks.fsrs_bench import measure_fsrs
 from benchmarks.generate import build_db, write_deck
 from benchmarks.stats_export import PEAK, run, run_python
 from flashcards import export
@@ -329,6 +330,9 @@ def print_table(rows: list[Row], title: str) -> None:
         "own import of the package: ~1.4 s.\n"
         "(g) the first page (50 cards) of the search alone, in a process that has the database "
         "open, median of 20; 'cards': `flashcards cards QUERY --json --limit 50` minus (b).\n"
+        "(h) the least a replay does: each card's answers read from the log's index, one "
+        "fsrs-rs-python step each, fresh process.  (i) the library alone fitting and "
+        "evaluating the same training items, in process.\n"
         "Time is wall time in a fresh process, median of the runs; memory the largest peak.",
         highlight=False, markup=False, soft_wrap=True,
     )
@@ -340,7 +344,7 @@ def main() -> None:
                         help="10,000 cards and 100,000 reviews, fewer runs (under a minute)")
     parser.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / "out",
                         help="where the data goes (default: benchmarks/out/)")
-    groups_known = ("import", "app", "stats", "anki", "search")
+    groups_known = ("import", "app", "stats", "anki", "search", "fsrs")
     parser.add_argument("--only", choices=groups_known, action="append",
                         help="measure only these groups of figures (repeatable)")
     options = parser.parse_args()
@@ -373,6 +377,8 @@ def main() -> None:
             rows += measure_anki(work, package, 1 if options.quick else 3)
         if "search" in groups:
             rows += measure_search(db, 3 if options.quick else 7)
+        if "fsrs" in groups:
+            rows += [Row(*row) for row in measure_fsrs(work, db, 3)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(rows, f"flashcards benchmarks: big database = {n_cards:,} cards, "

