@@ -251,10 +251,11 @@ class Store:
         if key not in SETTINGS:
             raise StoreError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
         value = SETTINGS[key].parse(key, value)
-        changed = self.config()[key] != value
-        if changed and key in SCHEDULING_SETTINGS:
+        if key in SCHEDULING_SETTINGS and self.config()[key] != value:
             self.backup_before(f"{key}-{value}")
         with self.write():
+            # Read again under the write lock: another process may have set it meanwhile.
+            changed = self.config()[key] != value
             self._set_config_value(key, str(value))
             if changed and key == "max_interval":  # the log's SM-2 state changes too
                 self.rebuild_history(self.answered_cards(), on_progress=on_progress)
