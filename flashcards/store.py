@@ -297,14 +297,17 @@ class Store:
     def set_fsrs_parameters(self, parameters: Sequence[float] | None,
                             deck: str | None = None) -> None:
         """Store fitted parameters (None: back to the defaults) for the whole log or one deck,
-        and replay the cards they schedule (call inside ``write``)."""
+        and replay the cards when a deck is on FSRS (call inside ``write``)."""
+        if self.fsrs_parameters(deck) == (parameters and fsrs.check_parameters(parameters)):
+            return
         text = None if parameters is None else json.dumps(fsrs.check_parameters(parameters))
         if deck is None:
             self._set_config_value(FSRS_PARAMETERS_KEY, text)
         else:
             self.conn.execute("UPDATE decks SET fsrs_parameters = ? WHERE name = ?",
                               (text, deck))
-        self.reschedule()
+        if self.uses_fsrs():
+            self.reschedule()
 
     def uses_fsrs(self) -> bool:
         """True when a deck's cards are on FSRS (its own choice, or the global setting)."""

@@ -367,3 +367,15 @@ def test_a_forgotten_cards_history_starts_over_for_training(loaded):
     assert answers == 2 and len(items) == 1
     assert [repr(review) for review in items[0].reviews] == [
         "FSRSReview { rating: 3, delta_t: 0 }", "FSRSReview { rating: 3, delta_t: 2 }"]
+
+
+def test_undo_under_fsrs_gives_back_the_state_before(loaded):
+    loaded.set_config("scheduler", "fsrs")
+    card_id = ids(loaded)[0]
+    loaded.answer(card_id, 4, at=START)
+    loaded.answer(card_id, 2, at=START + timedelta(days=3))
+    before = loaded.cached_row(card_id)
+    answer = loaded.answer(card_id, 5, at=START + timedelta(days=3, hours=1))
+    assert loaded.cached_row(card_id) != before  # a same-day answer moves FSRS
+    loaded.undo_answer(answer.review_id)
+    assert loaded.cached_row(card_id) == before
