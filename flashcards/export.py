@@ -21,9 +21,8 @@ from itertools import islice
 from typing import Any
 
 from flashcards import scheduling
-from flashcards.fsrs import Memory
 from flashcards.stats import CORRECT, FIRST_ANSWERS, rate
-from flashcards.store import Store, status_sql
+from flashcards.store import LAST_ANSWER_DAY, Store, status_sql
 
 EXPORTS = ("reviews", "cards", "daily")
 EXPORT_FORMATS = ("csv", "json", "jsonl", "fsrs")
@@ -104,8 +103,8 @@ def card_rows(store: Store, where: str = "1", params: dict[str, Any] | None = No
         "cards.easiness, cards.due, cards.lapses, cards.buried_until, "
         "decks.source_path || coalesce(':' || cards.line, ''), cards.source, "
         "cards.created_at, cards.updated_at"
-        + (", cards.stability, cards.difficulty, cards.deck_id, (SELECT max(day) FROM reviews "
-           "WHERE reviews.card_id = cards.id)" if memory else "")
+        + (f", cards.stability, cards.difficulty, cards.deck_id, {LAST_ANSWER_DAY}"
+           if memory else "")
         + " FROM cards JOIN decks ON decks.id = cards.deck_id "
         f"WHERE {where} ORDER BY {order}{' LIMIT :limit' if limit else ''}",
         {"today": store.today().isoformat(), **(params or {}), "limit": limit},
@@ -121,8 +120,8 @@ def _with_retrievability(store: Store, rows: Iterable[tuple]) -> Iterator[tuple]
         chance = None
         if stability is not None:
             elapsed = (today - date.fromisoformat(last_day)).days
-            chance = round(schedulers[deck_id].model.retrievability(
-                Memory(stability, difficulty), max(elapsed, 0)), 4)
+            chance = round(schedulers[deck_id].model.retrievability(stability, max(elapsed, 0)),
+                           4)
         yield (*row, stability, difficulty, chance)
 
 

@@ -74,10 +74,10 @@ class Model:
                 *fuzz_range(interval, self.max_interval))
         return outcome.memory, min(max(round(interval), 1), self.max_interval)
 
-    def retrievability(self, memory: Memory, elapsed_days: float) -> float:
-        """The probability of recall ``elapsed_days`` after the last answer (FSRS-6's
-        forgetting curve, with this model's decay)."""
-        return (1 + self._factor * elapsed_days / memory.stability) ** self._decay
+    def retrievability(self, stability: float, elapsed_days: float) -> float:
+        """The probability of recall ``elapsed_days`` after the last answer of a card with
+        this stability (FSRS-6's forgetting curve, with this model's decay)."""
+        return (1 + self._factor * elapsed_days / stability) ** self._decay
 
     def evaluate(self, items: Sequence[lib.FSRSItem]) -> tuple[float, float]:
         """(log-loss, RMSE over bins) of these parameters' predictions on ``items``."""

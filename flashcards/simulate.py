@@ -129,7 +129,7 @@ def _run(store: Store, collection: _Collection, name: str, scheduler: Scheduler,
         for card_id in waiting[:max(int(room), 0)]:
             memory = memories[card_id]
             elapsed = (day - memory.last_day).days
-            chance = truth.model.retrievability(memory.memory, elapsed)
+            chance = truth.model.retrievability(memory.memory.stability, elapsed)
             success = rng.random() < chance
             reviewed += 1
             recalled += success
@@ -145,7 +145,7 @@ def _run(store: Store, collection: _Collection, name: str, scheduler: Scheduler,
             grade = _draw(rng, collection.first_grades)
             answers[offset] += _answer(schedules[card_id], memories[card_id], grade, day, due)
     remembered = sum(
-        truth.model.retrievability(memory.memory, (today + timedelta(days=days) -
+        truth.model.retrievability(memory.memory.stability, (today + timedelta(days=days) -
                                                     memory.last_day).days)
         for memory in memories.values())
     return Outcome(name, tuple(count * collection.scale for count in answers),

@@ -33,10 +33,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flashcards.fsrs import Memory
 from flashcards.model import DeckFigures, ForecastDay, HeatmapDay, Retention, StatsFigures, Totals
 from flashcards.scheduling import PASSING_GRADE
-from flashcards.store import Store, StoreError, due_sql, status_sql
+from flashcards.store import LAST_ANSWER_DAY, Store, StoreError, due_sql, status_sql
 
 # The states of the figures: a review card is young or mature.
 STATES = ("new", "learning", "young", "mature", "suspended", "buried", "leech", "retired")
@@ -211,13 +210,13 @@ def _retrievability(store: Store, today: date,
     if not fsrs_decks:
         return {}
     sums: dict[int, list[float]] = {}
-    for deck_id, stability, difficulty, last_day in store.conn.execute(
-            "SELECT deck_id, stability, difficulty, (SELECT max(day) FROM reviews WHERE "
-            "reviews.card_id = cards.id) FROM cards WHERE stability IS NOT NULL AND retired = 0 "
-            f"AND suspended = 0 AND deck_id IN ({','.join('?' * len(fsrs_decks))})",
+    for deck_id, stability, last_day in store.conn.execute(
+            f"SELECT deck_id, stability, {LAST_ANSWER_DAY} FROM cards "
+            "WHERE stability IS NOT NULL AND retired = 0 AND suspended = 0 "
+            f"AND deck_id IN ({','.join('?' * len(fsrs_decks))})",
             fsrs_decks):
         elapsed = max((today - date.fromisoformat(last_day)).days, 0)
-        chance = schedulers[deck_id].model.retrievability(Memory(stability, difficulty), elapsed)
+        chance = schedulers[deck_id].model.retrievability(stability, elapsed)
         sums.setdefault(deck_id, []).append(chance)
     return {deck_id: round(sum(values) / len(values), 4) for deck_id, values in sums.items()}
 

@@ -90,6 +90,10 @@ SCHEDULING_SETTINGS = frozenset({"scheduler", "desired_retention", "max_interval
 # Not a user setting: the FSRS parameters ``flashcards optimize`` fitted to the whole log.
 FSRS_PARAMETERS_KEY = "fsrs_parameters"
 MATURE_DAYS = 21
+# A card's last answer's study day, as SQL over ``cards`` (one seek in the log's index: days
+# never go back in a card's log).
+LAST_ANSWER_DAY = ("(SELECT day FROM reviews WHERE reviews.card_id = cards.id "
+                   "ORDER BY ts DESC LIMIT 1)")
 # The card columns its log gives (see ``scheduling.Progress.card_row``).
 CACHED_COLUMNS = ("repetitions", "interval", "easiness", "due", "lapses", "leech", "suspended",
                   "buried_until", "stability", "difficulty")

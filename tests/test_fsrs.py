@@ -187,7 +187,7 @@ def synthetic_history(store: Store, parameters: list[float], answers_per_card: i
                 elapsed, grade = 0, rng.choice((1, 3, 4, 4, 5))
             else:
                 elapsed = max(1, round(memory.stability * rng.uniform(0.3, 3)))
-                recalled = rng.random() < model.retrievability(memory, elapsed)
+                recalled = rng.random() < model.retrievability(memory.stability, elapsed)
                 grade = rng.choice((3, 4, 4, 5)) if recalled else 1
             day += elapsed
             outcome = getattr(truth.next_states(memory, 0.9, elapsed),
@@ -290,7 +290,7 @@ def test_the_cards_export_adds_memory_and_recall_today_only_under_fsrs(loaded):
     progress = loaded.replay(card.id)
     assert answered[0]["stability"] == card.stability
     assert answered[0]["retrievability"] == round(fsrs.Model().retrievability(
-        progress.memory, (loaded.today() - progress.last_day).days), 4)
+        progress.memory.stability, (loaded.today() - progress.last_day).days), 4)
     assert all(record["stability"] is None for record in records if not record["due"])
     header = "".join(export_text(loaded, "cards", "csv", raw=True)).splitlines()[0]
     assert header.endswith(",stability,difficulty,retrievability")
