@@ -1,4 +1,4 @@
-"""Every performance target of issues 6 and 10 in one table, each figure next to its floor.
+"""Every performance target of issues 6, 10 and 11 in one table, each figure next to its floor.
 
     python benchmarks/run.py [--quick] [--dir DIR]
 
@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,7 +35,7 @@ from benchmarks.anki_package import write_package
 from benchmarks.fsrs_bench import measure_fsrs
 from benchmarks.generate import build_db, write_deck
 from benchmarks.stats_export import PEAK, run, run_python
-from flashcards import export
+from flashcards import clock, export, journal
 from flashcards.search import find_cards
 from flashcards.store import Store
 
@@ -66,6 +67,23 @@ with open(out_path, "w", encoding="utf-8", newline="") as out:
     writer = csv.writer(out, lineterminator="\\n")
     writer.writerow(columns)
     writer.writerows(conn.execute(query))
+conn.close()
+"""
+
+# What a user would write to take another machine's answers in: read each JSON line, and
+# one executemany into SQLite (no card lookup, no replay).
+SYNC_FLOOR = PEAK + """
+import json, sqlite3
+log_path, db_path = sys.argv[1:]
+conn = sqlite3.connect(db_path)
+conn.execute("CREATE TABLE answers (id TEXT PRIMARY KEY, deck TEXT, card_key TEXT, "
+             "reviewed_at TEXT, ts INTEGER, quality INTEGER, duration_ms INTEGER)")
+with open(log_path, "rb") as log, conn:
+    conn.executemany(
+        "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(e["review_id"], e["deck"], e["card_key"], e["reviewed_at"], e["ts"], e["quality"],
+          e["duration_ms"]) for e in map(json.loads, log)],
+    )
 conn.close()
 """
 
@@ -171,7 +189,35 @@ def measure_imports(work: Path, decks: dict[int, Path], runs: dict[int, int]) ->
     run(["init", "--bundled", str(bundled_db.parent / "decks")], bundled_db)
     run(["import", str(bundled_db.parent / "decks")], bundled_db)
     rows.append(source_check("the bundled decks", bundled_db, 0.05))
+    rows.append(measure_add(work, decks[10_000], runs[10_000]))
     return rows
+
+
+def measure_add(work: Path, deck: Path, runs: int) -> Row:
+    """``flashcards add`` to a deck file of 10,000 cards, next to what it saves the user:
+    appending the same entry to the file by hand, then ``flashcards import`` of the file."""
+    db = fresh(work, "add")
+    copy = db.parent / deck.name
+    shutil.copyfile(deck, copy)
+    run(["import", str(copy)], db)
+    numbers = iter(range(2 * runs))
+
+    def add() -> tuple[float, float]:
+        return run(["add", "--deck", copy.stem, "--front", f"added {next(numbers)}",
+                    "--back", "x"], db)
+
+    def by_hand() -> tuple[float, float]:
+        with copy.open("a", encoding="utf-8") as out:
+            out.write(f"  - front: by hand {next(numbers)}\n    back: x\n")
+        return run(["import", str(copy)], db)
+
+    floors, adds = interleaved(runs, by_hand, add)
+    seconds, base = median([t for t, _ in adds]), median([t for t, _ in floors])
+    return Row(
+        f"flashcards add, to a deck file of {deck.stat().st_size / 1e6:.1f} MB{times(runs)}",
+        f"{seconds:.2f} s, {max(m for _, m in adds):.0f} MB", f"{base:.2f} s (h)",
+        f"{seconds / base:.2f}x", "<= 1.5x", seconds / base <= 1.5,
+    )
 
 
 def source_check(what: str, db: Path, target: float) -> Row:
@@ -239,15 +285,63 @@ def measure_anki(work: Path, package: Path, runs: int) -> list[Row]:
     )]
 
 
+# The floor of the browser's first rows: a minimal Textual app that, on "/", pushes a screen
+# with a search box and a DataTable of the first 100 fronts, read from the same database.
+SCREEN_FLOOR = """\
+import sqlite3, sys
+from textual.app import App
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Static
+
+class Table(Screen):
+    def compose(self):
+        yield Input()
+        table = DataTable()
+        table.add_column("front")
+        conn = sqlite3.connect(sys.argv[1])
+        table.add_rows(conn.execute("SELECT front FROM cards ORDER BY id LIMIT 100"))
+        yield table
+
+class Floor(App):
+    BINDINGS = [("slash", "table")]
+    def compose(self):
+        yield Static("home: ready")
+    def action_table(self):
+        self.push_screen(Table())
+
+Floor().run()
+"""
+
+
+def screen_floor(db: Path, work: Path, first: str) -> float:
+    """Seconds from "/" to the first row of ``SCREEN_FLOOR``'s table on the terminal."""
+    script = work / "screen_floor.py"
+    script.write_text(SCREEN_FLOOR)
+    terminal = tui_latency.Terminal([sys.executable, str(script), str(db)],
+                                    tui_latency.environment())
+    terminal.wait_for("home: ready")
+    terminal.read_for(0.5)
+    sent = terminal.press(b"/")
+    seconds = terminal.wait_for(first) - sent
+    terminal.close()
+    return seconds
+
+
+def process_memory(pid: int) -> tuple[float, float]:
+    """A process's resident memory now and at its peak (VmRSS, VmHWM), in MB."""
+    status = dict(line.split(":", 1) for line in
+                  Path(f"/proc/{pid}/status").read_text().splitlines())
+    rss, hwm = (int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+    return rss, hwm
+
+
 def measure_app(work: Path, db: Path, runs: int, grades: int) -> list[Row]:
     os.environ["FLASHCARDS_NOW"] = tui_latency.NOW
     fronts = tui_latency.queue_fronts(db)
     app_times, base_times = tui_latency.launch_times(db, work, fronts, runs)
     extra = median(app_times) - median(base_times)
     terminal, copy = tui_latency.open_review(db, work, fronts)
-    status = dict(line.split(":", 1) for line in
-                  Path(f"/proc/{terminal.pid}/status").read_text().splitlines())
-    rss, hwm = (int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+    rss, hwm = process_memory(terminal.pid)
     grade_ms, _ = tui_latency.grade_times(terminal, copy, fronts, grades)
     terminal.close()
     frame_ms = tui_latency.frame_times(work, len(grade_ms))
@@ -264,6 +358,79 @@ def measure_app(work: Path, db: Path, runs: int, grades: int) -> list[Row]:
             "<= 33 ms", p95 <= 33),
         Row("app memory, first card on screen, big database", f"{hwm:.0f} MB",
             "", f"now {rss:.0f} MB", "< 150 MB", hwm < 150),
+    ]
+
+
+# The floor of opening the browser: every id of the big database, in a fresh process.
+IDS_FLOOR = PEAK + """
+import sqlite3
+conn = sqlite3.connect(sys.argv[1])
+ids = conn.execute("SELECT id FROM cards WHERE retired = 0 ORDER BY id").fetchall()
+conn.close()
+"""
+
+
+def browser_times(db: Path, work: Path, first: str, count: str) -> tuple[float, ...]:
+    """In the app on a fresh copy of ``db``, home on screen: seconds from "/" to the first
+    rows of the browser (the front ``first``) and to all ``count`` cards counted, from "o"
+    to them sorted by due, from "end" to the last row under the cursor; and the app's
+    memory (MB) at home and with the browser open."""
+    copy = tui_latency.fresh_copy(db, work)
+    terminal = tui_latency.Terminal([sys.executable, "-m", "flashcards"],
+                                    tui_latency.environment(copy))
+    terminal.wait_for("Today:")
+    terminal.read_for(1.5)  # the day's backup and the home screen's worker are done
+    home, _ = process_memory(terminal.pid)
+    sent = terminal.press(b"/")
+    rows = terminal.wait_for(first) - sent
+    counted = terminal.wait_for(f"{count} cards") - sent
+    terminal.read_for(0.5)
+    terminal.press(b"\r")  # the same search again; the table takes the keys
+    terminal.wait_for(f"{count} cards")
+    terminal.read_for(0.5)
+    sent = terminal.press(b"o")
+    by_due = terminal.wait_for("sorted by due") - sent
+    terminal.read_for(0.5)
+    sent = terminal.press(b"\x1b[F")  # end
+    last = terminal.wait_for("牌组") - sent
+    terminal.read_for(0.5)
+    browsing, _ = process_memory(terminal.pid)
+    terminal.close()
+    return rows, counted, by_due, last, home, browsing
+
+
+def measure_browser(work: Path, db: Path, runs: int) -> list[Row]:
+    """Opening the card browser over every card of the big database, sorting it by due day
+    and going to its last row; its memory, next to the app's at home."""
+    os.environ["FLASHCARDS_NOW"] = tui_latency.NOW
+    store = Store.open(db)
+    (count,) = store.query("SELECT count(*) FROM cards WHERE retired = 0")[0]
+    (first,) = store.query("SELECT front FROM cards WHERE retired = 0 ORDER BY id LIMIT 1")[0]
+    store.close()
+    marker = tui_latency.marker(first)
+    starts, floors, screens, opens = interleaved(
+        runs, lambda: run_python(PEAK, []), lambda: run_python(IDS_FLOOR, [str(db)]),
+        lambda: (screen_floor(db, work, marker),), lambda: browser_times(db, work, marker,
+                                                                        f"{count:,}"))
+    # The query alone, without the interpreter's start-up.
+    floor = median([t for t, _ in floors]) - median([t for t, _ in starts])
+    screen = median([t for t, in screens])
+    rows, counted, by_due, last = (median([run_[i] for run_ in opens]) for i in range(4))
+    home, browsing = (max(run_[i] for run_ in opens) for i in (4, 5))
+    return [
+        Row(f"browser: '/' on home to its first rows, {count:,} cards{times(runs)}",
+            f"{rows * 1000:.0f} ms", f"{screen * 1000:.0f} ms (m)",
+            f"{rows / screen:.1f}x", "<= 2x", rows <= 2 * screen),
+        Row("  to all of them counted", f"{counted * 1000:.0f} ms",
+            f"{floor * 1000:.0f} ms (l)", f"+{(counted - floor) * 1000:.0f} ms",
+            "<= +500 ms", counted - floor <= 0.5),
+        Row("  'o': sorted by due", f"{by_due * 1000:.0f} ms", f"{floor * 1000:.0f} ms (l)",
+            f"+{(by_due - floor) * 1000:.0f} ms", "<= +1000 ms", by_due - floor <= 1.0),
+        Row("  'end': the last card under the cursor", f"{last * 1000:.0f} ms", "", "",
+            "<= 50 ms", last <= 0.05),
+        Row("  app memory with the browser open (VmRSS)", f"{browsing:.0f} MB",
+            f"{home:.0f} MB at home", f"+{browsing - home:.0f} MB", "< 200 MB",
+            browsing < 200),
     ]
 
 
@@ -306,6 +473,63 @@ def measure_search(db: Path, runs: int) -> list[Row]:
     return rows
 
 
+def other_device_log(path: Path, deck: str, n_cards: int, n_lines: int) -> Path:
+    """Another device's log: ``n_lines`` answers spread over ``n_cards`` cards of ``deck``,
+    a few days apart, as that device's ``flashcards`` writes them."""
+    start = datetime(2026, 1, 1, 9, tzinfo=timezone(timedelta(hours=8)))
+    with path.open("w", encoding="utf-8") as out:
+        for line in range(n_lines):
+            card, turn = line % n_cards, line // n_cards
+            moment = start + timedelta(days=4 * turn, seconds=card)
+            out.write(journal.answer_line(
+                f"bench-{line:08d}", deck, f"card-{card}", clock.iso(moment),
+                round(moment.timestamp() * 1000), (line * 7) % 6, 4000) + "\n")
+    return path
+
+
+def measure_sync(work: Path, deck: Path, n_cards: int, runs: int) -> list[Row]:
+    """Merging 100,000 lines of another device's log into a database of the deck's cards
+    (``flashcards sync``: the source check, then the merge), next to ``import-reviews`` of
+    the same lines and a bare JSON-to-SQLite load; then a start with nothing new."""
+    folder = work / "sync-folder"
+    folder.mkdir()
+    log = other_device_log(folder / "other-00000001.jsonl", deck.stem, n_cards, 100_000)
+    base = fresh(work, "sync-base")
+    run(["import", str(deck)], base)
+
+    def copy(name: str, syncing: bool = True) -> Path:
+        target = fresh(work, name)
+        shutil.copyfile(base, target)
+        if syncing:
+            store = Store.open(target)
+            store.set_config("sync_dir", str(folder))
+            store.close()
+        return target
+
+    floors, imports, syncs = interleaved(
+        runs,
+        lambda: run_python(SYNC_FLOOR, [str(log), str(fresh(work, "sync-floor"))]),
+        lambda: run(["import-reviews", str(log)], copy("sync-import", syncing=False)),
+        lambda: run(["sync"], copy("sync-merge")),
+    )
+    seconds, base_time = median([t for t, _ in syncs]), median([t for t, _ in imports])
+    floor = median([t for t, _ in floors])
+    merged, alone = copy("sync-merged"), copy("sync-alone", syncing=False)
+    run(["sync"], merged)
+    run(["import-reviews", str(log)], alone)
+    checks, again = interleaved(7, lambda: run(["sync"], alone), lambda: run(["sync"], merged))
+    extra = median([t for t, _ in again]) - median([t for t, _ in checks])
+    return [
+        Row(f"flashcards sync: merge 100,000 lines of another device, {n_cards:,} cards"
+            f"{times(runs)}", f"{seconds:.2f} s, {max(m for _, m in syncs):.0f} MB",
+            f"{base_time:.2f} s (i); {floor:.2f} s (j)", f"{seconds / base_time:.2f}x (i)",
+            "<= 1.2x (i)", seconds / base_time <= 1.2),
+        Row(f"  start with nothing new (100,000 lines merged before){times(7)}",
+            f"{median([t for t, _ in again]):.2f} s", f"{median([t for t, _ in checks]):.2f} s (k)",
+            f"+{extra:.2f} s", "<= +0.05 s", extra <= 0.05),
+    ]
+
+
 def print_table(rows: list[Row], title: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -330,8 +554,17 @@ def print_table(rows: list[Row], title: str) -> None:
         "own import of the package: ~1.4 s.\n"
         "(g) the first page (50 cards) of the search alone, in a process that has the database "
         "open, median of 20; 'cards': `flashcards cards QUERY --json --limit 50` minus (b).\n"
-        "(h) the least a replay does: each card's answers read from the log's index, one "
-        "fsrs-rs-python step each, fresh process.  (i) the library alone fitting and "
+        "(h) the same entry appended to the deck file by hand, then `flashcards import` of "
+        "the file, fresh process.\n"
+        "(i) flashcards import-reviews of the same lines, same database.  (j) json.loads of "
+        "each line + one executemany into a fresh SQLite table, fresh process.  (k) "
+        "flashcards sync (the source check) of the same database with no sync folder.\n"
+        "(l) the ids of every card from SQLite (sqlite3, ORDER BY id), fresh process minus "
+        "its start-up. Browser memory: VmRSS with the browser open; at home: VmRSS before.\n"
+        "(m) a minimal Textual app pushing a screen with an Input and a DataTable of the "
+        "first 100 fronts on '/', same pty.\n"
+        "(n) the least a replay does: each card's answers read from the log's index, one "
+        "fsrs-rs-python step each, fresh process.  (o) the library alone fitting and "
         "evaluating the same training items, in process.\n"
         "Time is wall time in a fresh process, median of the runs; memory the largest peak.",
         highlight=False, markup=False, soft_wrap=True,
@@ -344,7 +577,7 @@ def main() -> None:
                         help="10,000 cards and 100,000 reviews, fewer runs (under a minute)")
     parser.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / "out",
                         help="where the data goes (default: benchmarks/out/)")
-    groups_known = ("import", "app", "stats", "anki", "search", "fsrs")
+    groups_known = ("import", "app", "browser", "stats", "anki", "search", "sync", "fsrs")
     parser.add_argument("--only", choices=groups_known, action="append",
                         help="measure only these groups of figures (repeatable)")
     options = parser.parse_args()
@@ -368,6 +601,8 @@ def main() -> None:
         if "app" in groups:
             rows += measure_app(work, db, 3 if options.quick else 7,
                                 40 if options.quick else 200)
+        if "browser" in groups:
+            rows += measure_browser(work, db, 3 if options.quick else 5)
         if "stats" in groups:
             rows += measure_stats_export(work, db, 3 if options.quick else 5)
         if "anki" in groups:
@@ -377,6 +612,8 @@ def main() -> None:
             rows += measure_anki(work, package, 1 if options.quick else 3)
         if "search" in groups:
             rows += measure_search(db, 3 if options.quick else 7)
+        if "sync" in groups:
+            rows += measure_sync(work, decks[10_000], 10_000, 3 if options.quick else 5)
         if "fsrs" in groups:
             rows += [Row(*row) for row in measure_fsrs(work, db, 3)]
     finally:

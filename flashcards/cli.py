@@ -28,7 +28,7 @@ from flashcards.export import (
     json_chunks,
 )
 from flashcards.model import SyncReport
-from flashcards.search import SearchError, find_cards
+from flashcards.search import SearchError, compile_search, find_cards
 from flashcards.store import Store, StoreError
 from flashcards.text import printable
 
@@ -125,17 +125,27 @@ def cli(ctx: click.Context) -> None:
         _run_app(store, deck=None, start="home", told=_open_decks(store))
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("deck", required=False)
+@click.option("--query", metavar="QUERY",
+              help="Custom study: the due cards that QUERY finds (see `flashcards cards`), "
+                   "whatever the daily limits.")
+@click.option("--cram", is_flag=True,
+              help="Every matching card, new ones too; answers are logged as cram and do not "
+                   "move the schedule.")
 @db_option
-def review(deck: str | None) -> None:
-    """Review the cards due today in the app: all decks, or only DECK."""
+def review(deck: str | None, query: str | None, cram: bool) -> None:
+    """Review the cards due today in the app: all decks, or only DECK; or study the cards
+    of a search (--query, --cram)."""
     _require_terminal()
     store = open_store(daily_backup=False)
+    if deck is not None and (query is not None or cram):
+        raise UserError(["error: give a DECK or a --query, not both: deck:NAME goes in it"])
+    search = compile_search(store, query or "") if query is not None or cram else None
     told = _open_decks(store)
     if deck is not None and deck not in (names := store.deck_names()):
         raise UserError([f"error: no deck named {deck!r} (known: {', '.join(names) or 'none'})"])
-    _run_app(store, deck=deck, start="review", told=told)
+    _run_app(store, deck=deck, start="review", told=told, search=search, cram=cram)
 
 
 def _require_terminal() -> None:
@@ -147,19 +157,59 @@ def _require_terminal() -> None:
 
 
 def _open_decks(store: Store) -> dict[str, list[str]]:
-    """Sync the deck files before the first screen (the first run copies the bundled decks
-    into the user's folder); returns what the app should tell the user."""
+    """Sync the deck files before the first screen (the first run copies the bundled
+    decks into the user's folder), then merge the other devices' answers; returns what the
+    app should tell the user."""
     from flashcards.sync import open_decks
 
     report, notices = open_decks(store)
-    return {"notices": notices, "problems": report.problems}
+    merged = _merge_folder(store)
+    return {"notices": notices + _merged_lines(merged),
+            "problems": report.problems + merged.problems}
 
 
-def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[str]]) -> None:
+def _merge_folder(store: Store) -> Any:
+    """Merge the sync folder's logs (see ``history.merge_folder``), with a spinner on the
+    terminal when there is much to merge."""
+    from flashcards.history import merge_folder
+
+    status = None
+
+    def started(size: int) -> None:
+        nonlocal status
+        if size > 1_000_000 and sys.stderr.isatty():
+            status = _console(stderr=True).status("merging your other devices' answers")
+            status.start()
+
+    try:
+        return merge_folder(store, on_start=started)
+    finally:
+        if status is not None:
+            status.stop()
+
+
+def _merged_lines(merged: Any) -> list[str]:
+    """What a merge of the sync folder did, for people; nothing when it did nothing."""
+    lines = []
+    if merged.added or merged.actions or merged.undone:
+        lines.append(f"merged from your other devices: {merged.added} answer"
+                     f"{'s' * (merged.added != 1)}, {merged.actions} card action"
+                     f"{'s' * (merged.actions != 1)}, {merged.undone} undone, "
+                     f"{merged.cards} card{'s' * (merged.cards != 1)} replayed")
+    if merged.pending:
+        lines.append(f"{merged.pending} entr{'ies' if merged.pending != 1 else 'y'} from other "
+                     "devices wait for cards this machine does not have yet (sync their deck "
+                     "files)")
+    return lines
+
+
+def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[str]],
+             **study: Any) -> None:
+    """Run the app; ``study`` is a custom study's ``search`` and ``cram``."""
     store.require_writable()  # refused before the first card, not at the first answer
     from flashcards.tui.app import make_app
 
-    app = make_app(store, deck=deck, start=start, daily_backup=True, **told)
+    app = make_app(store, deck=deck, start=start, daily_backup=True, **told, **study)
     app.run()
     if app.return_code:  # a crash: Textual has restored the terminal and shown the traceback
         raise SystemExit(app.return_code)
@@ -181,22 +231,60 @@ def import_(paths_: tuple[str, ...], dry_run: bool) -> None:
 
 
 @cli.command("sync")
+@click.option("--status", "show_status", is_flag=True,
+              help="Show each device of the sync folder: its last answer, how many of its "
+                   "lines are merged here, and any line that could not be read.")
 @db_option
-def sync_() -> None:
-    """Sync every source again: the files and folders given to `import` (and the decks of
-    the first run). The app does this on every start. Exit 1 if a source has a problem;
-    its decks stay as last synced."""
+def sync_(show_status: bool) -> None:
+    """Sync every source again (the files and folders given to `import`, and the decks of
+    the first run), then merge the answers of your other devices from the sync folder
+    (`flashcards config sync_dir PATH`). The app does this on every start. Exit 1 if a
+    source or a line of the sync folder has a new problem; decks stay as last synced."""
+    if show_status:
+        _print_folder_status(open_store(daily_backup=False))
+        return
     from flashcards.sync import open_decks
 
-    report, notices = open_decks(open_store())
+    store = open_store()
+    report, notices = open_decks(store)
     for notice in notices:
         click.echo(notice)
     report.decks = [deck for deck in report.decks if deck.added or deck.updated or deck.retired]
     if report.decks:
         _print_report(report, dry_run=False)
-    if report.problems:
-        raise UserError(report.problems)
+    merged = _merge_folder(store)
+    for line in _merged_lines(merged):
+        click.echo(line)
+    if report.problems or merged.problems:
+        raise UserError(report.problems + merged.problems)
     click.echo("all sources in sync")
+
+
+def _print_folder_status(store: Store) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from flashcards.history import folder_status, waiting_entries
+
+    folder = store.config()["sync_dir"]
+    if folder is None:
+        raise UserError(["error: no sync folder: flashcards config sync_dir PATH"])
+    table = Table(box=None, title=Text(printable(f"sync folder {folder}")))
+    for column in ("device", "last answer", "merged here", "unreadable lines"):
+        table.add_column(column, justify="right" if column == "merged here" else "left")
+    devices = folder_status(store)
+    for device in devices:
+        name = device.device + (" (this device)" if device.this_device else "")
+        more = device.unreadable - len(device.problems)
+        table.add_row(Text(printable(name)), device.last_answer or "-",
+                      f"{device.merged} of {device.lines}",
+                      Text(printable("\n".join(device.problems + [f"and {more} more"] * (more > 0))
+                                     or "-")))
+    _console().print(table if devices else f"no device has merged through {folder} yet")
+    pending = waiting_entries(store)
+    if pending:
+        click.echo(f"{pending} answers and card actions wait for cards this machine does not "
+                   "have yet")
 
 
 @cli.command()
@@ -329,10 +417,11 @@ def decks() -> None:
 @db_option
 def config(key: str | None, value: str | None) -> None:
     """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day,
-    scheduler (sm2 or fsrs), desired_retention (0.7 to 0.99, FSRS), max_interval (days, both
-    schedulers), fuzz (off or on, FSRS). A value the setting may not hold is refused, and
-    the error says what it may. Changing a scheduling setting replays every card's log,
-    after a backup."""
+    sync_dir (the folder that Syncthing, Dropbox or git keeps in step between your machines;
+    '' stops syncing), scheduler (sm2 or fsrs), desired_retention (0.7 to 0.99, FSRS),
+    max_interval (days, both schedulers), fuzz (off or on, FSRS). A value the setting may
+    not hold is refused, and the error says what it may. Changing a scheduling setting
+    replays every card's log, after a backup."""
     store = open_store()
     if key is not None and value is not None:
         with _replay_progress("replaying the log") as on_progress:
@@ -342,7 +431,7 @@ def config(key: str | None, value: str | None) -> None:
         raise UserError([f"error: unknown setting {key!r} (known: {', '.join(settings)})"])
     for name, setting in settings.items():
         if key in (None, name):
-            click.echo(f"{name} = {setting}")
+            click.echo(printable(f"{name} = {'(not set)' if setting is None else setting}"))
 
 
 @contextmanager
@@ -419,6 +508,70 @@ def draft(notes: str, output: str | None, force: bool) -> None:
     write_output(text, output, force)
 
 
+@cli.command()
+@click.option("--deck", help="The deck to add the card to.")
+@click.option("--front", help="The front (a cloze: its text with {{c1::answer}}). Without it, "
+              "$EDITOR opens on a template.")
+@click.option("--back", default="", help="The back (optional on a cloze).")
+@click.option("--tags", default="", help="Tags, separated by commas.")
+@click.option("--type", "kind", type=click.Choice(["basic", "reverse", "cloze"]),
+              default="basic", show_default=True,
+              help="reverse also makes the back -> front card.")
+@db_option
+def add(deck: str | None, front: str | None, back: str, tags: str, kind: str) -> None:
+    """Add a card: append it to its deck's YAML file (every byte already there is kept) and
+    sync that deck at once. Without --front, opens $EDITOR on a small template."""
+    from flashcards import authoring
+
+    store = open_store()
+    kept = None  # the edited template, kept for the user when the card is not added
+    if front is None:
+        kept, card = _card_from_editor(deck, kind)
+    elif deck is None:
+        raise UserError(["error: --deck is required with --front"])
+    else:
+        card = authoring.NewCard(deck, front, back, authoring.parse_tags(tags), kind)
+    try:
+        with _console(stderr=True).status("adding the card…"):
+            added = authoring.add_card(store, card)
+    except authoring.AuthoringError as error:
+        also = f" (your text is kept in {kept})" if kept else ""
+        raise UserError([f"error: {error}{also}"]) from None
+    if kept:
+        kept.unlink()
+    click.echo(f"added {added.id!r} to {added.deck}: {added.path}:{added.line} "
+               f"({added.cards} card{'s' * (added.cards != 1)})")
+
+
+def _card_from_editor(deck: str | None, kind: str) -> tuple[Path, Any]:
+    """The card written into a template in $EDITOR, and the template's file (kept until the
+    card is added, so nothing typed is lost); an empty or unchanged template aborts."""
+    import tempfile
+
+    from flashcards import authoring
+
+    if not _can_edit():
+        raise UserError(["error: no --front given, and no terminal to open $EDITOR in"])
+    handle, name = tempfile.mkstemp(prefix="flashcards-card-", suffix=".yaml")
+    path = Path(name)
+    with open(handle, "w", encoding="utf-8") as out:
+        out.write(authoring.template(deck or "", kind))
+    click.edit(filename=name)
+    try:
+        card = authoring.read_template(path.read_text(encoding="utf-8"), name)
+    except (authoring.AuthoringError, UnicodeDecodeError) as error:
+        raise UserError([f"error: {error} (your text is kept there)"]) from None
+    if card is None:
+        path.unlink()
+        raise UserError(["aborted: the template was left empty; nothing changed"])
+    return path, card
+
+
+def _can_edit() -> bool:
+    """Whether an editor can be opened: stdin is a terminal (not cron, not a pipe)."""
+    return sys.stdin.isatty()
+
+
 # A query may start with "-" (-tag:x): it is the query, not an unknown option.
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", required=False, default="")
@@ -448,7 +601,7 @@ def cards(query: str, as_json: bool, limit: int | None) -> None:
 
         print_cards(rows, _console())
     if more:
-        click.echo(f"the first {limit} cards; --limit 0 lists all", err=True)
+        click.echo(f"the first {limit} card{'s' * (limit != 1)}; --limit 0 lists all", err=True)
 
 
 def _card_action(action: str, summary: str, days: bool = False) -> None:

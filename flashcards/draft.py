@@ -18,7 +18,7 @@ import yaml
 
 from flashcards.text import CONTROL_CHARACTER
 
-__all__ = ["DraftQuestion", "draft_deck", "find_questions"]
+__all__ = ["DraftQuestion", "card_id", "draft_deck", "find_questions"]
 
 _HEADING = re.compile(r"^(#{1,6})(?:[ \t]+|(?=[？?]))(.*?)(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r"^[ \t]*(```|~~~)")
@@ -74,7 +74,7 @@ def draft_deck(notes: str, deck_name: str) -> str:
     used_ids: set[str] = set()
     for question in find_questions(notes):
         card: dict[str, object] = {
-            "id": _card_id(question.front, used_ids),
+            "id": card_id(question.front, used_ids),
             "front": question.front,
         }
         if question.tags:
@@ -191,7 +191,7 @@ def _slug_tag(text: str) -> str:
     return _NOT_WORD.sub("-", unicodedata.normalize("NFKC", text).casefold()).strip("-_")
 
 
-def _card_id(front: str, used: set[str]) -> str:
+def card_id(front: str, used: set[str]) -> str:
     """A kebab-case ASCII id: the slug of an ASCII question, else q- and a short sha1."""
     digest = hashlib.sha1(_key(front).encode("utf-8")).hexdigest()
     slug = ""

@@ -24,7 +24,7 @@ from flashcards import scheduling
 from flashcards.stats import CORRECT, FIRST_ANSWERS, rate
 from flashcards.store import LAST_ANSWER_DAY, Store, status_sql
 
-EXPORTS = ("reviews", "cards", "daily")
+EXPORTS = ("reviews", "cards", "daily", "actions", "cram")
 EXPORT_FORMATS = ("csv", "json", "jsonl", "fsrs")
 ANKI_FORMAT = "apkg"  # the decks as an Anki package: flashcards.anki.exporter
 # SM-2 grades 0..5 to the FSRS optimizer's ratings: 1 Again, 2 Hard, 3 Good, 4 Easy.
@@ -52,11 +52,18 @@ _DAILY_COLUMNS = (
     "date", "reviews", "repeats", "correct", "new_cards", "review_answers", "review_correct",
     "retention", "seconds",
 )
+_ACTION_COLUMNS = (
+    "action_id", "card_id", "deck", "card_key", "acted_at", "ts", "action", "until",
+)
+_CRAM_COLUMNS = (
+    "review_id", "card_id", "deck", "card_key", "reviewed_at", "ts", "day", "quality",
+    "duration_ms",
+)
 _FSRS_COLUMNS = ("card_id", "review_time", "review_rating", "review_state", "review_duration")
 # The columns holding text; the others hold numbers and ISO dates.
 TEXT_COLUMNS = frozenset({
     "review_id", "deck", "card_key", "note_key", "type", "front", "back", "tags", "status",
-    "source", "card_source",
+    "source", "card_source", "action_id", "action",
 })
 
 
@@ -70,7 +77,8 @@ def export_columns(what: str, fmt: str = "csv", store: Store | None = None) -> t
     with a deck on FSRS ends with ``FSRS_CARD_COLUMNS``."""
     if fmt == "fsrs":
         return _FSRS_COLUMNS
-    columns = {"reviews": REVIEW_COLUMNS, "cards": _CARD_COLUMNS, "daily": _DAILY_COLUMNS}[what]
+    columns = {"reviews": REVIEW_COLUMNS, "cards": _CARD_COLUMNS, "daily": _DAILY_COLUMNS,
+               "actions": _ACTION_COLUMNS, "cram": _CRAM_COLUMNS}[what]
     if what == "cards" and store is not None and store.uses_fsrs():
         columns += FSRS_CARD_COLUMNS
     return columns
@@ -87,6 +95,24 @@ def _review_rows(store: Store) -> Iterator[tuple]:
         "FROM reviews AS r NOT INDEXED CROSS JOIN cards INDEXED BY idx_cards_identity "
         "ON cards.id = r.card_id CROSS JOIN decks ON decks.id = cards.deck_id "
         "ORDER BY r.ts, r.id"
+    )
+
+
+def _action_rows(store: Store) -> Iterator[tuple]:
+    """The card actions (suspend, forget, …) in time order, each with its card's identity."""
+    return store.conn.execute(
+        "SELECT a.id, a.card_id, decks.name, cards.key, a.acted_at, a.ts, a.action, a.until "
+        "FROM card_actions AS a JOIN cards ON cards.id = a.card_id "
+        "JOIN decks ON decks.id = cards.deck_id ORDER BY a.ts, a.id"
+    )
+
+
+def _cram_rows(store: Store) -> Iterator[tuple]:
+    """The cram answers (custom study that moved no schedule) in time order."""
+    return store.conn.execute(
+        "SELECT c.id, c.card_id, decks.name, cards.key, c.reviewed_at, c.ts, c.day, c.quality, "
+        "c.duration_ms FROM cram_answers AS c JOIN cards ON cards.id = c.card_id "
+        "JOIN decks ON decks.id = cards.deck_id ORDER BY c.ts, c.id"
     )
 
 
@@ -192,8 +218,8 @@ def _json_row(what: str, columns: tuple[str, ...]) -> Any:
 def export_text(store: Store, what: str, fmt: str, raw: bool = False) -> Iterator[str]:
     """An export as chunks of text, streamed from a cursor (memory stays flat).
 
-    ``what``: reviews (in time order), cards (retired included) or daily (one row per study
-    day with answers); ``fmt``: csv (header, UTF-8, ISO dates), json (one list of objects),
+    ``what``: reviews (in time order), cards (retired included), daily (one row per study
+    day with answers), actions (the card actions of the log) or cram (the cram answers); ``fmt``: csv (header, UTF-8, ISO dates), json (one list of objects),
     jsonl (one object a line) or fsrs (the reviews as the FSRS optimizer's CSV). A csv is
     for spreadsheets (a BOM, formulas made text) unless ``raw``.
     """
@@ -206,7 +232,8 @@ def export_text(store: Store, what: str, fmt: str, raw: bool = False) -> Iterato
     if fmt == "fsrs":
         rows = _fsrs_rows(store)
     else:
-        rows = {"reviews": _review_rows, "cards": card_rows, "daily": _daily_rows}[what](store)
+        rows = {"reviews": _review_rows, "cards": card_rows, "daily": _daily_rows,
+                "actions": _action_rows, "cram": _cram_rows}[what](store)
     if fmt in ("csv", "fsrs"):
         return _csv_chunks(export_columns(what, fmt, store), rows,
                            spreadsheet=fmt == "csv" and not raw)

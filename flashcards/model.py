@@ -76,6 +76,20 @@ class DayAnswer:
     was_new: bool
 
 
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One entry of a card's log, as the browser lists it: an answer (``grade``), a cram
+    answer, or a card action (``action``)."""
+
+    day: str  # an answer's study day; the day an action was taken
+    grade: int | None = None
+    repeat: bool = False  # a later answer the same day: it moved nothing
+    interval: int | None = None  # what an answer that moved the state left
+    cram: bool = False
+    action: str | None = None
+    until: str | None = None  # the day of a bury or a reschedule
+
+
 @dataclass
 class DeckReport:
     """Deck-sync counts for one deck."""
@@ -106,6 +120,32 @@ class ReviewImportReport:
     present: int
     cards: int
     dry_run: bool
+
+
+@dataclass
+class FolderMerge:
+    """What a merge of the sync folder did."""
+
+    added: int = 0  # answers new here
+    actions: int = 0  # card actions new here
+    undone: int = 0  # answers and actions taken out by another device's undo
+    pending: int = 0  # entries waiting for a card this machine does not have yet
+    cards: int = 0  # cards replayed
+    problems: list[str] = field(default_factory=list)  # FILE:LINE: problem, new this time
+
+
+@dataclass
+class DeviceStatus:
+    """One device of the sync folder, as ``flashcards sync --status`` shows it."""
+
+    device: str
+    this_device: bool
+    files: list[str] = field(default_factory=list)  # its log, and conflict copies of it
+    last_answer: str | None = None
+    merged: int = 0  # lines of its files merged here
+    lines: int = 0  # complete lines in its files now
+    unreadable: int = 0
+    problems: list[str] = field(default_factory=list)  # the first few, FILE:LINE: problem
 
 
 # -- progress figures (``flashcards.stats.compute_stats``) ----------------------------------
@@ -152,6 +192,8 @@ class Totals(CardCounts):
     """The counts of all decks, with the figures that belong to no single deck."""
 
     reviews: int  # every answer ever logged
+    cram_answers: int  # every cram answer: counted apart, in no other figure
+    cram_today: int
     seconds_today: float
     retention_7d: float | None
     retention_30d: float | None
@@ -165,6 +207,8 @@ class Totals(CardCounts):
         return {
             **self.by_column(),
             "reviews": self.reviews,
+            "cram_answers": self.cram_answers,
+            "cram_today": self.cram_today,
             "seconds_today": self.seconds_today,
             "retention_7d": self.retention_7d,
             "retention_30d": self.retention_30d,

@@ -38,6 +38,9 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
     summary.add_row("due", f"{totals.due} today, {totals.due_tomorrow} by tomorrow")
     summary.add_row("reviews today", f"{totals.reviews_today} in "
                                      f"{format_duration(totals.seconds_today)}")
+    if totals.cram_answers:
+        summary.add_row("cram answers", f"{totals.cram_today} today, {totals.cram_answers} in "
+                                        "all (not in the other figures)")
     summary.add_row("streak", f"{_days(totals.streak)} (longest {_days(totals.longest_streak)})"
                     + ("" if totals.studied_today or not totals.streak
                        else ": review today to keep it"))
@@ -105,18 +108,28 @@ def print_cards(rows: Iterable[tuple], console: Console) -> None:
     console.print(table if table.rows else "no cards match")
 
 
+def bar_lines(values: Sequence[float], height: int) -> list[str]:
+    """Values as vertical bars ``height`` lines tall, one column each, the tallest filling
+    the height (in eighth blocks); the lines top first."""
+    peak = max(values, default=0)
+    lines = []
+    for row in range(height, 0, -1):
+        line = ""
+        for value in values:
+            eighths = round(value / peak * height * 8) if peak else 0
+            filled = eighths - (row - 1) * 8
+            line += "█" if filled >= 8 else " ▁▂▃▄▅▆▇"[max(filled, 0)]
+        lines.append(line)
+    return lines
+
+
 def _forecast_chart(forecast: Sequence[ForecastDay], height: int = 4) -> Any:
     """Due cards per day as vertical bars (eighth blocks), today on the left."""
     counts = [day.due for day in forecast]
     peak = max(counts, default=0)
     text = Text()
-    for row in range(height, 0, -1):
-        line = ""
-        for count in counts:
-            eighths = round(count / peak * height * 8) if peak else 0
-            filled = eighths - (row - 1) * 8
-            line += "█" if filled >= 8 else " ▁▂▃▄▅▆▇"[max(filled, 0)]
-        label = str(peak) if row == height else ""
+    for row, line in enumerate(bar_lines(counts, height)):
+        label = str(peak) if row == 0 else ""
         text.append(f"{label:>6} ", style="dim")
         text.append(line + "\n", style="cyan")
     peak_day = forecast[counts.index(peak)].day if peak else "-"

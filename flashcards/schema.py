@@ -249,6 +249,29 @@ def _migration_5(db: sqlite_utils.Database) -> None:
 
 
 def _migration_6(db: sqlite_utils.Database) -> None:
+    """Several machines over one sync folder (see ``flashcards.journal``).
+
+    ``sync_files``: how far each device's log has been read (a byte offset, the lines
+    before it and the bytes just before it, to notice a file rewritten), with what the
+    status shows. ``sync_pending``: answers (``quality``) and card actions (``action``)
+    for cards this machine does not have yet. ``sync_undone``: ids of entries taken back,
+    so that no copy of a log brings one back.
+    """
+    db.execute(
+        "CREATE TABLE sync_files (path TEXT PRIMARY KEY, device TEXT NOT NULL, "
+        "offset INTEGER NOT NULL DEFAULT 0, lines INTEGER NOT NULL DEFAULT 0, tail BLOB, "
+        "merged INTEGER NOT NULL DEFAULT 0, last_answer TEXT, "
+        "unreadable INTEGER NOT NULL DEFAULT 0, problems TEXT NOT NULL DEFAULT '[]')"
+    )
+    db.execute(
+        "CREATE TABLE sync_pending (id TEXT PRIMARY KEY, deck TEXT NOT NULL, "
+        "card_key TEXT NOT NULL, moment TEXT NOT NULL, ts INTEGER NOT NULL, quality INTEGER, "
+        "duration_ms INTEGER, action TEXT, until TEXT)"
+    )
+    db.execute("CREATE TABLE sync_undone (id TEXT PRIMARY KEY)")
+
+
+def _migration_7(db: sqlite_utils.Database) -> None:
     """FSRS: the memory state (stability, difficulty) a card holds under FSRS (NULL under
     SM-2), and a deck's own scheduler and fitted parameters (NULL: the global ones). The log
     keeps SM-2's state after each answer whatever the scheduler. Nothing to fill in: every
@@ -260,7 +283,7 @@ def _migration_6(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
-              _migration_6]
+              _migration_6, _migration_7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

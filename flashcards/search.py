@@ -25,7 +25,7 @@ from typing import Any
 from flashcards import export
 from flashcards.model import Search
 from flashcards.schema import SEARCH_SEPARATOR
-from flashcards.store import Store, due_sql, status_sql
+from flashcards.store import CARD_FROM, Store, due_sql, status_sql
 
 STATES = ("new", "learning", "review", "due", "suspended", "buried", "leech", "retired")
 TYPES = ("basic", "reverse", "cloze")
@@ -40,6 +40,9 @@ MAX_DAYS = 36_500  # rated:, added:, prop:due: a hundred years
 # The search results are in the order the cards were added: the order of the table, so the
 # first page comes without sorting every match.
 ORDER = "cards.id"
+# The orders the browser offers, each a column of ``cards``; ties go by ``cards.id``.
+SORTS = {"added": "cards.id", "due": "cards.due", "interval": "cards.interval",
+         "ease": "cards.easiness", "lapses": "cards.lapses"}
 # Nine digits at most: every number stays within SQLite's integers.
 _PROP = re.compile(r"[a-z]+(?P<op><=|>=|!=|<|>|=)(?P<value>-?\d{1,9}(?:\.\d{1,9})?)$")
 
@@ -317,6 +320,24 @@ def find_cards(store: Store, query: str, limit: int | None = None) -> Iterator[t
     export (``export.export_columns("cards")``), lazily; at most ``limit`` of them."""
     search = compile_search(store, query)
     return export.card_rows(store, search.where, search.params, order=ORDER, limit=limit)
+
+
+def card_ids(store: Store, query: str, sort: str = "added", descending: bool = False,
+             limit: int | None = None) -> list[int]:
+    """The ids of the cards matching ``query`` (at most ``limit``), sorted by one of
+    ``SORTS``, new cards (which have no due day) last either way.
+
+    Only the ids: the browser keeps them (100,000 cost under a megabyte) and reads the
+    rows it shows, so any page, the last one too, is one lookup by id away.
+    """
+    search = compile_search(store, query)
+    column, direction = SORTS[sort], "DESC" if descending else "ASC"
+    order = f"cards.id {direction}"
+    if column != "cards.id":
+        order = f"{column} IS NULL, {column} {direction}, {order}"
+    return [card_id for (card_id,) in store.conn.execute(
+        f"SELECT cards.id FROM {CARD_FROM} WHERE {search.where} ORDER BY {order}"
+        f"{' LIMIT :limit' if limit else ''}", {**search.params, "limit": limit})]
 
 
 def _and(first: str | None, second: str) -> str:

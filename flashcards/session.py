@@ -10,6 +10,12 @@ settings cap the whole day across decks, whichever decks were reviewed. Answers 
 given today count against both, in this sitting, an earlier one or another process.
 Siblings (a card's reverse, other deletions of one cloze) are not shown on the same day.
 
+Custom study (a sitting over the cards a search finds, ``search``): the matching cards that
+are due, in the same order, answered as any review; the daily limits do not cap it (the user
+asked for these cards), and its answers count against them as any other. With ``cram``:
+every matching card that can be shown, new ones included, in deck order; each answer goes
+to the cram log and moves nothing (as Anki's filtered decks with rescheduling off).
+
 Another process may change the database during a sitting (an import retires the card, a
 second app answers it or uses up the day's limit, a restore). Before each write the
 sitting checks SQLite's ``data_version``; when it moved, the queue is built again, and a
@@ -19,6 +25,7 @@ current card that is no longer wanted is skipped with ``CardGone`` instead of wr
 from __future__ import annotations
 
 import heapq
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,8 +33,8 @@ from datetime import timedelta
 from itertools import chain, islice
 
 from flashcards import clock
-from flashcards.model import Answer, Card
-from flashcards.store import Store
+from flashcards.model import Answer, Card, Search
+from flashcards.store import Store, due_sql, showable_sql
 
 MAX_ANSWER_SECONDS = 60  # a longer pause was a break, not thinking (Anki caps it too)
 NEW, REVIEW, AGAIN = "new", "review", "again"
@@ -76,11 +83,15 @@ class _Snapshot:
 
 
 class Session:
-    """One sitting of reviews over one deck or all of them."""
+    """One sitting of reviews over one deck or all of them, or over the cards of a search
+    (custom study, ``cram`` or not)."""
 
-    def __init__(self, store: Store, deck: str | None = None) -> None:
+    def __init__(self, store: Store, deck: str | None = None, search: Search | None = None,
+                 cram: bool = False) -> None:
         self.store = store
         self.deck = deck
+        self.search = search
+        self.cram = cram
         self.today = store.today()
         self._data_version = store.data_version()
         self.queue: list[tuple[int, str]] = self._build_queue()
@@ -95,6 +106,8 @@ class Session:
     # -- building the queue ----------------------------------------------------------
 
     def _build_queue(self) -> list[tuple[int, str]]:
+        if self.search or self.cram:
+            return self._custom_queue()
         deck_limits = self.store.deck_limits()
         decks = [self.deck] if self.deck else list(deck_limits)
         done_new, done_reviews, seen_notes, again = self._done_today()
@@ -113,6 +126,27 @@ class Session:
             seen_notes.update((card.deck, card.note_key) for card in taken)
             queue += [(card.id, kind) for card in taken]
         return queue + [(card_id, AGAIN) for card_id in again]
+
+    def _custom_queue(self) -> list[tuple[int, str]]:
+        """The cards of a custom study: those of the search that are due (every one that
+        can be shown, when cramming), then this sitting's cards to repeat."""
+        wanted = showable_sql(":day") if self.cram else due_sql(":day")
+        order = "cards.deck_id, cards.position, cards.id" if self.cram else "cards.due, cards.id"
+        queue = [(card.id, NEW if card.due is None else REVIEW)
+                 for card in self._searched(wanted, order)]
+        if self.cram:
+            return queue
+        again = json.dumps(self._done_today()[3])
+        return queue + [(card.id, AGAIN) for card in self._searched(
+            "cards.id IN (SELECT value FROM json_each(:again))", "cards.id", again=again)]
+
+    def _searched(self, where: str, order: str, **params: str) -> Iterator[Card]:
+        """The cards of the custom study's search that also meet ``where``."""
+        search = self.search or Search("1", {})
+        return self.store.iter_cards(
+            f"({search.where}) AND {where}",
+            {**search.params, "day": self.today.isoformat(), **params}, order=order,
+        )
 
     def _room(self, done_new: Counter, done_reviews: Counter,
               deck_limits: dict[str, tuple[int | None, int | None]]) -> _Room:
@@ -173,7 +207,7 @@ class Session:
     def intervals(self) -> dict[int, int]:
         """For each grade, the interval in days it would give the current card."""
         card = self.current
-        if card is None:
+        if card is None or self.cram:  # a cram answer moves nothing
             return {}
         return self.store.replay(card.id).preview(self.store.today())
 
@@ -184,7 +218,8 @@ class Session:
         card = self._require_wanted_card()
         seconds = min(clock.monotonic() - self._shown_at, MAX_ANSWER_SECONDS)
         snapshot = self._snapshot()
-        result = self.store.answer(card.id, quality, duration_ms=round(seconds * 1000))
+        result = self.store.answer(card.id, quality, duration_ms=round(seconds * 1000),
+                                   cram=self.cram)
         self.answers.append(result)
         self.queue.pop(0)
         if result.became_leech:
@@ -239,7 +274,8 @@ class Session:
         """Check the queue against the database after a change from outside the sitting (the
         deck re-imported after an edit, another process): cards that can no longer be shown
         leave it, and so do new and review cards that were answered elsewhere or that the
-        day's limits, counted over every answer given today, no longer leave room for."""
+        day's limits, counted over every answer given today, no longer leave room for (a
+        custom study has no limits; a cram keeps every card that can be shown)."""
         self._current = None
         done_new, done_reviews, _, _ = self._done_today()
         room = self._room(done_new, done_reviews, self.store.deck_limits())
@@ -249,9 +285,9 @@ class Session:
             if card_id not in facts:
                 continue
             deck, due = facts[card_id]
-            if kind != AGAIN:
+            if kind != AGAIN and not self.cram:
                 still = due is None if kind == NEW else due <= self.today.isoformat()
-                if not still or room.in_deck(kind, deck) <= 0:
+                if not still or (room.in_deck(kind, deck) <= 0 and not self.search):
                     continue
                 room.take(kind, deck)
             kept.append((card_id, kind))

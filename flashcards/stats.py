@@ -11,7 +11,8 @@ Definitions (the README says the same to users):
 * **due** on a day: cards a review could show that day (not retired, suspended or buried)
   whose due day has come, overdue ones included; new cards are not counted. ``due_tomorrow``
   is the same count for tomorrow, if nothing more is reviewed today.
-* **reviews**: every logged answer, same-day repeats included.
+* **reviews**: every logged answer, same-day repeats included; **cram answers** (custom
+  study with ``--cram``) are counted apart and in no other figure.
 * **review answers**: answers that move SM-2 (the first of a study day for a card) on cards
   that had been answered before (not new). **retention** over N days is the share of the
   review answers of the last N study days (today included) graded 3 or more.
@@ -96,6 +97,9 @@ def compute_stats(store: Store, today: date | None = None) -> StatsFigures:
         ))
         study_days = [date.fromisoformat(row[0]) for row in store.conn.execute(_STUDY_DAYS)]
         total_reviews = store.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        cram_answers, cram_today = store.conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE day = :today) FROM cram_answers", params
+        ).fetchone()
 
     retention = {}
     for days in RETENTION_DAYS:
@@ -129,6 +133,8 @@ def compute_stats(store: Store, today: date | None = None) -> StatsFigures:
     totals = Totals(
         **_card_counts(counts),
         reviews=total_reviews,
+        cram_answers=cram_answers,
+        cram_today=cram_today,
         seconds_today=round(today_row[3] / 1000, 1),
         retention_7d=retention["7d"].rate,
         retention_30d=retention["30d"].rate,

@@ -24,8 +24,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from flashcards import clock, fsrs, scheduling, schema
-from flashcards.model import Answer, Card, DayAnswer
+from flashcards import clock, fsrs, journal, scheduling, schema
+from flashcards.model import Answer, Card, DayAnswer, LogEntry
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
 
@@ -36,13 +36,15 @@ OnProgress = Callable[[int, int], None]  # (cards replayed so far, of how many)
 @dataclass(frozen=True)
 class Setting:
     """What one global setting may hold: a whole number (``low``..``high``), a number
-    (``decimal``), or one of ``choices``; and its default."""
+    (``decimal``), one of ``choices``, or a folder (``path``: None while unset); and its
+    default."""
 
-    default: int | float | str
+    default: int | float | str | None
     low: float = 0
     high: float = 0
     choices: tuple[str, ...] = ()
     decimal: bool = False
+    path: bool = False
 
     def parse(self, key: str, value: float | str) -> int | float | str:
         """``value`` (typed, or text from the command line) as this setting holds it; a
@@ -80,11 +82,14 @@ SETTINGS = {
     "rollover_hour": Setting(4, 0, 23),
     "new_per_day": Setting(20, 0, scheduling.MAX_DAILY_LIMIT),
     "reviews_per_day": Setting(200, 0, scheduling.MAX_DAILY_LIMIT),
+    "sync_dir": Setting(None, path=True),
     "scheduler": Setting("sm2", choices=scheduling.SCHEDULERS),
     "desired_retention": Setting(fsrs.DEFAULT_RETENTION, *fsrs.RETENTION_RANGE, decimal=True),
     "max_interval": Setting(scheduling.MAX_INTERVAL_DAYS, 1, scheduling.MAX_INTERVAL_DAYS),
     "fuzz": Setting("off", choices=("off", "on")),
 }
+# Settings that name a folder; None while unset.
+PATH_SETTINGS = tuple(key for key, setting in SETTINGS.items() if setting.path)
 # Settings that change how answers schedule a card: setting one replays the log.
 SCHEDULING_SETTINGS = frozenset({"scheduler", "desired_retention", "max_interval", "fuzz"})
 # Not a user setting: the FSRS parameters ``flashcards optimize`` fitted to the whole log.
@@ -158,6 +163,7 @@ class Store:
         self.conn = conn
         self.path = path
         self.read_only = read_only  # why it cannot be written, or None
+        self._journaling = False  # this write transaction notes what it logs (_arm_journal)
         self._file = _identity(path)
 
     # -- opening -----------------------------------------------------------------
@@ -204,16 +210,27 @@ class Store:
             raise StoreError(f"{self.path}: cannot write to the database: {self.read_only}")
 
     @contextmanager
-    def write(self, dry_run: bool = False) -> Iterator[sqlite3.Connection]:
+    def write(self, dry_run: bool = False,
+              journaled: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction (a savepoint when nested); the write lock is taken at once,
-        so it never deadlocks. With ``dry_run`` the work is done, then rolled back."""
+        so it never deadlocks. With ``dry_run`` the work is done, then rolled back.
+
+        With a sync folder set, whatever the transaction adds to or takes from the review
+        log is appended to this device's log there before the commit (``_flush_journal``),
+        whichever method wrote it; ``journaled=False`` (on the outermost write): not, for
+        what was read from that folder."""
         self.require_writable()
         if _identity(self.path) != self._file:
             # Written now, an answer would go to the old file, which nothing can read again.
             raise StoreError(f"{self.path}: the database file was replaced or removed while "
                              "open; start flashcards again")
+        outermost = not self.conn.in_transaction
+        if outermost:
+            self._arm_journal(journaled)
         with schema.transaction(self.conn, dry_run) as conn:
             yield conn
+            if outermost and not dry_run and self._journaling:
+                self._flush_journal()
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -237,21 +254,27 @@ class Store:
     def config(self) -> dict[str, Any]:
         """Global settings (``SETTINGS``): defaults overlaid with what the user set; a stored
         value a setting cannot hold is read as ``Setting.read`` says, so the app starts."""
-        settings = {key: setting.default for key, setting in SETTINGS.items()}
+        settings: dict[str, Any] = {key: setting.default for key, setting in SETTINGS.items()}
         for key, value in self.query("SELECT key, value FROM config"):
-            if key in SETTINGS:
+            if key in PATH_SETTINGS:
+                settings[key] = value or None
+            elif key in SETTINGS:
                 settings[key] = SETTINGS[key].read(value)
         return settings
 
     def set_config(self, key: str, value: float | str,
                    on_progress: OnProgress | None = None) -> bool:
-        """Set one global setting; a value it may not hold is a ``StoreError``. Returns
-        whether the value changed.
+        """Set one global setting, given typed or as the text a user typed; a value it may
+        not hold (a path setting: a folder that is not there) is a ``StoreError``, ``""``
+        unsets a path setting. Returns whether the value changed.
 
         A change of a scheduling setting (``SCHEDULING_SETTINGS``: switching the scheduler,
         say) replays every card's log under the new setting, after a backup, in the same
         transaction as the change; ``on_progress`` hears how far the replay is.
         """
+        if key in PATH_SETTINGS:
+            self._set_sync_dir(str(value))
+            return True
         if key not in SETTINGS:
             raise StoreError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
         value = SETTINGS[key].parse(key, value)
@@ -260,22 +283,12 @@ class Store:
         with self.write():
             # Read again under the write lock: another process may have set it meanwhile.
             changed = self.config()[key] != value
-            self._set_config_value(key, str(value))
+            self._put_config(key, str(value))
             if changed and key == "max_interval":  # the log's SM-2 state changes too
                 self.rebuild_history(self.answered_cards(), on_progress=on_progress)
             elif changed and key in SCHEDULING_SETTINGS:
                 self.reschedule(on_progress)
         return changed
-
-    def _set_config_value(self, key: str, text: str | None) -> None:
-        if text is None:
-            self.conn.execute("DELETE FROM config WHERE key = ?", (key,))
-            return
-        self.conn.execute(
-            "INSERT INTO config (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, text),
-        )
 
     def backup_before(self, what: str) -> Path | None:
         """A backup before a change that rewrites many cards (none of an empty database)."""
@@ -306,7 +319,7 @@ class Store:
             return
         text = None if parameters is None else json.dumps(fsrs.check_parameters(parameters))
         if deck is None:
-            self._set_config_value(FSRS_PARAMETERS_KEY, text)
+            self._put_config(FSRS_PARAMETERS_KEY, text)
         else:
             self.conn.execute("UPDATE decks SET fsrs_parameters = ? WHERE name = ?",
                               (text, deck))
@@ -338,6 +351,101 @@ class Store:
             for deck_id, name, parameters in self.query(
                 "SELECT id, scheduler, fsrs_parameters FROM decks")
         }
+
+    def _put_config(self, key: str, value: str | None) -> None:
+        """Store one setting (None: remove it); call inside ``write``."""
+        self.conn.execute("DELETE FROM config WHERE key = ?", (key,))
+        if value is not None:
+            self.conn.execute("INSERT INTO config (key, value) VALUES (?, ?)", (key, value))
+
+    def _set_sync_dir(self, value: str) -> None:
+        """Sync through this folder ("": stop). A folder this device has no log in yet gets
+        one holding the whole log so far (answers and card actions), so that the other
+        machines learn it too."""
+        folder = None
+        if value:
+            folder = Path(value).expanduser().resolve()
+            if not folder.is_dir():
+                raise StoreError(f"sync_dir: {value} is not a folder")
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise StoreError(f"sync_dir: {value}: this user may not write in that folder")
+        with self.write():
+            self._put_config("sync_dir", str(folder) if folder else None)
+            if folder and not self.journal_path().exists():
+                self._arm_journal()
+                self.conn.execute(
+                    "INSERT INTO temp.journal_out (kind, ref) SELECT kind, id FROM "
+                    "(SELECT 'answer' AS kind, id, ts FROM reviews UNION ALL "
+                    "SELECT 'action', id, ts FROM card_actions) ORDER BY ts, id")
+
+    def device_id(self) -> str:
+        """This device's name in the sync folder (its log is ``<device>.jsonl``): made
+        once, kept in the database."""
+        row = self.conn.execute("SELECT value FROM config WHERE key = 'device_id'").fetchone()
+        if row:
+            return row[0]
+        device = journal.new_device_id()
+        with self.write():
+            self._put_config("device_id", device)
+        return device
+
+    def journal_path(self) -> Path | None:
+        """This device's log in the sync folder, or None when no folder is set."""
+        folder = self.config()["sync_dir"]
+        return Path(folder) / f"{self.device_id()}{journal.SUFFIX}" if folder else None
+
+    def _arm_journal(self, journaled: bool = True) -> None:
+        """Have triggers note every answer and card action added to and removed from the log
+        while a sync folder is set, in ``temp.journal_out``: one place that sees every writer. Not for
+        a write that is not ``journaled``: a merge of 100,000 answers would note them all."""
+        armed = bool(self.query("SELECT 1 FROM temp.sqlite_master WHERE name = 'journal_out'"))
+        self._journaling = journaled and self.config()["sync_dir"] is not None
+        if self._journaling and not armed:
+            self.conn.execute(
+                "CREATE TEMP TABLE journal_out (kind TEXT NOT NULL, ref TEXT NOT NULL)")
+            for name, trigger in _JOURNAL_TRIGGERS.items():
+                self.conn.execute(f"CREATE TEMP TRIGGER {name} {trigger}")
+        elif armed and not self._journaling:
+            for name in _JOURNAL_TRIGGERS:
+                self.conn.execute(f"DROP TRIGGER temp.{name}")
+            self.conn.execute("DROP TABLE temp.journal_out")
+
+    def _flush_journal(self) -> None:
+        """Append the log entries this transaction noted to this device's log, fsynced,
+        before the commit: an answer counts as saved only once its line is on disk. (A
+        commit that then fails leaves a line whose answer the next merge applies.)"""
+        rows = self.query(
+            "SELECT j.kind, j.ref, decks.name, cards.key, coalesce(r.reviewed_at, a.acted_at), "
+            "coalesce(r.ts, a.ts), r.quality, r.duration_ms, a.action, a.until "
+            "FROM temp.journal_out AS j "
+            "LEFT JOIN reviews AS r ON j.kind = 'answer' AND r.id = j.ref "
+            "LEFT JOIN card_actions AS a ON j.kind = 'action' AND a.id = j.ref "
+            "LEFT JOIN cards ON cards.id = coalesce(r.card_id, a.card_id) "
+            "LEFT JOIN decks ON decks.id = cards.deck_id ORDER BY j.rowid"
+        )
+        if not rows:
+            return
+        self.conn.execute("DELETE FROM temp.journal_out")
+        path = self.journal_path()
+        if path is None:  # this very transaction stopped syncing
+            return
+        lines = []
+        for kind, ref, deck, key, moment, ts, quality, duration, action, until in rows:
+            if kind == "undo":
+                lines.append(journal.undo_line(ref))
+            elif deck is not None:  # not taken out again in the same transaction
+                lines.append(journal.answer_line(ref, deck, key, moment, ts, quality, duration)
+                             if kind == "answer" else
+                             journal.action_line(ref, deck, key, moment, ts, action, until))
+        # An entry taken back here never comes back from a copy of a log.
+        self.conn.executemany("INSERT OR IGNORE INTO sync_undone (id) VALUES (?)",
+                              [(ref,) for kind, ref, *_ in rows if kind == "undo"])
+        try:
+            journal.append(path, lines)
+        except OSError as error:
+            raise StoreError(f"cannot write to the sync folder ({path}: {error.strerror}): "
+                             "nothing was saved; `flashcards config sync_dir ''` stops "
+                             "syncing") from None
 
     def today(self) -> date:
         """The current study day under the configured rollover hour."""
@@ -740,6 +848,18 @@ class Store:
         )
         return [DayAnswer(*row) for row in rows]
 
+    def card_log(self, card_id: int) -> list[LogEntry]:
+        """One card's whole log, oldest first: its answers, cram answers and actions."""
+        rows = self.query(
+            "SELECT ts, id, day, quality, repeat, interval, 0, NULL, NULL FROM reviews "
+            "WHERE card_id = ?1 UNION ALL SELECT ts, id, day, quality, 0, NULL, 1, NULL, NULL "
+            "FROM cram_answers WHERE card_id = ?1 UNION ALL SELECT ts, id, "
+            "substr(acted_at, 1, 10), NULL, 0, NULL, 0, action, until FROM card_actions "
+            "WHERE card_id = ?1 ORDER BY 1, 2", (card_id,),
+        )
+        return [LogEntry(day, grade, bool(repeat), interval, bool(cram), action, until)
+                for _, _, day, grade, repeat, interval, cram, action, until in rows]
+
     def showable(self, today: date, card_ids: list[int]) -> dict[int, tuple[str, str | None]]:
         """Of these cards, those a review may show today (not suspended, buried, retired),
         each with its deck and due day."""
@@ -795,6 +915,16 @@ def _parameters(text: str | None) -> tuple[float, ...] | None:
         return fsrs.check_parameters(json.loads(text))
     except (ValueError, TypeError):
         return None
+
+
+# Each answer and card action added to the log, and each taken out of it (an undo), noted
+# for the journal.
+_JOURNAL_TRIGGERS = {
+    f"journal_{table}_{change}": f"AFTER {change.upper()} ON main.{table} BEGIN INSERT INTO "
+    f"journal_out (kind, ref) VALUES ('{kind}', {row}.id); END"
+    for table, added in (("reviews", "answer"), ("card_actions", "action"))
+    for change, kind, row in (("insert", added, "new"), ("delete", "undo", "old"))
+}
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

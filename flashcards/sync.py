@@ -248,6 +248,12 @@ def forget_source(store: Store, path: str | Path) -> SyncReport:
     return report
 
 
+def deck_files(store: Store) -> dict[str, Path]:
+    """The file of every deck that has one, by deck name, in name order."""
+    return {name: Path(file) for _, name, file in sorted(_deck_sources(store),
+                                                         key=lambda deck: deck[1])}
+
+
 def _where(path: Path) -> str:
     """A deck file's identity in the database: its resolved path."""
     return str(path.resolve())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CONTROL_CHARACTER", "clip", "format_duration", "printable"]
+__all__ = ["CONTROL_CHARACTER", "clip", "format_duration", "format_interval", "printable"]
 
 # C0 except tab and newline, DEL, and C1.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -38,3 +38,12 @@ def format_duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60}m {seconds % 60:02d}s"
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
+def format_interval(days: int) -> str:
+    """An interval as Anki shows it: 1d, 6d, 15d, 2.3mo, 1.5y."""
+    if days < 30:
+        return f"{days}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"

@@ -109,8 +109,8 @@ def test_a_setting_out_of_range_is_one_line_and_changes_nothing(write_deck):
         assert result.exit_code == 1
         assert result.output == f"error: {key} must be a whole number from {allowed}\n"
     assert run("config").output == (
-        "rollover_hour = 4\nnew_per_day = 20\nreviews_per_day = 200\nscheduler = sm2\n"
-        "desired_retention = 0.9\nmax_interval = 36500\nfuzz = off\n")
+        "rollover_hour = 4\nnew_per_day = 20\nreviews_per_day = 200\nsync_dir = (not set)\n"
+        "scheduler = sm2\ndesired_retention = 0.9\nmax_interval = 36500\nfuzz = off\n")
     assert run("decks").exit_code == 0
 
 

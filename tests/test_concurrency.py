@@ -34,7 +34,9 @@ REVIEW_DECK = "复习"
 BIG_DECK = "大牌组"
 BIG = 3000
 TODAY = "2026-03-10"  # conftest's clock
-PROBLEM_WORDS = ("error", "locked", "busy", "traceback", "failed", "exception")
+# Not "busy": on a loaded machine another process may hold the write lock past the app's
+# short busy timeout, and the review then says it is trying again, which is what it should do.
+PROBLEM_WORDS = ("error", "locked", "traceback", "failed", "exception")
 
 
 def big_deck(changed: bool = False) -> str:

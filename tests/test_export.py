@@ -66,7 +66,8 @@ def csv_rows(store: Store, what: str, fmt: str = "csv") -> list[dict[str, str]]:
 
 @pytest.fixture
 def reviewed(store: Store, write_deck) -> Store:
-    """Three cards, a few days of answers (with a same-day repeat), one card retired."""
+    """Three cards, a few days of answers (with a same-day repeat), a card action and a cram
+    answer, one card retired."""
     path = write_deck(DECK)
     import_files(store, [path])
     card = ids(store)
@@ -75,6 +76,8 @@ def reviewed(store: Store, write_deck) -> Store:
     store.answer(card["a"], 4, duration_ms=3000, at=at("2026-03-02", "09:10"))  # repeat
     store.answer(card["b"], 5, at=at("2026-03-02", "08:00"))
     store.answer(card["gone"], 3, duration_ms=1000, at=at("2026-03-09", "23:30"))
+    store.act([card["b"]], "bury", date(2026, 3, 10), at=at("2026-03-09"))  # over by today
+    store.answer(card["b"], 1, duration_ms=2000, at=at("2026-03-09"), cram=True)
     path.write_text(DECK[:DECK.index("  - id: gone")], encoding="utf-8")
     import_files(store, [path])
     return store

@@ -23,7 +23,7 @@ from flashcards import schema
 from flashcards.cli import cli
 from flashcards.export import export_text
 from flashcards.report import print_cards
-from flashcards.search import SearchError, compile_search, find_cards
+from flashcards.search import SearchError, card_ids, compile_search, find_cards
 from flashcards.store import Store
 from flashcards.sync import import_files
 
@@ -260,6 +260,31 @@ def test_the_fixture_states(cards):
         "lora::c1": "new", "list": "suspended", "arr": "learning", "inc": "learning",
         "quote": "buried", "pct": "leech", "http": "learning", "gone": "retired",
     }
+
+
+
+def test_card_ids_sorts_by_each_column_new_cards_last_either_way(cards):
+    """The browser's order: by a column, ties by id; new cards (no due day) last."""
+    key = {card_id: card_key for card_key, card_id in ids(cards).items()}
+
+    def order(sort: str, descending: bool = False, query: str = "-is:new") -> list[str]:
+        return [key[card_id] for card_id in card_ids(cards, query, sort, descending)]
+
+    assert order("added", query="") == [row[2] for row in find_cards(cards, "")]
+    assert order("added", True, "") == order("added", query="")[::-1]
+    # list (suspended) and quote (buried) were never answered: no due day either
+    assert order("due") == ["pct", "kv", "inc", "arr", "http", "grad", "list", "quote"]
+    assert order("due", True) == ["grad", "http", "arr", "inc", "kv", "pct", "quote", "list"]
+    assert order("due", query="tag:基础")[-4:] == ["whale", "attn", "attn::reverse",
+                                                   "lora::c1"]
+    assert order("due", True, "tag:基础")[-4:] == ["lora::c1", "attn::reverse", "attn",
+                                                   "whale"]
+    assert order("interval")[-2:] == ["grad", "kv"]  # 6 days both: by id
+    assert order("lapses")[-2:] == ["inc", "pct"]
+    assert order("ease")[0] == "pct"
+    assert card_ids(cards, "", limit=2) == card_ids(cards, "")[:2]
+    with pytest.raises(SearchError):
+        card_ids(cards, "is:nwe")
 
 
 BAD = {

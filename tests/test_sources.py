@@ -156,12 +156,12 @@ async def test_a_file_edited_while_the_app_is_open_is_synced_when_home_comes_bac
         await app.workers.wait_for_complete()
         path.write_text(DECK.replace("旧的问题", "新的问题"), encoding="utf-8")
         broken = write_deck("deck: 坏的\ncards:\n  - {id: x, front: 问}\n", "broken.yaml")
-        await pilot.press("a")  # a review, then home again
+        await pilot.press("R")  # a review, then home again
         await pilot.press("q")
         await app.workers.wait_for_complete()
         await pilot.pause()
         toasts = [str(toast.render()) for toast in app.screen.query("Toast")]
         assert any("synced from their files: 牌组" in text for text in toasts), toasts
         assert sum(f"{broken}:3: " in text for text in toasts) == 1
-        await pilot.press("a")
+        await pilot.press("R")
         assert app.screen.query_one(CardView).card.front == "新的问题"

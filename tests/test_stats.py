@@ -256,7 +256,8 @@ def test_as_json_is_exactly_what_stats_json_prints(store, one_of_each):
     counts = ["cards", *stats.STATES, "due", "due_tomorrow", "reviews_today"]
     assert list(printed) == ["today", "rollover_hour", "totals", "decks", "retention",
                              "forecast", "heatmap"]
-    assert list(printed["totals"]) == [*counts, "reviews", "seconds_today", "retention_7d",
+    assert list(printed["totals"]) == [*counts, "reviews", "cram_answers", "cram_today",
+                                       "seconds_today", "retention_7d",
                                        "retention_30d", "retention_365d", "streak",
                                        "longest_streak", "studied_today"]
     assert [list(deck) for deck in printed["decks"]] == [

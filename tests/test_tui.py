@@ -22,9 +22,11 @@ from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import AGAIN, Session
 from flashcards.store import Store
 from flashcards.sync import import_files
+from flashcards.text import format_interval
 from flashcards.tui.app import FlashcardsApp, make_app
+from flashcards.tui.editing import editor_command
 from flashcards.tui.screens.home import HomeScreen
-from flashcards.tui.screens.review import ReviewScreen, editor_command, format_interval
+from flashcards.tui.screens.review import ReviewScreen
 from flashcards.tui.screens.summary import SummaryScreen
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
@@ -262,7 +264,7 @@ async def test_empty_state_says_how_to_add_a_deck(store):
         assert isinstance(screen, HomeScreen) and screen.has_class("-empty")
         assert "flashcards import DECK.yaml" in str(screen.query_one("#home-empty").render())
         assert "review" not in footer_text(app)
-        await pilot.press("a")
+        await pilot.press("R")
         assert isinstance(app.screen, HomeScreen)
 
 
@@ -283,7 +285,7 @@ async def test_home_lists_decks_and_reviews_the_selected_one(loaded, write_deck)
             "基础", "2", "0", "3", "tomorrow (Mar 11)"]
         progress = str(app.screen.query_one("#home-progress").render())
         assert "1 card reviewed, 1 answer  ·  up next: 5 new, 0 due, 0 again" in progress
-        await pilot.press("a")
+        await pilot.press("R")
         assert app.screen.session.deck is None and app.screen.session.counts()["new"] == 5
         await pilot.press("escape", "q")
     assert app.return_code == 0

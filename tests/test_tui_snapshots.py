@@ -86,3 +86,19 @@ def test_summary(decks, fixed_seconds, snap_compare):
     keys = ["space", "5", "space", "2", "space", "4", "space", "5"]
     assert snap_compare(make_app(decks, deck="神经网络基础", start="review"),
                         press=keys, terminal_size=(90, 24))
+
+
+async def browse(pilot) -> None:
+    """Open the browser from home, run the search as it is (every card), mark the first
+    card and come back up to it; each step's workers (search, render) done."""
+    await settle(pilot)
+    for key in ("slash", "enter", "space", "up"):
+        await pilot.press(key)
+        for _ in range(3):
+            await settle(pilot)
+
+
+def test_browser(decks, snap_compare, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # file:line shown relative to it
+    decks.answer(decks.card(1).id, 4)
+    assert snap_compare(make_app(decks), terminal_size=(110, 34), run_before=browse)

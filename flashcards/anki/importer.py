@@ -42,6 +42,7 @@ from flashcards.model import ReviewImportReport, SyncReport
 from flashcards.store import Store
 from flashcards.sync import import_files
 from flashcards.text import CONTROL_CHARACTER
+from flashcards.yaml_write import Dumper, Tags
 
 # The first line of every file import-anki writes: it may overwrite only files that have it,
 # and the export gives back each card's Anki GUID for the decks that have it.
@@ -203,7 +204,7 @@ class _Plan:
                 entry["reverse"] = True
             keys = {0: ident, 1: f"{ident}::reverse"} if reverse else {0: ident}
         if note.tags:
-            entry["tags"] = _Tags(CONTROL_CHARACTER.sub("", tag) for tag in note.tags)
+            entry["tags"] = Tags(CONTROL_CHARACTER.sub("", tag) for tag in note.tags)
         self.decks.setdefault(deck, []).append(entry)
         self.report.notes += 1
         for card in cards:
@@ -280,7 +281,7 @@ class _Plan:
             while name.lower() in (taken.lower() for taken in texts):
                 number += 1
                 name = f"{stem}-{number}.yaml"
-            body = yaml.dump({"deck": deck, "cards": self.decks[deck]}, Dumper=_Dumper,
+            body = yaml.dump({"deck": deck, "cards": self.decks[deck]}, Dumper=Dumper,
                              allow_unicode=True, sort_keys=False, width=100)
             texts[name] = f"{MARKER}\n{body}"
         return texts
@@ -358,25 +359,3 @@ def _set_states(store: Store, states: dict[tuple[str, str], int]) -> tuple[int, 
         for action, cards in actions.items():
             store.act(cards, action, tomorrow if action == "bury" else None)
     return suspended, buried
-
-
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
-    """Writes text of several lines as a literal block and tags as ``[a, b]``, as a person
-    would."""
-
-
-def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-class _Tags(list):
-    """A card's tags, written on one line."""
-
-
-def _tags(dumper: yaml.SafeDumper, value: _Tags) -> yaml.SequenceNode:
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
-
-
-_Dumper.add_representer(str, _text)
-_Dumper.add_representer(_Tags, _tags)

@@ -7,7 +7,7 @@ only to hand over to another screen, through a typed ``app = getters.app(Flashca
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from textual import work
@@ -16,6 +16,8 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from flashcards.authoring import Added
+from flashcards.model import Search
 from flashcards.session import Session
 from flashcards.store import Store
 from flashcards.tui.control_filter import DropControlCharacters
@@ -26,20 +28,23 @@ _DROP_CONTROLS = DropControlCharacters()  # one instance: strips cache what it r
 
 
 class FlashcardsApp(App[None]):
-    """Daily reviews in the terminal: home (decks), review (one sitting), summary."""
+    """Daily reviews in the terminal: home (decks), review (one sitting), summary; the
+    add-a-card form over any of them."""
 
     CSS_PATH = "app.tcss"
     TITLE = "flashcards"
 
     def __init__(self, store: Store, deck: str | None = None,
                  start: Literal["home", "review"] = "home", daily_backup: bool = False,
-                 notices: Sequence[str] = (), problems: Sequence[str] = ()) -> None:
+                 notices: Sequence[str] = (), problems: Sequence[str] = (),
+                 search: Search | None = None, cram: bool = False) -> None:
         super().__init__()
         # A write another process holds up fails fast and is tried again in the background
         # (see ReviewScreen._save), so the app never freezes for the full busy timeout.
         store.set_busy_timeout(APP_BUSY_TIMEOUT_MS)
         self.store = store
         self.deck = deck
+        self.search, self.cram = search, cram  # a custom study's, when it starts in one
         self.start = start
         self.daily_backup = daily_backup
         self.notices = notices
@@ -88,16 +93,34 @@ class FlashcardsApp(App[None]):
         if self.start == "review":
             from flashcards.tui.screens.review import ReviewScreen
 
-            return ReviewScreen(Session(self.store, self.deck))
+            return ReviewScreen(Session(self.store, self.deck, self.search, self.cram))
         from flashcards.tui.screens.home import HomeScreen
 
         return HomeScreen(self.store)
 
-    def review(self, deck: str | None = None) -> None:
-        """Start a sitting over one deck (or all of them) on top of the current screen."""
+    def review(self, deck: str | None = None, search: Search | None = None,
+               cram: bool = False) -> None:
+        """Start a sitting over one deck (or all of them), or a custom study of a search, on
+        top of the current screen."""
         from flashcards.tui.screens.review import ReviewScreen
 
-        self.push_screen(ReviewScreen(Session(self.store, deck)))
+        self.push_screen(ReviewScreen(Session(self.store, deck, search, cram)))
+
+    def add_card(self, deck: str | None = None,
+                 callback: Callable[[Added | None], None] | None = None) -> None:
+        """Open the add-a-card form over the current screen, with ``deck`` picked; the
+        callback gets the card added, or None when the form was left."""
+        from flashcards.tui.screens.add_card import AddCardScreen
+
+        self.push_screen(AddCardScreen(self.store, deck), callback)
+
+    def browse(self, on_close: Callable[[], None] | None = None) -> None:
+        """Open the card browser on top of the current screen; ``on_close`` runs when it
+        is left (the review reads its card again: the browser may have changed it)."""
+        from flashcards.tui.screens.browser import BrowserScreen
+
+        self.push_screen(BrowserScreen(self.store),
+                         None if on_close is None else lambda _result: on_close())
 
     def finish_review(self, session: Session) -> None:
         """Replace the review screen by its summary."""
@@ -134,11 +157,13 @@ class FlashcardsApp(App[None]):
 def make_app(store: Store, deck: str | None = None,
              start: Literal["home", "review"] = "home",
              daily_backup: bool = False, notices: Sequence[str] = (),
-             problems: Sequence[str] = ()) -> FlashcardsApp:
-    """The app over an open store, starting on the home screen or straight in a review.
+             problems: Sequence[str] = (), search: Search | None = None,
+             cram: bool = False) -> FlashcardsApp:
+    """The app over an open store, starting on the home screen or straight in a review
+    (of a custom study's ``search`` and ``cram``, if given).
 
     With ``daily_backup`` it makes the day's first backup in the background; ``notices``
     and ``problems`` (deck files that did not sync) are shown once the first screen is up.
     """
     return FlashcardsApp(store, deck=deck, start=start, daily_backup=daily_backup,
-                         notices=notices, problems=problems)
+                         notices=notices, problems=problems, search=search, cram=cram)

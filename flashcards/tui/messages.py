@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.message import Message
 
+from flashcards.authoring import Added
 from flashcards.model import DayAnswer, StatsFigures
 
 
@@ -36,3 +37,23 @@ class DeckReimported(Message):
 
     path: str
     errors: list[str]  # what is wrong with the file, each with its file:line; empty: imported
+
+
+@dataclass
+class CardsFound(Message):
+    """The browser's worker ran a search: the ids of the cards it found, in order."""
+
+    query: str
+    ids: list[int]
+    today: date
+    error: str | None  # the query did not parse: why, in one line
+    keep: int | None  # the card the cursor stays on, if it is still found
+    complete: bool = True  # False: only the first page; every id follows
+
+
+@dataclass
+class CardAddTried(Message):
+    """The add form's worker wrote the card, or says why it could not."""
+
+    added: Added | None
+    problem: str  # one line (a deck file's own errors: one line each); empty when added

@@ -57,7 +57,8 @@ def title(today: date | None) -> Content:
 
 
 class HomeScreen(BaseScreen):
-    """Decks and today's progress; enter/r reviews the selected deck, a reviews them all.
+    """Decks and today's progress; enter/r reviews the selected deck, R reviews them all, a
+    adds a card (to the selected deck).
 
     Everything it shows is read by a worker: a database that cannot be read right now is
     told in a notification, and ctrl+r reads it again.
@@ -68,8 +69,10 @@ class HomeScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         # The table takes enter itself (RowSelected, below); r does the same from anywhere.
         Binding("r", "review_selected", "review deck", key_display="enter/r"),
-        Binding("a", "review_all", "review all"),
+        Binding("R", "review_all", "review all"),
+        Binding("a", "add_card", "add a card"),
         Binding("s", "stats", "stats"),
+        Binding("slash", "browse", "browse"),
         Binding("q", "app.quit", "quit"),
         Binding("ctrl+r", "reload", "read again"),  # offered only after a failed read
     ]
@@ -166,10 +169,19 @@ class HomeScreen(BaseScreen):
         self.refresh_decks()
 
     def action_review_selected(self) -> None:
+        deck = self.selected_deck()
+        if deck is not None:
+            self.app.review(deck)
+
+    def action_add_card(self) -> None:
+        self.app.add_card(self.selected_deck())
+
+    def selected_deck(self) -> str | None:
+        """The name of the deck under the cursor; None while the table is empty."""
         table = self.query_one(DataTable)
-        if table.row_count:
-            row_key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
-            self.app.review(row_key.value)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click) on a deck's row reviews that deck."""
@@ -177,6 +189,9 @@ class HomeScreen(BaseScreen):
 
     def action_review_all(self) -> None:
         self.app.review(None)
+
+    def action_browse(self) -> None:
+        self.app.browse()
 
     def action_stats(self) -> None:
         from flashcards.tui.screens.stats import StatsScreen

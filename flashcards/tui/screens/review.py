@@ -1,4 +1,4 @@
-"""One sitting: the front, a reveal, a grade, the next card; undo, suspend, bury, edit.
+"""One sitting: the front, a reveal, a grade, the next card; undo, suspend, bury, edit, add.
 
 Every action goes through ``Session``, which has written it to SQLite when it returns, and
 only then does the next card appear. Widgets are updated in place (no recompose), so a
@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
-import shlex
-import shutil
-import subprocess
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, ClassVar
 
 from textual import getters, work
-from textual.app import ComposeResult, SuspendNotSupported
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.events import Resize
@@ -31,44 +27,15 @@ from flashcards.model import Card
 from flashcards.scheduling import LEECH_LAPSES
 from flashcards.session import Session
 from flashcards.sm2 import QUALITY_LABELS
-from flashcards.store import Store
+from flashcards.text import format_interval
 from flashcards.tui.app import FlashcardsApp
+from flashcards.tui.editing import edit_in_editor, reimport_deck
 from flashcards.tui.messages import DeckReimported
 from flashcards.tui.saving import NOT_SAVED, SKIPPED, save
 from flashcards.tui.screens.base import BaseScreen
 from flashcards.tui.widgets.card_view import CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
-
-
-def format_interval(days: int) -> str:
-    """An interval as Anki shows it: 1d, 6d, 15d, 2.3mo, 1.5y."""
-    if days < 30:
-        return f"{days}d"
-    if days < 365:
-        return f"{days / 30:.1f}mo"
-    return f"{days / 365:.1f}y"
-
-
-def editor_command(path: str, line: int | None) -> list[str] | None:
-    """``$VISUAL``/``$EDITOR`` (else vi) opening ``path`` at ``line``; None if there is none."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or shutil.which("vi")
-    if not editor:
-        return None
-    return [*shlex.split(editor), *([f"+{line}"] if line else []), path]
-
-
-def run_editor(command: list[str]) -> str | None:
-    """Run the editor and wait for it; a one-line problem if it could not start.
-
-    Nothing may raise out of ``App.suspend()``: the terminal would stay handed over.
-    """
-    try:
-        subprocess.run(command, check=False)
-    except OSError as error:
-        return f"cannot run {command[0]}: {error.strerror}"
-    return None
-
 
 CARD_ACTIONS = {"reveal", "grade", "undo", "suspend", "bury", "edit"}
 COLLECT_DELAY = 0.1  # seconds after a new front: its frame and the back's are done
@@ -96,6 +63,8 @@ class ReviewScreen(BaseScreen):
         Binding("s", "suspend", "suspend"),
         Binding("b", "bury", "bury"),
         Binding("e", "edit", "edit"),
+        Binding("slash", "browse", "browse"),
+        Binding("a", "add_card", "add a card"),
         Binding("q,escape", "leave", "home"),
     ]
     RETRY_KEY = "e"  # a re-import the database refused: edit (or just save) again
@@ -110,7 +79,7 @@ class ReviewScreen(BaseScreen):
         self._retry: Timer | None = None  # a write waiting for the database to be free
 
     def compose(self) -> ComposeResult:
-        yield ReviewHeader()
+        yield ReviewHeader(cram=self.session.cram)
         yield CardView(self.session.current, self.session.current_kind or "new")
         yield KeyFooter()
         yield Static(id="too-small")
@@ -200,23 +169,24 @@ class ReviewScreen(BaseScreen):
 
     async def action_edit(self) -> None:
         card = self.session.current
-        if not card.file or not os.path.exists(card.file):
-            self.notify(f"no deck file for this card: {card.file or '(none)'}",
-                        severity="error", markup=False)
-            return
-        command = editor_command(card.file, card.line)
-        if command is None:
-            self.notify("set $EDITOR to edit cards", severity="error", markup=False)
-            return
-        try:
-            with self.app.suspend():
-                failure = run_editor(command)
-        except SuspendNotSupported:
-            failure = "this terminal cannot be handed to an editor"
-        if failure:
-            self.notify(failure, severity="error", markup=False)
-            return
-        await self._reimport(card.file)
+        if edit_in_editor(self, card):
+            await self._reimport(card.file)
+
+    def action_browse(self) -> None:
+        """Open the browser; back here, the sitting goes on with the same card, unless the
+        browser changed it (then it is shown again as it is now) or took it out."""
+        self.app.browse(on_close=self._back_from_browser)
+
+    async def _back_from_browser(self) -> None:
+        before = self.session.current
+        self.session.reload()
+        if self.session.current != before:
+            await self._next()
+
+    def action_add_card(self) -> None:
+        """The add form, with this card's deck picked; the sitting goes on after it."""
+        card = self.session.current
+        self.app.add_card(card.deck if card else None)
 
     def action_leave(self) -> None:
         if self._retry is not None:
@@ -277,18 +247,8 @@ class ReviewScreen(BaseScreen):
     def reimport(self, path: str) -> bool:
         """Sync the deck file into the database on a connection of the worker's own; the
         outcome comes back as ``DeckReimported`` (True once it is posted)."""
-        from flashcards.decks import DeckError
-        from flashcards.sync import import_files
-
-        store = Store.open(self.session.store.path)
-        try:
-            import_files(store, [path])
-            errors: list[str] = []
-        except DeckError as error:  # a broken file: nothing was written
-            errors = error.errors
-        finally:
-            store.close()
-        return self.post_message(DeckReimported(path, errors))
+        return self.post_message(DeckReimported(path, reimport_deck(self.session.store.path,
+                                                                    path)))
 
     async def on_deck_reimported(self, message: DeckReimported) -> None:
         try:

@@ -17,7 +17,8 @@ def progress_bar(done: int, total: int, width: int) -> Content:
 
 
 class ReviewHeader(Widget):
-    """``deck  3/42 ━━━━━━━━━━  new 10  review 25  again 2`` on one line, whatever the width.
+    """``deck  3/42 ━━━━━━━━━━  new 10  review 25  again 2`` on one line, whatever the width;
+    ``cram`` before the deck in a cram sitting (its answers move nothing).
 
     When space is short the bar shrinks and goes, then the deck name is cut with "…".
     """
@@ -32,8 +33,9 @@ class ReviewHeader(Widget):
     }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cram: bool = False) -> None:
         super().__init__()
+        self._cram = Content.styled("cram ", "bold $text-warning") if cram else Content()
         self._deck = ""
         self._position = self._total = 0
         self._counts = {"new": 0, "review": 0, "again": 0}
@@ -52,10 +54,10 @@ class ReviewHeader(Widget):
         place = Content(f"  {self._position}/{self._total} ")
         deck = Content.styled(self._deck, "bold")  # user text: styled, never parsed as markup
         width = self.content_region.width or self.size.width
-        room = width - counts.cell_length - place.cell_length - 2
+        room = width - counts.cell_length - place.cell_length - self._cram.cell_length - 2
         bar_width = min(MAX_BAR, room - deck.cell_length)
         if bar_width < MIN_BAR:
             bar_width = 0
             deck = deck.truncate(max(MIN_DECK, room), ellipsis=True)
         bar = progress_bar(self._position - 1, self._total, bar_width) if bar_width else Content()
-        return Content.assemble(deck, place, bar, "  ", counts)
+        return Content.assemble(self._cram, deck, place, bar, "  ", counts)
