@@ -379,3 +379,16 @@ def test_undo_under_fsrs_gives_back_the_state_before(loaded):
     assert loaded.cached_row(card_id) != before  # a same-day answer moves FSRS
     loaded.undo_answer(answer.review_id)
     assert loaded.cached_row(card_id) == before
+
+
+def test_optimize_keeps_the_defaults_and_says_so_when_the_fit_is_no_better(many, monkeypatch):
+    from flashcards import optimize as optimizing
+
+    synthetic_history(many, list(fsrs.DEFAULT_PARAMETERS), answers_per_card=4)
+    bad = list(fsrs.DEFAULT_PARAMETERS)
+    bad[0:4] = [100.0, 100.0, 100.0, 100.0]  # a "fit" that forgets nothing for months
+    monkeypatch.setattr(optimizing.fsrs, "fit", lambda items: tuple(bad))
+    report = optimizing.optimize(many)
+    assert report.fitted[0] > report.default[0]
+    assert report.parameters is None and many.fsrs_parameters() is None
+    assert "no better than the defaults" in report.reason
