@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import tui_latency
 from benchmarks.anki_package import write_package
+from benchmarks.fsrs_bench import measure_fsrs
 from benchmarks.generate import build_db, write_deck
 from benchmarks.stats_export import PEAK, run, run_python
 from flashcards import clock, export, journal
@@ -584,6 +585,9 @@ def print_table(rows: list[Row], title: str) -> None:
         "its start-up. Browser memory: VmRSS with the browser open; at home: VmRSS before.\n"
         "(m) a minimal Textual app pushing a screen with an Input and a DataTable of the "
         "first 100 fronts on '/', same pty.\n"
+        "(n) the least a replay does: each card's answers read from the log's index, one "
+        "fsrs-rs-python step each, fresh process.  (o) the library alone fitting and "
+        "evaluating the same training items, in process.\n"
         "Time is wall time in a fresh process, median of the runs; memory the largest peak.",
         highlight=False, markup=False, soft_wrap=True,
     )
@@ -595,7 +599,7 @@ def main() -> None:
                         help="10,000 cards and 100,000 reviews, fewer runs (under a minute)")
     parser.add_argument("--dir", type=Path, default=ROOT / "benchmarks" / "out",
                         help="where the data goes (default: benchmarks/out/)")
-    groups_known = ("import", "app", "browser", "stats", "anki", "search", "sync")
+    groups_known = ("import", "app", "browser", "stats", "anki", "search", "sync", "fsrs")
     parser.add_argument("--only", choices=groups_known, action="append",
                         help="measure only these groups of figures (repeatable)")
     options = parser.parse_args()
@@ -636,6 +640,8 @@ def main() -> None:
             rows += measure_search(db, 3 if options.quick else 7)
         if "sync" in groups:
             rows += measure_sync(work, decks[10_000], 10_000, 3 if options.quick else 5)
+        if "fsrs" in groups:
+            rows += [Row(*row) for row in measure_fsrs(work, db, 3)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print_table(rows, f"flashcards benchmarks: big database = {n_cards:,} cards, "

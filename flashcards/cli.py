@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,14 @@ import click
 from flashcards import paths, scheduling
 from flashcards.backup import BackupError
 from flashcards.clock import ClockError
-from flashcards.export import ANKI_FORMAT, EXPORT_FORMATS, EXPORTS, ExportError, json_chunks
+from flashcards.export import (
+    ANKI_FORMAT,
+    EXPORT_FORMATS,
+    EXPORTS,
+    ExportError,
+    export_columns,
+    json_chunks,
+)
 from flashcards.model import SyncReport
 from flashcards.search import SearchError, compile_search, find_cards
 from flashcards.store import Store, StoreError
@@ -408,19 +416,77 @@ def decks() -> None:
 @click.argument("value", required=False)
 @db_option
 def config(key: str | None, value: str | None) -> None:
-    """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day (a value
-    out of the setting's range is refused, and the error says the range), sync_dir (the
-    folder that Syncthing, Dropbox or git keeps in step between your machines; '' stops
-    syncing)."""
+    """Show the settings, or set one: rollover_hour, new_per_day, reviews_per_day,
+    sync_dir (the folder that Syncthing, Dropbox or git keeps in step between your machines;
+    '' stops syncing), scheduler (sm2 or fsrs), desired_retention (0.7 to 0.99, FSRS),
+    max_interval (days, both schedulers), fuzz (off or on, FSRS). A value the setting may
+    not hold is refused, and the error says what it may. Changing a scheduling setting
+    replays every card's log, after a backup."""
     store = open_store()
     if key is not None and value is not None:
-        store.set_config(key, value)
+        with _replay_progress("replaying the log") as on_progress:
+            store.set_config(key, value, on_progress=on_progress)
     settings = store.config()
     if key is not None and key not in settings:
         raise UserError([f"error: unknown setting {key!r} (known: {', '.join(settings)})"])
     for name, setting in settings.items():
         if key in (None, name):
             click.echo(printable(f"{name} = {'(not set)' if setting is None else setting}"))
+
+
+@contextmanager
+def _busy(what: str) -> Iterator[None]:
+    """A spinner on stderr while a long step runs, when a person is watching."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    with _console(stderr=True).status(what):
+        yield
+
+
+@contextmanager
+def _replay_progress(what: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for a replay of many cards, when a person is watching."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_console(stderr=True)) as progress:
+        task = progress.add_task(what, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+@cli.command()
+@click.option("--deck", help="Fit this deck's log only, and keep the result for this deck.")
+@db_option
+def optimize(deck: str | None) -> None:
+    """Fit FSRS's parameters to your own review log; keep them when they predict it better
+    than the defaults (log-loss and RMSE of both are shown), and replay the cards."""
+    from flashcards.optimize import optimize as fit
+
+    store = open_store()
+    with _busy(f"fitting FSRS to the log{f' of {deck}' if deck else ''}"):
+        report = fit(store, deck)
+    from flashcards.report import print_fit
+
+    print_fit(report, _console())
+
+
+@cli.command()
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True,
+              help="How many days ahead.")
+@db_option
+def simulate(days: int) -> None:
+    """Your collection over the coming days under SM-2 and FSRS (default and fitted
+    parameters): answers per day and retention, as a table and a chart."""
+    from flashcards.report import print_simulation
+    from flashcards.simulate import simulate as run
+
+    store = open_store(daily_backup=False)  # reads only
+    with _replay_progress("simulating") as on_progress:
+        outcomes = run(store, days, on_progress=on_progress)
+    print_simulation(outcomes, days, _console())
 
 
 @cli.command()
@@ -529,7 +595,7 @@ def cards(query: str, as_json: bool, limit: int | None) -> None:
         rows = list(rows)
         more, rows = len(rows) > limit, rows[:limit]
     if as_json:
-        _write_stdout(json_chunks("cards", rows))
+        _write_stdout(json_chunks("cards", rows, columns=export_columns("cards", store=store)))
     else:
         from flashcards.report import print_cards
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flashcards import cloze
-from flashcards.scheduling import MAX_DAILY_LIMIT
+from flashcards.scheduling import MAX_DAILY_LIMIT, SCHEDULERS
 from flashcards.text import clip
 from flashcards.yaml_safe import Composer, MappingNode, Node, ScalarNode, SequenceNode
 
@@ -40,7 +40,8 @@ __all__ = [
     "read_file",
 ]
 
-_DECK_KEYS = ("deck", "description", "tags", "new_per_day", "reviews_per_day", "cards")
+_DECK_KEYS = ("deck", "description", "tags", "new_per_day", "reviews_per_day", "scheduler",
+              "cards")
 _CARD_KEYS = ("id", "front", "back", "cloze", "reverse", "tags", "source", "draft")
 
 # Bytes read at once where a whole file is checked (its text, hash).
@@ -89,6 +90,7 @@ class DeckFile:
     drafts: list[Draft]
     sha256: str
     name_line: int = 1  # where `deck:` is, for clashes between files
+    scheduler: str | None = None  # this deck's own (``scheduling.SCHEDULERS``); None: global
 
 
 class DeckError(Exception):
@@ -230,6 +232,7 @@ def _parse(stream: BinaryIO, path: Path) -> DeckFile:
             drafts=reader.drafts,
             sha256=digest,
             name_line=reader.name_line,
+            scheduler=reader.scheduler,
         )
     finally:
         if gc_was_enabled:
@@ -355,6 +358,7 @@ class _DeckReader:
         self.tags: tuple[str, ...] = ()
         self.new_per_day: int | None = None
         self.reviews_per_day: int | None = None
+        self.scheduler: str | None = None
         self.drafts: list[Draft] = []
         self.notes: list[_Note] = []
         self.ids: dict[str, int] = {}
@@ -427,6 +431,11 @@ class _DeckReader:
         self.tags = self.texts(fields.get("tags"), "", "tags") or ()
         self.new_per_day = self.count(fields.get("new_per_day"), "new_per_day")
         self.reviews_per_day = self.count(fields.get("reviews_per_day"), "reviews_per_day")
+        self.scheduler = self.text(fields.get("scheduler"), "", "scheduler")
+        if self.scheduler is not None and self.scheduler not in SCHEDULERS:
+            self.error(fields["scheduler"].line, f"scheduler must be one of: "
+                       f"{', '.join(SCHEDULERS)}, not {self.scheduler!r}")
+            self.scheduler = None
         if "cards" not in fields:
             self.error(
                 root_line, "missing 'cards:' (write 'cards: []' for a deck with no cards yet)"

@@ -22,7 +22,7 @@ from typing import Any
 
 from flashcards import scheduling
 from flashcards.stats import CORRECT, FIRST_ANSWERS, rate
-from flashcards.store import Store, status_sql
+from flashcards.store import LAST_ANSWER_DAY, Store, status_sql
 
 EXPORTS = ("reviews", "cards", "daily", "actions", "cram")
 EXPORT_FORMATS = ("csv", "json", "jsonl", "fsrs")
@@ -67,12 +67,21 @@ TEXT_COLUMNS = frozenset({
 })
 
 
-def export_columns(what: str, fmt: str = "csv") -> tuple[str, ...]:
-    """The columns (or JSON keys) of an export, in order."""
+# What the cards export adds when a deck is on FSRS: the memory state, and the probability
+# of recall today (None for a card on SM-2, or new).
+FSRS_CARD_COLUMNS = ("stability", "difficulty", "retrievability")
+
+
+def export_columns(what: str, fmt: str = "csv", store: Store | None = None) -> tuple[str, ...]:
+    """The columns (or JSON keys) of an export, in order; the cards export of a ``store``
+    with a deck on FSRS ends with ``FSRS_CARD_COLUMNS``."""
     if fmt == "fsrs":
         return _FSRS_COLUMNS
-    return {"reviews": REVIEW_COLUMNS, "cards": _CARD_COLUMNS, "daily": _DAILY_COLUMNS,
-            "actions": _ACTION_COLUMNS, "cram": _CRAM_COLUMNS}[what]
+    columns = {"reviews": REVIEW_COLUMNS, "cards": _CARD_COLUMNS, "daily": _DAILY_COLUMNS,
+               "actions": _ACTION_COLUMNS, "cram": _CRAM_COLUMNS}[what]
+    if what == "cards" and store is not None and store.uses_fsrs():
+        columns += FSRS_CARD_COLUMNS
+    return columns
 
 
 def _review_rows(store: Store) -> Iterator[tuple]:
@@ -110,18 +119,36 @@ def _cram_rows(store: Store) -> Iterator[tuple]:
 def card_rows(store: Store, where: str = "1", params: dict[str, Any] | None = None,
               order: str = "decks.name, cards.position, cards.id",
               limit: int | None = None) -> Iterator[tuple]:
-    """Rows of the cards export (its columns: ``export_columns("cards")``) for the cards
-    matching an SQL condition over ``cards`` joined with ``decks``, in ``order``, at most
-    ``limit`` of them; ``params`` are the condition's named parameters."""
-    return store.conn.execute(
+    """Rows of the cards export (its columns: ``export_columns("cards", store=store)``) for
+    the cards matching an SQL condition over ``cards`` joined with ``decks``, in ``order``,
+    at most ``limit`` of them; ``params`` are the condition's named parameters."""
+    memory = store.uses_fsrs()
+    rows = store.conn.execute(
         "SELECT cards.id, decks.name, cards.key, cards.note_key, cards.kind, cards.front, "
         f"cards.back, cards.tags, {status_sql()}, cards.repetitions, cards.interval, "
         "cards.easiness, cards.due, cards.lapses, cards.buried_until, "
         "decks.source_path || coalesce(':' || cards.line, ''), cards.source, "
-        "cards.created_at, cards.updated_at FROM cards JOIN decks ON decks.id = cards.deck_id "
+        "cards.created_at, cards.updated_at"
+        + (f", cards.stability, cards.difficulty, cards.deck_id, {LAST_ANSWER_DAY}"
+           if memory else "")
+        + " FROM cards JOIN decks ON decks.id = cards.deck_id "
         f"WHERE {where} ORDER BY {order}{' LIMIT :limit' if limit else ''}",
         {"today": store.today().isoformat(), **(params or {}), "limit": limit},
     )
+    return _with_retrievability(store, rows) if memory else rows
+
+
+def _with_retrievability(store: Store, rows: Iterable[tuple]) -> Iterator[tuple]:
+    """Card rows ending in stability, difficulty, deck id and last answer day, as rows
+    ending in ``FSRS_CARD_COLUMNS``: the recall probability today under the deck's model."""
+    schedulers, today = store.deck_schedulers(), store.today()
+    for *row, stability, difficulty, deck_id, last_day in rows:
+        chance = None
+        if stability is not None:
+            elapsed = (today - date.fromisoformat(last_day)).days
+            chance = round(schedulers[deck_id].model.retrievability(stability, max(elapsed, 0)),
+                           4)
+        yield (*row, stability, difficulty, chance)
 
 
 def _daily_rows(store: Store) -> Iterator[tuple]:
@@ -170,9 +197,8 @@ def _fsrs_state(progress: scheduling.Progress) -> int:
     return FSRS_RELEARNING if progress.lapses else FSRS_LEARNING
 
 
-def _json_row(what: str) -> Any:
-    """A function turning one export row into the JSON object of that row."""
-    columns = export_columns(what)
+def _json_row(what: str, columns: tuple[str, ...]) -> Any:
+    """A function turning one export row (of these columns) into its JSON object."""
     if what == "reviews":
         def convert(row: tuple) -> dict[str, Any]:
             record = dict(zip(columns, row))
@@ -209,8 +235,9 @@ def export_text(store: Store, what: str, fmt: str, raw: bool = False) -> Iterato
         rows = {"reviews": _review_rows, "cards": card_rows, "daily": _daily_rows,
                 "actions": _action_rows, "cram": _cram_rows}[what](store)
     if fmt in ("csv", "fsrs"):
-        return _csv_chunks(export_columns(what, fmt), rows, spreadsheet=fmt == "csv" and not raw)
-    return json_chunks(what, rows, lines=fmt == "jsonl")
+        return _csv_chunks(export_columns(what, fmt, store), rows,
+                           spreadsheet=fmt == "csv" and not raw)
+    return json_chunks(what, rows, lines=fmt == "jsonl", columns=export_columns(what, fmt, store))
 
 
 def _csv_chunks(columns: tuple[str, ...], rows: Iterable[tuple],
@@ -246,11 +273,12 @@ def _formulas_as_text(rows: Iterable[tuple], text: list[int]) -> Iterator[list]:
         yield row
 
 
-def json_chunks(what: str, rows: Iterable[tuple], lines: bool = False) -> Iterator[str]:
+def json_chunks(what: str, rows: Iterable[tuple], lines: bool = False,
+                columns: tuple[str, ...] | None = None) -> Iterator[str]:
     """Rows of the export ``what`` as JSON text in chunks: one list of objects, or with
-    ``lines`` one object a line."""
+    ``lines`` one object a line; ``columns`` are the rows' (by default ``what``'s own)."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    records = map(_json_row(what), rows)
+    records = map(_json_row(what, columns or export_columns(what)), rows)
     first = True
     if not lines:
         yield "["

@@ -31,6 +31,8 @@ class Card:
     lapses: int
     suspended: bool
     leech: bool
+    stability: float | None = None  # FSRS's memory state; None under SM-2
+    difficulty: float | None = None
 
     @property
     def state(self) -> SM2State:
@@ -174,10 +176,15 @@ class DeckFigures(CardCounts):
 
     name: str
     retention_30d: float | None
+    scheduler: str = "sm2"
+    desired_retention: float | None = None  # FSRS's target; None under SM-2
+    retrievability: float | None = None  # FSRS: average recall probability today
 
     def as_json(self) -> dict[str, Any]:
         """The deck as an entry of ``decks`` in ``stats --json``."""
-        return {"name": self.name, **self.by_column(), "retention_30d": self.retention_30d}
+        return {"name": self.name, **self.by_column(), "retention_30d": self.retention_30d,
+                "scheduler": self.scheduler, "desired_retention": self.desired_retention,
+                "retrievability": self.retrievability}
 
 
 @dataclass(frozen=True, slots=True)

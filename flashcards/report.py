@@ -16,6 +16,8 @@ from rich.text import Text
 
 from flashcards.export import export_columns
 from flashcards.model import ForecastDay, HeatmapDay, StatsFigures
+from flashcards.optimize import FitReport
+from flashcards.simulate import Outcome as SimulationOutcome
 from flashcards.stats import STATES
 from flashcards.text import format_duration, printable
 
@@ -54,6 +56,10 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
                           ("answers today", totals.reviews_today), ("cards", totals.cards)):
         progress.add_column(header, justify="right", footer=str(total))
     progress.add_column("retention 30d", justify="right", footer=_percent(totals.retention_30d))
+    on_fsrs = any(deck.scheduler == "fsrs" for deck in figures.decks)
+    if on_fsrs:
+        progress.add_column("desired", justify="right")
+        progress.add_column("recall today", justify="right")
     states = Table(box=None, show_footer=len(figures.decks) > 1, collapse_padding=True)
     states.add_column("deck", footer="total")
     for state in STATES:
@@ -62,7 +68,9 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
         name = Text(printable(deck.name))  # never markup, no control characters
         progress.add_row(name, *(str(count) for count in (deck.due, deck.due_tomorrow,
                                                             deck.reviews_today, deck.cards)),
-                         _percent(deck.retention_30d))
+                         _percent(deck.retention_30d),
+                         *((_percent(deck.desired_retention), _percent(deck.retrievability))
+                           if on_fsrs else ()))
         states.add_row(name, *(str(deck.states[state]) for state in STATES))
     console.print()
     console.print(progress)
@@ -193,3 +201,50 @@ def heatmap_weeks(heatmap: Sequence[HeatmapDay],
             columns.append([None] * 7)
         columns[column][row] = (day, entry.reviews, level)
     return columns[-weeks:] if weeks else columns
+
+
+def print_fit(report: FitReport, console: Console) -> None:
+    """What ``flashcards optimize`` did: the items, log-loss and RMSE of the default and the
+    fitted parameters, and which are kept."""
+    where = f"the log of {report.deck}" if report.deck else "your log"
+    console.print(Text(f"{report.items:,} training items from {report.answers:,} answers in "
+                       f"{printable(where)}"))
+    table = Table(box=None)
+    for column in ("parameters", "log-loss", "RMSE"):
+        table.add_column(column, justify="left" if column == "parameters" else "right")
+    for name, figures in (("FSRS defaults", report.default), ("fitted", report.fitted)):
+        if figures:
+            table.add_row(name, f"{figures[0]:.4f}", f"{figures[1]:.4f}")
+    if table.rows:
+        console.print(table)
+    console.print(Text(report.reason + "; the cards are replayed under them"))
+
+
+SPARK_CHARS = " ▁▂▃▄▅▆▇█"
+
+
+def print_simulation(outcomes: Sequence[SimulationOutcome], days: int,
+                     console: Console) -> None:
+    """``flashcards simulate``: a table per scheduler, and its answers per day as a chart
+    (one column per stretch of days, all rows on one scale)."""
+    table = Table(box=None, title=f"the next {days} days, simulated")
+    for column in ("scheduler", "answers/day", "first 30 days", "retention",
+                   "remembered at the end"):
+        table.add_column(column, justify="left" if column == "scheduler" else "right")
+    for outcome in outcomes:
+        first = outcome.reviews[:30]
+        table.add_row(outcome.name, f"{outcome.per_day:,.1f}", f"{sum(first) / len(first):,.1f}",
+                      _percent(outcome.retention), f"{outcome.remembered:,.0f} cards")
+    console.print(table)
+    width = max(10, min(days, console.width - 28, 72))
+    top = max((max(outcome.reviews) for outcome in outcomes), default=0) or 1
+    console.print()
+    console.print(Text(f"answers per day (a column: {days / width:.1f} days' average; top "
+                       f"= {top:,.0f})", style="bold"))
+    for outcome in outcomes:
+        columns = [outcome.reviews[int(i * days / width):max(int((i + 1) * days / width),
+                                                              int(i * days / width) + 1)]
+                   for i in range(width)]
+        line = "".join(SPARK_CHARS[round(sum(column) / len(column) / top *
+                                         (len(SPARK_CHARS) - 1))] for column in columns)
+        console.print(Text(f"{outcome.name:<26}") + Text(line, style="cyan"))

@@ -1,16 +1,21 @@
 """The rules of an answer, in one place. Pure: no database, no UI.
 
 * A **scheduler** gives the state after a grade, given the previous state and the days
-  since the last answer, and the interval each grade would give. ``SM2`` (the exact
-  published step, in ``sm2``) is the one in use; the interface is the seam for another.
-* Only the **first answer of a study day** moves a card's state; later answers that day
-  are logged as repeats (SM-2's step 7).
+  since the last answer, and the interval each grade would give: ``SM2`` (the exact
+  published step, in ``sm2``, the default) or ``FSRS`` (FSRS-6, in ``fsrs``), chosen by
+  ``make_scheduler`` from the settings.
+* Only the **first answer of a study day** counts as an answer of that day; later ones are
+  logged as repeats (SM-2's step 7). Under SM-2 a repeat changes nothing; under FSRS every
+  answer moves the memory state (a repeat with 0 days elapsed, FSRS's short-term rule), and
+  with it the interval and the due day.
+* Under FSRS, ``repetitions`` counts first-of-the-day successes in a row as under SM-2 (the
+  card's status reads it) and ``easiness`` stays as it is.
 * A **new answer never sorts before the card's last one**: when the clock goes back, the
   log keeps its order (so a replay gives the cached state) and no study day counts twice.
 * A **lapse** is failing (grade below 3) a card that had been learnt; at ``LEECH_LAPSES``
   lapses a card is a **leech**, and a leech is suspended.
-* The interval is capped at ``MAX_INTERVAL_DAYS``; a card is due ``interval`` study days
-  after the day of its answer.
+* The interval is capped at the maximum interval (``MAX_INTERVAL_DAYS`` unless set lower),
+  under either scheduler; a card is due ``interval`` study days after the day of its answer.
 * The log keeps times in **whole milliseconds**.
 * **Card actions** are log entries too, replayed with the answers in time order: ``suspend``
   and ``unsuspend`` set the suspended flag (so does an answer that makes a card a leech);
@@ -25,9 +30,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Protocol
 
+from flashcards import fsrs
+from flashcards.fsrs import Memory
 from flashcards.sm2 import SM2State, review
 
 LEECH_LAPSES = 8
@@ -37,16 +45,24 @@ MAX_INTERVAL_DAYS = 36_500  # a hundred years, Anki's default maximum interval
 MAX_DAILY_LIMIT = 100_000
 PASSING_GRADE = 3  # the lowest grade that counts as a successful recall
 GRADES = range(6)
+SCHEDULERS = ("sm2", "fsrs")
 ACTIONS = ("suspend", "unsuspend", "bury", "unbury", "forget", "reschedule")
 # The actions that take a study day: bury (hidden until) and reschedule (due on).
 DAY_ACTIONS = ("bury", "reschedule")
 
 
 class Scheduler(Protocol):
-    """How a card's state moves with each first-of-the-day answer."""
+    """How a card's state moves with an answer."""
 
-    def next_state(self, state: SM2State, grade: int, elapsed_days: int) -> SM2State:
-        """The state after ``grade``, ``elapsed_days`` after the previous answer."""
+    name: str
+    moves_on_repeat: bool  # whether a same-day repeat moves the state
+
+    def next_state(self, state: SM2State, memory: Memory | None, grade: int,
+                   elapsed_days: int, repeat: bool = False,
+                   seed: int = 0) -> tuple[SM2State, Memory | None]:
+        """The state (and FSRS memory, None under SM-2) after ``grade``, ``elapsed_days``
+        after the previous answer; ``repeat``: not the first answer of its study day;
+        ``seed``: the card's and answer's, for interval fuzz."""
 
     def is_lapse(self, state: SM2State, grade: int) -> bool:
         """True when ``grade`` on a card in ``state`` means it was forgotten after learning."""
@@ -55,27 +71,74 @@ class Scheduler(Protocol):
 class SM2:
     """SM-2 as published (see ``flashcards.sm2``), with the interval capped."""
 
-    def next_state(self, state: SM2State, grade: int, elapsed_days: int = 0) -> SM2State:
+    name = "sm2"
+    moves_on_repeat = False
+
+    def __init__(self, max_interval: int = MAX_INTERVAL_DAYS) -> None:
+        self.max_interval = max_interval
+
+    def next_state(self, state: SM2State, memory: Memory | None, grade: int,
+                   elapsed_days: int = 0, repeat: bool = False,
+                   seed: int = 0) -> tuple[SM2State, None]:
         """SM-2's step; the days elapsed do not matter to SM-2. Uncapped, 30 perfect
         answers in a row would schedule a card past the year 9999."""
-        return review(state, grade, max_interval=MAX_INTERVAL_DAYS)
+        return review(state, grade, max_interval=self.max_interval), None
 
     def is_lapse(self, state: SM2State, grade: int) -> bool:
         """Failing a card with at least one successful repetition."""
         return grade < PASSING_GRADE and state.repetitions > 0
 
 
+class FSRS(SM2):
+    """FSRS-6 (see ``flashcards.fsrs``): every answer moves the memory state, which gives
+    the interval; ``repetitions`` and lapses are counted as under SM-2."""
+
+    name = "fsrs"
+    moves_on_repeat = True
+
+    def __init__(self, model: fsrs.Model) -> None:
+        super().__init__(model.max_interval)
+        self.model = model
+
+    def next_state(self, state: SM2State, memory: Memory | None, grade: int,
+                   elapsed_days: int = 0, repeat: bool = False,
+                   seed: int = 0) -> tuple[SM2State, Memory]:
+        """FSRS's step over the mapped rating (``fsrs.RATING``)."""
+        memory, interval = self.model.step(memory, grade, elapsed_days, seed)
+        repetitions = state.repetitions
+        if not repeat:
+            repetitions = repetitions + 1 if grade >= PASSING_GRADE else 0
+        return SM2State(repetitions, interval, state.easiness), memory
+
+
 SCHEDULER: Scheduler = SM2()
 
 
-def preview(state: SM2State, scheduler: Scheduler = SCHEDULER) -> dict[int, int]:
-    """For each grade, the interval in days that answering a card in ``state`` would give."""
-    return {grade: scheduler.next_state(state, grade, 0).interval for grade in GRADES}
+def make_scheduler(name: str = "sm2", parameters: tuple[float, ...] | None = None,
+                   desired_retention: float = fsrs.DEFAULT_RETENTION,
+                   max_interval: int = MAX_INTERVAL_DAYS, fuzz: bool = False) -> Scheduler:
+    """The scheduler a setting names (``SCHEDULERS``); ``parameters`` None: FSRS's defaults.
+    The others only matter to FSRS, but for ``max_interval``, which both keep. The same
+    settings give the same object."""
+    if name == "sm2":
+        return _sm2(max_interval)
+    return _fsrs(parameters or fsrs.DEFAULT_PARAMETERS, desired_retention, max_interval, fuzz)
+
+
+@lru_cache(maxsize=8)
+def _sm2(max_interval: int) -> SM2:
+    return SM2(max_interval)
+
+
+@lru_cache(maxsize=64)
+def _fsrs(parameters: tuple[float, ...], desired_retention: float, max_interval: int,
+          fuzz: bool) -> FSRS:
+    return FSRS(fsrs.Model(parameters, desired_retention, max_interval, fuzz))
 
 
 def due_day(day: date, interval: int) -> str:
     """The study day (ISO date) a card answered on ``day`` with this interval is next due."""
-    return (day + timedelta(days=interval)).isoformat()
+    return date.fromordinal(day.toordinal() + interval).isoformat()  # 2x timedelta's speed
 
 
 def is_leech(lapses: int) -> bool:
@@ -109,8 +172,9 @@ class Progress:
     """A card's schedule as its log builds it up, one entry at a time.
 
     Feed it every answer (``answer``) and action (``act``) in log order; it tells which
-    answers are repeats (not the first of their study day) and keeps the state, due day,
-    lapses, suspended flag and buried day that the log gives.
+    answers are repeats (not the first of their study day) and keeps the state, FSRS memory,
+    due day, lapses, suspended flag and buried day that the log gives. ``card_id`` and
+    ``answers`` (how many were fed) seed the interval fuzz.
     """
 
     scheduler: Scheduler = SCHEDULER
@@ -120,6 +184,9 @@ class Progress:
     last_day: date | None = None
     suspended: bool = False
     buried_until: str | None = None
+    memory: Memory | None = None
+    card_id: int = 0
+    answers: int = 0
 
     def is_repeat(self, day: date) -> bool:
         """True when the card was already answered on study day ``day``."""
@@ -127,16 +194,33 @@ class Progress:
 
     def answer(self, grade: int, day: date) -> bool:
         """Apply one answer given on study day ``day``; returns whether it was a repeat."""
-        if self.is_repeat(day):
-            return True
-        elapsed = (day - self.last_day).days if self.last_day else 0
-        was_leech = self.is_leech
-        self.lapses += self.scheduler.is_lapse(self.state, grade)
-        self.state = self.scheduler.next_state(self.state, grade, elapsed)
-        self.due = due_day(day, self.state.interval)
-        self.last_day = day
-        self.suspended |= self.is_leech and not was_leech
-        return False
+        repeat = self.is_repeat(day)
+        if not repeat or self.scheduler.moves_on_repeat:
+            # Lapses only grow one at a time: a card becomes a leech (and is suspended) when
+            # they reach the threshold.
+            if not repeat and self.scheduler.is_lapse(self.state, grade):
+                self.lapses += 1
+                self.suspended |= self.lapses == LEECH_LAPSES
+            self.state, self.memory = self._next(grade, day, repeat)
+            self.due = due_day(day, self.state.interval)
+            self.last_day = day
+        self.answers += 1
+        return repeat
+
+    def preview(self, day: date) -> dict[int, int]:
+        """For each grade, the interval in days an answer on study day ``day`` would give
+        (a repeat under SM-2 keeps the interval)."""
+        repeat = self.is_repeat(day)
+        if repeat and not self.scheduler.moves_on_repeat:
+            return dict.fromkeys(GRADES, self.state.interval)
+        return {grade: self._next(grade, day, repeat)[0].interval for grade in GRADES}
+
+    def _next(self, grade: int, day: date, repeat: bool) -> tuple[SM2State, Memory | None]:
+        elapsed = (day - self.last_day).days if self.last_day and not repeat else 0
+        # The fuzz seed: the card and the answer's place in its log (as Anki seeds with the
+        # card id and its repetitions), so a replay fuzzes alike.
+        seed = self.card_id * 1_000_003 + self.answers
+        return self.scheduler.next_state(self.state, self.memory, grade, elapsed, repeat, seed)
 
     def act(self, action: str, until: str | None = None) -> None:
         """Apply one card action (see the module's rules); ``until`` is the study day of a
@@ -147,6 +231,7 @@ class Progress:
             self.buried_until = until if action == "bury" else None
         elif action == "forget":
             self.state, self.due, self.lapses, self.last_day = SM2State(), None, 0, None
+            self.memory = None
         elif action == "reschedule":
             self.due = until
         else:
@@ -156,13 +241,16 @@ class Progress:
         """Repetitions, interval, easiness and due day, as the log and the card keep them."""
         return self.state.repetitions, self.state.interval, self.state.easiness, self.due
 
-    def card_row(self) -> tuple[int, int, float, str | None, int, int, int, str | None]:
-        """What the card caches of its log: ``state_row``, then lapses, leech, suspended and
-        buried day."""
+    def card_row(self) -> tuple:
+        """What the card caches of its log: ``state_row``, then lapses, leech, suspended,
+        buried day, and FSRS's stability and difficulty (None under SM-2)."""
+        memory = self.memory
         return (*self.state_row(), self.lapses, int(self.is_leech), int(self.suspended),
-                self.buried_until)
+                self.buried_until, *((None, None) if memory is None else
+                                     (memory.stability, memory.difficulty)))
 
     @property
     def is_leech(self) -> bool:
         """True when the card has lapsed often enough to be a leech."""
         return is_leech(self.lapses)
+

@@ -295,8 +295,19 @@ def _migration_6(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE sync_undone (id TEXT PRIMARY KEY)")
 
 
+def _migration_7(db: sqlite_utils.Database) -> None:
+    """FSRS: the memory state (stability, difficulty) a card holds under FSRS (NULL under
+    SM-2), and a deck's own scheduler and fitted parameters (NULL: the global ones). The log
+    keeps SM-2's state after each answer whatever the scheduler. Nothing to fill in: every
+    card is on SM-2 until the user switches."""
+    db.execute("ALTER TABLE cards ADD COLUMN stability REAL")
+    db.execute("ALTER TABLE cards ADD COLUMN difficulty REAL")
+    db.execute("ALTER TABLE decks ADD COLUMN scheduler TEXT")
+    db.execute("ALTER TABLE decks ADD COLUMN fsrs_parameters TEXT")
+
+
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
-              _migration_6]
+              _migration_6, _migration_7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

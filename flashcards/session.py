@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain, islice
 
-from flashcards import clock, scheduling
+from flashcards import clock
 from flashcards.model import Answer, Card, Search
 from flashcards.store import Store, due_sql, showable_sql
 
@@ -209,9 +209,7 @@ class Session:
         card = self.current
         if card is None or self.cram:  # a cram answer moves nothing
             return {}
-        if self.is_repeat():
-            return {q: card.interval for q in range(6)}
-        return scheduling.preview(card.state)
+        return self.store.replay(card.id).preview(self.store.today())
 
     # -- actions -------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@ Definitions (the README says the same to users):
   review answers of the last N study days (today included) graded 3 or more.
 * **streak**: consecutive study days with at least one answer, ending today, or ending
   yesterday while nothing is answered yet today (so the morning does not show 0).
+* **retrievability** of a deck on FSRS: the average probability, by its FSRS model, that
+  its answered cards (not retired or suspended) are recalled today; shown next to the
+  desired retention and the retention the log shows (``retention_30d``: the true one).
 * **forecast**: for each of the next 30 days (today first), how many cards fall due that day
   if nothing is reviewed in between; overdue cards count today, buried ones on the day
   they come back.
@@ -33,7 +36,7 @@ from typing import Any
 
 from flashcards.model import DeckFigures, ForecastDay, HeatmapDay, Retention, StatsFigures, Totals
 from flashcards.scheduling import PASSING_GRADE
-from flashcards.store import Store, StoreError, due_sql, status_sql
+from flashcards.store import LAST_ANSWER_DAY, Store, StoreError, due_sql, status_sql
 
 # The states of the figures: a review card is young or mature.
 STATES = ("new", "learning", "young", "mature", "suspended", "buried", "leech", "retired")
@@ -111,10 +114,16 @@ def compute_stats(store: Store, today: date | None = None) -> StatsFigures:
         if row[1] >= params["since30"] and row[0] in decks:
             decks[row[0]]["_answers"] -= row[2]
             decks[row[0]]["_correct"] -= row[3]
+    schedulers = store.deck_schedulers()
+    recall = _retrievability(store, today, schedulers)
+    desired = store.config()["desired_retention"]
     deck_list = tuple(
         DeckFigures(name=deck["name"], **_card_counts(deck),
-                    retention_30d=rate(deck["_correct"], deck["_answers"]))
-        for deck in sorted(decks.values(), key=lambda deck: deck["name"])
+                    retention_30d=rate(deck["_correct"], deck["_answers"]),
+                    scheduler=schedulers[deck_id].name,
+                    desired_retention=desired if schedulers[deck_id].name == "fsrs" else None,
+                    retrievability=recall.get(deck_id))
+        for deck_id, deck in sorted(decks.items(), key=lambda item: item[1]["name"])
     )
 
     current, longest = streaks(study_days, today)
@@ -196,6 +205,26 @@ def _deck_figures(store: Store, params: dict[str, str]) -> dict[int, dict[str, A
     for deck_id, today, answers, correct in rows:
         decks[deck_id].update(reviews_today=today, _answers=answers, _correct=correct)
     return decks
+
+
+def _retrievability(store: Store, today: date,
+                    schedulers: dict[int, Any]) -> dict[int, float]:
+    """Per deck on FSRS, the average probability that its answered cards (not retired or
+    suspended) are recalled today, to 4 places."""
+    fsrs_decks = [deck_id for deck_id, scheduler in schedulers.items()
+                  if scheduler.name == "fsrs"]
+    if not fsrs_decks:
+        return {}
+    sums: dict[int, list[float]] = {}
+    for deck_id, stability, last_day in store.conn.execute(
+            f"SELECT deck_id, stability, {LAST_ANSWER_DAY} FROM cards "
+            "WHERE stability IS NOT NULL AND retired = 0 AND suspended = 0 "
+            f"AND deck_id IN ({','.join('?' * len(fsrs_decks))})",
+            fsrs_decks):
+        elapsed = max((today - date.fromisoformat(last_day)).days, 0)
+        chance = schedulers[deck_id].model.retrievability(stability, elapsed)
+        sums.setdefault(deck_id, []).append(chance)
+    return {deck_id: round(sum(values) / len(values), 4) for deck_id, values in sums.items()}
 
 
 def _card_counts(counts: dict[str, Any]) -> dict[str, Any]:

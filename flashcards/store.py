@@ -11,40 +11,103 @@ is written once, here.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from flashcards import clock, journal, scheduling, schema
+from flashcards import clock, fsrs, journal, scheduling, schema
 from flashcards.model import Answer, Card, DayAnswer, LogEntry
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200, "sync_dir": None,
+OnProgress = Callable[[int, int], None]  # (cards replayed so far, of how many)
+
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What one global setting may hold: a whole number (``low``..``high``), a number
+    (``decimal``), one of ``choices``, or a folder (``path``: None while unset); and its
+    default."""
+
+    default: int | float | str | None
+    low: float = 0
+    high: float = 0
+    choices: tuple[str, ...] = ()
+    decimal: bool = False
+    path: bool = False
+
+    def parse(self, key: str, value: float | str) -> int | float | str:
+        """``value`` (typed, or text from the command line) as this setting holds it; a
+        value it may not hold is a one-line ``StoreError`` that says what it may."""
+        if self.choices:
+            if value not in self.choices:
+                raise StoreError(f"{key} must be one of: {', '.join(self.choices)}, "
+                                 f"not {value!r}")
+            return value
+        kind = "a number" if self.decimal else "a whole number"
+        try:
+            number = (float if self.decimal else int)(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+        if number is None or not self.low <= number <= self.high or (
+                not self.decimal and isinstance(value, float)):
+            raise StoreError(f"{key} must be {kind} from {self.low} to {self.high}")
+        return number
+
+    def read(self, text: str) -> int | float | str:
+        """A stored value: one out of range (an older version, a hand edit) is clamped into
+        it, and one this setting cannot hold gives way to the default, so the app starts."""
+        try:
+            if self.choices:
+                return self.parse("", text)
+            number = (float if self.decimal else int)(text)
+        except (StoreError, TypeError, ValueError, OverflowError):
+            return self.default
+        if math.isnan(number):
+            return self.default
+        return min(max(number, self.low), self.high)
+
+
+SETTINGS = {
+    "rollover_hour": Setting(4, 0, 23),
+    "new_per_day": Setting(20, 0, scheduling.MAX_DAILY_LIMIT),
+    "reviews_per_day": Setting(200, 0, scheduling.MAX_DAILY_LIMIT),
+    "sync_dir": Setting(None, path=True),
+    "scheduler": Setting("sm2", choices=scheduling.SCHEDULERS),
+    "desired_retention": Setting(fsrs.DEFAULT_RETENTION, *fsrs.RETENTION_RANGE, decimal=True),
+    "max_interval": Setting(scheduling.MAX_INTERVAL_DAYS, 1, scheduling.MAX_INTERVAL_DAYS),
+    "fuzz": Setting("off", choices=("off", "on")),
 }
 # Settings that name a folder; None while unset.
-PATH_SETTINGS = ("sync_dir",)
-# The whole numbers each setting may hold, lowest and highest.
-CONFIG_RANGES = {
-    "rollover_hour": (0, 23),
-    "new_per_day": (0, scheduling.MAX_DAILY_LIMIT),
-    "reviews_per_day": (0, scheduling.MAX_DAILY_LIMIT),
-}
+PATH_SETTINGS = tuple(key for key, setting in SETTINGS.items() if setting.path)
+# Settings that change how answers schedule a card: setting one replays the log.
+SCHEDULING_SETTINGS = frozenset({"scheduler", "desired_retention", "max_interval", "fuzz"})
+# Not a user setting: the FSRS parameters ``flashcards optimize`` fitted to the whole log.
+FSRS_PARAMETERS_KEY = "fsrs_parameters"
 MATURE_DAYS = 21
+# A card's last answer's study day, as SQL over ``cards`` (one seek in the log's index: days
+# never go back in a card's log).
+LAST_ANSWER_DAY = ("(SELECT day FROM reviews WHERE reviews.card_id = cards.id "
+                   "ORDER BY ts DESC LIMIT 1)")
 # The card columns its log gives (see ``scheduling.Progress.card_row``).
 CACHED_COLUMNS = ("repetitions", "interval", "easiness", "due", "lapses", "leech", "suspended",
-                  "buried_until")
+                  "buried_until", "stability", "difficulty")
 
 CARD_COLUMNS = (
     "cards.id, decks.name, cards.key, cards.note_key, cards.kind, cards.front, cards.back, "
     "cards.tags, cards.source, decks.source_path, cards.line, cards.repetitions, "
-    "cards.interval, cards.easiness, cards.due, cards.lapses, cards.suspended, cards.leech"
+    "cards.interval, cards.easiness, cards.due, cards.lapses, cards.suspended, cards.leech, "
+    "cards.stability, cards.difficulty"
 )
 CARD_FROM = "cards JOIN decks ON decks.id = cards.deck_id"
 # A deck whose file is gone is retired (see flashcards.sync): it keeps its cards' history.
@@ -85,10 +148,11 @@ def status_sql(split_review: bool = False) -> str:
 
 def _card(row: tuple) -> Card:
     (card_id, deck, key, note_key, kind, front, back, tags, source, file, line,
-     repetitions, interval, easiness, due, lapses, suspended, leech) = row
+     repetitions, interval, easiness, due, lapses, suspended, leech, stability,
+     difficulty) = row
     return Card(card_id, deck, key, note_key, kind, front, back, tuple(json.loads(tags)),
                 source, file, line, repetitions, interval, easiness, due, lapses,
-                bool(suspended), bool(leech))
+                bool(suspended), bool(leech), stability, difficulty)
 
 
 class Store:
@@ -188,42 +252,105 @@ class Store:
     # -- config --------------------------------------------------------------------
 
     def config(self) -> dict[str, Any]:
-        """Global settings: defaults overlaid with what the user set.
-
-        A value stored out of its range (an older version, a hand edit) is clamped into it,
-        and one that is no whole number gives way to the default: the app always starts.
-        """
-        settings = dict(DEFAULT_CONFIG)
+        """Global settings (``SETTINGS``): defaults overlaid with what the user set; a stored
+        value a setting cannot hold is read as ``Setting.read`` says, so the app starts."""
+        settings: dict[str, Any] = {key: setting.default for key, setting in SETTINGS.items()}
         for key, value in self.query("SELECT key, value FROM config"):
             if key in PATH_SETTINGS:
                 settings[key] = value or None
-            elif key in CONFIG_RANGES:
-                low, high = CONFIG_RANGES[key]
-                try:
-                    settings[key] = min(max(int(value), low), high)
-                except (TypeError, ValueError, OverflowError):
-                    pass
+            elif key in SETTINGS:
+                settings[key] = SETTINGS[key].read(value)
         return settings
 
-    def set_config(self, key: str, value: int | str) -> None:
-        """Set one global setting, given as a number or as the text a user typed.
+    def set_config(self, key: str, value: float | str,
+                   on_progress: OnProgress | None = None) -> bool:
+        """Set one global setting, given typed or as the text a user typed; a value it may
+        not hold (a path setting: a folder that is not there) is a ``StoreError``, ``""``
+        unsets a path setting. Returns whether the value changed.
 
-        A number outside ``CONFIG_RANGES``, or a path setting that names no folder, is a
-        ``StoreError``; ``""`` unsets a path setting."""
+        A change of a scheduling setting (``SCHEDULING_SETTINGS``: switching the scheduler,
+        say) replays every card's log under the new setting, after a backup, in the same
+        transaction as the change; ``on_progress`` hears how far the replay is.
+        """
         if key in PATH_SETTINGS:
             self._set_sync_dir(str(value))
-            return
-        if key not in CONFIG_RANGES:
-            raise StoreError(f"unknown setting {key!r} (known: {', '.join(DEFAULT_CONFIG)})")
-        low, high = CONFIG_RANGES[key]
-        try:
-            number = int(value)
-        except ValueError:  # not digits, or more than Python reads
-            number = None
-        if number is None or not low <= number <= high:
-            raise StoreError(f"{key} must be a whole number from {low} to {high}")
+            return True
+        if key not in SETTINGS:
+            raise StoreError(f"unknown setting {key!r} (known: {', '.join(SETTINGS)})")
+        value = SETTINGS[key].parse(key, value)
+        if key in SCHEDULING_SETTINGS and self.config()[key] != value:
+            self.backup_before(f"{key}-{value}")
         with self.write():
-            self._put_config(key, str(number))
+            # Read again under the write lock: another process may have set it meanwhile.
+            changed = self.config()[key] != value
+            self._put_config(key, str(value))
+            if changed and key == "max_interval":  # the log's SM-2 state changes too
+                self.rebuild_history(self.answered_cards(), on_progress=on_progress)
+            elif changed and key in SCHEDULING_SETTINGS:
+                self.reschedule(on_progress)
+        return changed
+
+    def backup_before(self, what: str) -> Path | None:
+        """A backup before a change that rewrites many cards (none of an empty database)."""
+        from flashcards import backup
+
+        if self.is_empty():
+            return None
+        return backup.make_backup(self.conn, self.path, f"before-{what}")
+
+    # -- schedulers --------------------------------------------------------------------
+
+    def fsrs_parameters(self, deck: str | None = None) -> tuple[float, ...] | None:
+        """The FSRS parameters fitted to the whole log, or to one deck's (None: none fitted,
+        FSRS's defaults apply)."""
+        if deck is None:
+            row = self.conn.execute("SELECT value FROM config WHERE key = ?",
+                                    (FSRS_PARAMETERS_KEY,)).fetchone()
+        else:
+            row = self.conn.execute(f"SELECT fsrs_parameters FROM decks WHERE name = ? AND "
+                                    f"{ACTIVE_DECK}", (deck,)).fetchone()
+        return _parameters(row[0] if row else None)
+
+    def set_fsrs_parameters(self, parameters: Sequence[float] | None,
+                            deck: str | None = None) -> None:
+        """Store fitted parameters (None: back to the defaults) for the whole log or one deck,
+        and replay the cards when a deck is on FSRS (call inside ``write``)."""
+        if self.fsrs_parameters(deck) == (parameters and fsrs.check_parameters(parameters)):
+            return
+        text = None if parameters is None else json.dumps(fsrs.check_parameters(parameters))
+        if deck is None:
+            self._put_config(FSRS_PARAMETERS_KEY, text)
+        else:
+            self.conn.execute("UPDATE decks SET fsrs_parameters = ? WHERE name = ?",
+                              (text, deck))
+        if self.uses_fsrs():
+            self.reschedule()
+
+    def uses_fsrs(self) -> bool:
+        """True when a deck's cards are on FSRS (its own choice, or the global setting)."""
+        return any(scheduler.name == "fsrs" for scheduler in self.deck_schedulers().values())
+
+    def log_scheduler(self) -> scheduling.Scheduler:
+        """The scheduler of the log's state columns: SM-2, whatever the cards use."""
+        return scheduling.make_scheduler("sm2", max_interval=self.config()["max_interval"])
+
+    def answered_cards(self) -> list[int]:
+        """Every card with at least one answer in the log."""
+        return [row[0] for row in self.query("SELECT DISTINCT card_id FROM reviews")]
+
+    def deck_schedulers(self) -> dict[int, scheduling.Scheduler]:
+        """Per deck id, the scheduler its cards use: the deck's own (``scheduler:`` in its
+        file, its fitted parameters) or the global settings."""
+        settings = self.config()
+        default = self.fsrs_parameters()
+        return {
+            deck_id: scheduling.make_scheduler(
+                name or settings["scheduler"], _parameters(parameters) or default,
+                settings["desired_retention"], settings["max_interval"],
+                settings["fuzz"] == "on")
+            for deck_id, name, parameters in self.query(
+                "SELECT id, scheduler, fsrs_parameters FROM decks")
+        }
 
     def _put_config(self, key: str, value: str | None) -> None:
         """Store one setting (None: remove it); call inside ``write``."""
@@ -428,16 +555,17 @@ class Store:
                 )
                 return Answer(review_id, card_id, quality, True, card.state, card.due, False)
             progress = self.replay(card_id)
+            log = self._log_progress(progress)
             ts, day = scheduling.answer_order(scheduling.to_ms(at), day,
                                               self._last_ts([card_id]).get(card_id),
                                               progress.last_day)
-            repeat = progress.answer(quality, day)
+            repeat = _feed(log, progress, quality, day)
             self.conn.execute(
                 "INSERT INTO reviews (id, card_id, reviewed_at, ts, day, quality, repeat, "
                 "repetitions, interval, easiness, due, duration_ms) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (review_id, card_id, clock.iso(at), ts, day.isoformat(), quality,
-                 int(repeat), *progress.state_row(), duration_ms),
+                 int(repeat), *log.state_row(), duration_ms),
             )
             self._save_progress([(card_id, progress)])
         return Answer(review_id, card_id, quality, repeat, progress.state, progress.due,
@@ -504,12 +632,14 @@ class Store:
         """The progress each card's cached state stands for (without the last answer's day,
         which only an answer needs)."""
         found = {}
-        for card_id, repetitions, interval, easiness, due, lapses, _, suspended, buried in (
-                self.query(f"SELECT id, {', '.join(CACHED_COLUMNS)} FROM cards "
-                           f"WHERE id IN ({','.join('?' * len(card_ids))})", card_ids)):
+        for (card_id, repetitions, interval, easiness, due, lapses, _, suspended, buried,
+             stability, difficulty) in self.query(
+                f"SELECT id, {', '.join(CACHED_COLUMNS)} FROM cards "
+                f"WHERE id IN ({','.join('?' * len(card_ids))})", card_ids):
             found[card_id] = scheduling.Progress(
                 state=SM2State(repetitions, interval, easiness), due=due, lapses=lapses,
                 suspended=bool(suspended), buried_until=buried,
+                memory=None if stability is None else fsrs.Memory(stability, difficulty),
             )
         return found
 
@@ -530,12 +660,23 @@ class Store:
             self.rebuild_history([row[0]])
         return self.card(row[0])
 
-    def replay(self, card_id: int) -> scheduling.Progress:
-        """The progress that a card's log, as stored, gives: its answers that moved the
-        state, and its actions, in time order."""
-        progress = scheduling.Progress()
+    def _log_progress(self, card: scheduling.Progress) -> scheduling.Progress:
+        """The SM-2 progress that the log of this card holds (the same object when the card
+        is on SM-2)."""
+        scheduler = self.log_scheduler()
+        return card if card.scheduler is scheduler else self.replay(card.card_id, scheduler)
+
+    def replay(self, card_id: int,
+               scheduler: scheduling.Scheduler | None = None) -> scheduling.Progress:
+        """The progress that a card's log, as stored (study days and order), gives under
+        ``scheduler`` (by default the one its deck uses now): its answers and actions."""
+        if scheduler is None:
+            deck_id = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?",
+                                        (card_id,)).fetchone()[0]
+            scheduler = self.deck_schedulers()[deck_id]
+        progress = scheduling.Progress(scheduler, card_id=card_id)
         rows = self.query(
-            "SELECT ts, id, quality, day, NULL FROM reviews WHERE card_id = ?1 AND repeat = 0 "
+            "SELECT ts, id, quality, day, NULL FROM reviews WHERE card_id = ?1 "
             "UNION ALL SELECT ts, id, action, NULL, until FROM card_actions "
             "WHERE card_id = ?1 ORDER BY 1, 2",
             (card_id,),
@@ -547,37 +688,48 @@ class Store:
                 progress.answer(what, date.fromisoformat(day))
         return progress
 
-    def rebuild_history(self, card_ids: Iterable[int], incoming: str | None = None) -> int:
+    def rebuild_history(self, card_ids: Iterable[int], incoming: str | None = None,
+                        on_progress: OnProgress | None = None) -> int:
         """Recompute these cards' logs and cached state from their answers and actions alone.
 
         In ``ts`` order, each answer's study day comes from its ``reviewed_at`` and the current
         rollover hour, never before the day of the answer before it (as ``answer`` keeps it
-        when the clock goes back); the first answer of a day moves SM-2, later ones repeat;
-        actions apply as ``scheduling.Progress.act`` says. Every
-        log row's state columns, then the card's state, lapses, leech, suspended and buried
-        day follow. ``incoming`` names a table of answers to add to these logs (``id,
-        card_id, reviewed_at, ts, quality, duration_ms``): each is inserted once, with its
-        replayed state. Returns how many log rows already there changed.
+        when the clock goes back); the first answer of a day moves SM-2, later ones repeat
+        (and move FSRS); actions apply as ``scheduling.Progress.act`` says. Every log row's
+        state columns (SM-2's, whatever the scheduler), then the card's state under its
+        deck's scheduler, lapses, leech, suspended and buried day follow. ``incoming`` names
+        a table of answers to add to these logs (``id, card_id, reviewed_at, ts, quality,
+        duration_ms``): each is inserted once, with its replayed state. Returns how many log
+        rows already there changed; ``on_progress`` hears after each chunk of cards how
+        many are done.
         """
         rollover = self.config()["rollover_hour"]
+        schedulers, log_scheduler = self.deck_schedulers(), self.log_scheduler()
         ids = sorted(set(card_ids))
         changed = 0
         with self.write():
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                replayed = {card_id: scheduling.Progress() for card_id in chunk}
+                replayed = {}
+                for card_id, deck_id in self.conn.execute(
+                        f"SELECT id, deck_id FROM cards WHERE id IN ({','.join('?' * len(chunk))})",
+                        chunk):
+                    log = scheduling.Progress(log_scheduler, card_id=card_id)
+                    scheduler = schedulers[deck_id]
+                    replayed[card_id] = log, (log if scheduler is log_scheduler else
+                                              scheduling.Progress(scheduler, card_id=card_id))
                 updates: list[tuple] = []
                 inserts: list[tuple] = []
                 for (card_id, entry_id, moment, what, until, *old, ts, duration,
                      kind) in self._logs(chunk, incoming):
-                    progress = replayed[card_id]
+                    log, progress = replayed[card_id]
                     if kind == "action":
-                        progress.act(what, until)
+                        _act(log, progress, what, until)
                         continue
                     day = clock.study_day(clock.stored_moment(moment), rollover)
-                    day = scheduling.answer_day(day, progress.last_day)
-                    repeat = progress.answer(what, day)
-                    state = [day.isoformat(), int(repeat), *progress.state_row()]
+                    day = scheduling.answer_day(day, log.last_day)
+                    repeat = _feed(log, progress, what, day)
+                    state = [day.isoformat(), int(repeat), *log.state_row()]
                     if kind == "incoming":
                         inserts.append((entry_id, card_id, moment, ts, what, *state, duration))
                     elif state != old:
@@ -594,7 +746,9 @@ class Store:
                     inserts,
                 )
                 changed += len(updates)
-                self._save_progress(replayed.items())
+                self._save_progress((card_id, pair[1]) for card_id, pair in replayed.items())
+                if on_progress:
+                    on_progress(start + len(chunk), len(ids))
         return changed
 
     def _logs(self, card_ids: list[int], incoming: str | None) -> sqlite3.Cursor:
@@ -617,9 +771,59 @@ class Store:
         return self.conn.execute(f"{' UNION ALL '.join(union)} ORDER BY card_id, ts, id",
                                  card_ids * len(union))
 
+    def reschedule(self, on_progress: OnProgress | None = None) -> None:
+        """Replay every answered card's log (its study days as stored, in time order) under
+        the scheduler its deck uses now, and cache what it gives (call inside ``write``).
+
+        What switching the scheduler, or fitting FSRS, does: the log itself stays (it keeps
+        SM-2's state after each answer), so this reads only the index of each card's
+        answers, in order (a million answers in a few seconds). A card with actions in its
+        log, or two answers in one millisecond, is replayed on its own (``replay``).
+        ``on_progress`` hears how many of the answers are done.
+        """
+        schedulers = self.deck_schedulers()
+        decks = dict(self.query("SELECT id, deck_id FROM cards"))
+        acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
+        total = self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
+        batch: list[tuple[int, scheduling.Progress]] = []
+        done = 0
+        for card_id, answers in self.logs_by_card():
+            progress = scheduling.Progress(schedulers[decks[card_id]], card_id=card_id)
+            last_ts = tied = None
+            for _, ts, day, quality in answers:
+                tied, last_ts = tied or ts == last_ts, ts
+                progress.answer(quality, date.fromisoformat(day))
+            batch.append((card_id, self.replay(card_id, progress.scheduler)
+                          if tied or card_id in acted else progress))
+            done += progress.answers
+            if len(batch) == 5000:
+                self._save_progress(batch)
+                batch.clear()
+                if on_progress:
+                    on_progress(done, total)
+        self._save_progress(batch)
+
+    def logs_by_card(self, deck: str | None = None) -> Iterator[tuple[int, Iterator[tuple]]]:
+        """Each answered card's answers (of one deck, or all), as (card id, its answers as
+        ``(card_id, ts, day, quality)`` in time order), read from the log's index alone.
+
+        (card_id, ts) is the order of that index; two answers of one card in the same
+        millisecond (merged logs) may come in another order than (ts, id): ``reschedule``
+        replays such a card on its own."""
+        if deck is None:
+            rows = self.conn.execute("SELECT card_id, ts, day, quality FROM reviews "
+                                     "ORDER BY card_id, ts")
+        else:
+            rows = self.conn.execute(
+                "SELECT reviews.card_id, reviews.ts, reviews.day, reviews.quality FROM reviews "
+                "JOIN cards ON cards.id = reviews.card_id JOIN decks ON decks.id = "
+                "cards.deck_id WHERE decks.name = ? ORDER BY reviews.card_id, reviews.ts",
+                (deck,))
+        return groupby(rows, key=itemgetter(0))
+
     def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
-        """Cache each card's replayed state, lapses, leech and suspended flags and buried
-        day (call inside ``write``)."""
+        """Cache each card's replayed state, lapses, leech and suspended flags, buried day
+        and FSRS memory (call inside ``write``)."""
         self.conn.executemany(
             f"UPDATE cards SET {' = ?, '.join(CACHED_COLUMNS)} = ? WHERE id = ?",
             [(*progress.card_row(), card_id) for card_id, progress in cards],
@@ -682,6 +886,35 @@ class Store:
         problems = [row[0] for row in self.query("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {row}" for row in self.query("PRAGMA foreign_key_check")]
         return problems
+
+
+def _feed(log: scheduling.Progress, card: scheduling.Progress, quality: int,
+          day: date) -> bool:
+    """Apply one answer to a card's log (SM-2) and to its schedule, when those differ;
+    returns whether it was a repeat."""
+    repeat = log.answer(quality, day)
+    if card is not log:
+        card.answer(quality, day)
+    return repeat
+
+
+def _act(log: scheduling.Progress, card: scheduling.Progress, action: str,
+         until: str | None) -> None:
+    """Apply one card action to a card's log (SM-2) and to its schedule, when those differ."""
+    log.act(action, until)
+    if card is not log:
+        card.act(action, until)
+
+
+def _parameters(text: str | None) -> tuple[float, ...] | None:
+    """Stored FSRS parameters (JSON), or None when there are none or they are unreadable (a
+    hand edit): FSRS's defaults apply then, so the app always starts."""
+    if not text:
+        return None
+    try:
+        return fsrs.check_parameters(json.loads(text))
+    except (ValueError, TypeError):
+        return None
 
 
 # Each answer and card action added to the log, and each taken out of it (an undo), noted

@@ -424,27 +424,34 @@ def _edited_card(
 
 
 def _upsert_deck(store: Store, deck: DeckFile) -> int:
-    """The deck's row, found by name, else by its file (the file renamed its deck), else new."""
+    """The deck's row, found by name, else by its file (the file renamed its deck), else new.
+
+    A deck whose ``scheduler:`` changed has its answered cards replayed under the new one."""
     values = (
         deck.name, deck.description, _where(deck.path), deck.sha256, deck.new_per_day,
-        deck.reviews_per_day, len(deck.drafts),
+        deck.reviews_per_day, len(deck.drafts), deck.scheduler,
     )
     row = store.conn.execute(
-        "SELECT id FROM decks WHERE name = ?1 OR source_path = ?2 ORDER BY name = ?1 DESC",
+        "SELECT id, scheduler FROM decks WHERE name = ?1 OR source_path = ?2 "
+        "ORDER BY name = ?1 DESC",
         (deck.name, values[2]),
     ).fetchone()
-    if row:
-        store.conn.execute(
-            "UPDATE decks SET name = ?, description = ?, source_path = ?, source_hash = ?, "
-            "new_per_day = ?, reviews_per_day = ?, drafts = ? WHERE id = ?",
-            (*values, row[0]),
-        )
-        return row[0]
-    return store.conn.execute(
-        "INSERT INTO decks (name, description, source_path, source_hash, new_per_day, "
-        "reviews_per_day, drafts) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        values,
-    ).lastrowid
+    if row is None:
+        return store.conn.execute(
+            "INSERT INTO decks (name, description, source_path, source_hash, new_per_day, "
+            "reviews_per_day, drafts, scheduler) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            values,
+        ).lastrowid
+    store.conn.execute(
+        "UPDATE decks SET name = ?, description = ?, source_path = ?, source_hash = ?, "
+        "new_per_day = ?, reviews_per_day = ?, drafts = ?, scheduler = ? WHERE id = ?",
+        (*values, row[0]),
+    )
+    if row[1] != deck.scheduler:
+        store.rebuild_history(card_id for (card_id,) in store.query(
+            "SELECT DISTINCT reviews.card_id FROM reviews JOIN cards ON cards.id = "
+            "reviews.card_id WHERE cards.deck_id = ?", (row[0],)))
+    return row[0]
 
 
 def _place(position: int, kind: str, key: str) -> tuple:

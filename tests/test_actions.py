@@ -78,7 +78,7 @@ def test_forget_makes_the_card_new_and_keeps_its_log(loaded):
     for days in range(3):
         loaded.answer(card, 5, at=FIRST_DAY + timedelta(days=days))
     loaded.act([card], "forget")
-    assert loaded.cached_row(card) == (0, 0, 2.5, None, 0, 0, 0, None)
+    assert loaded.cached_row(card) == (0, 0, 2.5, None, 0, 0, 0, None, None, None)
     assert loaded.query("SELECT count(*) FROM reviews WHERE card_id = ?", (card,)) == [(3,)]
     # The first answer after it is the first of its day, even on a day already answered.
     loaded.answer(card, 4, at=FIRST_DAY + timedelta(days=2, hours=1))

@@ -108,9 +108,30 @@ def test_a_setting_out_of_range_is_one_line_and_changes_nothing(write_deck):
         result = CliRunner().invoke(cli, ["config", key, value])
         assert result.exit_code == 1
         assert result.output == f"error: {key} must be a whole number from {allowed}\n"
-    assert run("config").output == ("rollover_hour = 4\nnew_per_day = 20\nreviews_per_day = 200\n"
-                                    "sync_dir = (not set)\n")
+    assert run("config").output == (
+        "rollover_hour = 4\nnew_per_day = 20\nreviews_per_day = 200\nsync_dir = (not set)\n"
+        "scheduler = sm2\ndesired_retention = 0.9\nmax_interval = 36500\nfuzz = off\n")
     assert run("decks").exit_code == 0
+
+
+@pytest.mark.parametrize("key, value, error", [
+    ("desired_retention", "0.69", "desired_retention must be a number from 0.7 to 0.99"),
+    ("desired_retention", "1", "desired_retention must be a number from 0.7 to 0.99"),
+    ("desired_retention", "nan", "desired_retention must be a number from 0.7 to 0.99"),
+    ("desired_retention", "九成", "desired_retention must be a number from 0.7 to 0.99"),
+    ("scheduler", "fsrs7", "scheduler must be one of: sm2, fsrs, not 'fsrs7'"),
+    ("scheduler", "[bold]", "scheduler must be one of: sm2, fsrs, not '[bold]'"),
+    ("fuzz", "yes", "fuzz must be one of: off, on, not 'yes'"),
+    ("max_interval", "0", "max_interval must be a whole number from 1 to 36500"),
+    ("max_interval", "2.5", "max_interval must be a whole number from 1 to 36500"),
+])
+def test_a_bad_scheduling_setting_is_one_line_and_changes_nothing(write_deck, key, value,
+                                                                   error):
+    run("import", str(write_deck(DECK)))
+    before = run("config").output
+    result = CliRunner().invoke(cli, ["config", key, value])
+    assert (result.exit_code, result.output) == (1, f"error: {error}\n")
+    assert run("config").output == before
 
 
 @pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])

@@ -378,7 +378,7 @@ def test_unknown_deck_keys_with_and_without_a_hint() -> None:
         "deck.yaml:2: unknown key 'descripton' (did you mean 'description'?)",
         (
             "deck.yaml:3: unknown key 'foo' (expected one of: deck, description, tags, new_per_day,"
-            " reviews_per_day, cards)"
+            " reviews_per_day, scheduler, cards)"
         ),
     ]
 
@@ -430,7 +430,7 @@ def test_unknown_tags_are_errors_and_nothing_is_constructed(
         f"{deck}:2: card 1: must be a mapping with 'front' and 'back' (or 'cloze'), not 'touch X'",
         (
             f"{deck}:3: unknown key 'extra' (expected one of: deck, description, tags, new_per_day,"
-            " reviews_per_day, cards)"
+            " reviews_per_day, scheduler, cards)"
         ),
         f"{deck}:3: unknown tag '!!python/object/apply:os.system'",
     ]
@@ -454,7 +454,7 @@ def test_alias_bomb_is_not_expanded() -> None:
     # would make eight copies of lol5's 8**5 items, and the reading ends there.
     assert found == [
         *[f"deck.yaml:{n + 2}: unknown key 'lol{n}' (expected one of: deck, description, tags,"
-          " new_per_day, reviews_per_day, cards)" for n in range(6)],
+          " new_per_day, reviews_per_day, scheduler, cards)" for n in range(6)],
         ("deck.yaml:7: aliases repeat more than 1,000,698 characters of text"
         " (at most the file's size plus 1,000,000)"),
     ]

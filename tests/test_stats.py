@@ -260,7 +260,8 @@ def test_as_json_is_exactly_what_stats_json_prints(store, one_of_each):
                                        "seconds_today", "retention_7d",
                                        "retention_30d", "retention_365d", "streak",
                                        "longest_streak", "studied_today"]
-    assert [list(deck) for deck in printed["decks"]] == [["name", *counts, "retention_30d"]]
+    assert [list(deck) for deck in printed["decks"]] == [
+        ["name", *counts, "retention_30d", "scheduler", "desired_retention", "retrievability"]]
     assert [(window, list(entry)) for window, entry in printed["retention"].items()] == [
         (window, ["days", "answers", "correct", "rate"]) for window in ("7d", "30d", "365d")]
     assert (list(printed["forecast"][0]), list(printed["heatmap"][0])) == (

@@ -202,7 +202,8 @@ def test_eight_lapses_make_a_leech_and_undo_takes_it_back(store, write_deck):
 
 def test_config_defaults_and_validation(store):
     assert store.config() == {"rollover_hour": 4, "new_per_day": 20, "reviews_per_day": 200,
-                              "sync_dir": None}
+                              "sync_dir": None, "scheduler": "sm2",
+                              "desired_retention": 0.9, "max_interval": 36500, "fuzz": "off"}
     store.set_config("new_per_day", 5)
     assert store.config()["new_per_day"] == 5
     with pytest.raises(StoreError):
@@ -387,10 +388,14 @@ def test_a_setting_stored_out_of_range_is_clamped_so_the_app_starts(store, write
     islice), and a hand edit may store anything."""
     import_files(store, [write_deck(DECK)])
     for key, value in (("new_per_day", "99999999999999999999"), ("reviews_per_day", "-5"),
-                       ("rollover_hour", "9" * 5000), ("nonsense", "1")):
+                       ("rollover_hour", "9" * 5000), ("nonsense", "1"), ("scheduler", "lstm"),
+                       ("desired_retention", "nan"), ("max_interval", "0"), ("fuzz", "maybe"),
+                       ("fsrs_parameters", "[1, 2")):
         store.conn.execute("INSERT INTO config VALUES (?, ?)", (key, value))
     store.conn.commit()
     assert store.config() == {"rollover_hour": 4, "new_per_day": MAX_DAILY_LIMIT,
-                              "reviews_per_day": 0, "sync_dir": None}
+                              "reviews_per_day": 0, "sync_dir": None, "scheduler": "sm2",
+                              "desired_retention": 0.9, "max_interval": 1, "fuzz": "off"}
+    assert store.fsrs_parameters() is None
     session = Session(store)
     assert session.counts() == {"new": 3, "review": 0, "again": 0}
