@@ -169,7 +169,7 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]],
             duration)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)
 def _integer_ranges(latest: datetime) -> tuple[tuple[str, int, int, str], ...]:
     """(key, lowest, highest, the range in words) of the integer keys; built once per file,
     not once per line (a hundred thousand lines: 0.4 s)."""
