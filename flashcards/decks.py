@@ -13,7 +13,8 @@ import codecs
 import difflib
 import gc
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,11 +192,7 @@ def parse_deck(data: bytes, path: Path) -> DeckFile:
         bad = text_bytes[error.start]
         raise DeckError(f"{where}:{line}: not valid UTF-8 (byte 0x{bad:02x})") from None
 
-    # Nothing built here forms a cycle, so the cyclic GC has nothing to find, yet every few
-    # hundred thousand new objects it would walk the caller's whole heap (a running app's too).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         reader = _DeckReader(text)
         reader.read()
         if reader.errors:
@@ -213,10 +210,21 @@ def parse_deck(data: bytes, path: Path) -> DeckFile:
             sha256=file_hash(data),
             name_line=reader.name_line,
         )
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return deck
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: for building many objects that form no cycle
+    (a deck's cards, its YAML text), where the collector would find nothing, yet every few
+    hundred thousand new objects it would walk the caller's whole heap (a running app's too)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _kind(node: Node) -> str:

@@ -72,7 +72,7 @@ def import_reviews(store: Store, path: str | Path, dry_run: bool = False,
             if stream is None:
                 source.close()
 
-    with store.write(dry_run=dry_run):
+    with store.write(dry_run=dry_run), store.bulk_cache():
         _stage(store, parsed())
         errors.extend(_staged_problems(store))
         if errors:

@@ -280,8 +280,9 @@ class _Plan:
             while name.lower() in (taken.lower() for taken in texts):
                 number += 1
                 name = f"{stem}-{number}.yaml"
-            body = yaml.dump({"deck": deck, "cards": self.decks[deck]}, Dumper=_Dumper,
-                             allow_unicode=True, sort_keys=False, width=100)
+            with decks.paused_gc():  # a node per value, none in a cycle: 0.3 s of 10,000 notes
+                body = yaml.dump({"deck": deck, "cards": self.decks[deck]}, Dumper=_Dumper,
+                                 allow_unicode=True, sort_keys=False, width=100)
             texts[name] = f"{MARKER}\n{body}"
         return texts
 
