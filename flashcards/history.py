@@ -42,7 +42,7 @@ class ReviewImportError(Exception):
 
 
 def import_reviews(store: Store, path: str | Path, dry_run: bool = False,
-                   stream: Iterable[bytes] | None = None) -> ReviewImportReport:
+                   stream: Iterable[bytes | dict] | None = None) -> ReviewImportReport:
     """Merge a ``reviews`` JSONL export into the log: idempotent by review_id, one transaction.
 
     Per line, ``review_id``, ``reviewed_at`` (ISO 8601; without an offset it is local time)
@@ -52,7 +52,8 @@ def import_reviews(store: Store, path: str | Path, dry_run: bool = False,
     from reviewed_at only where a clock went back; default: reviewed_at). The state columns
     are recomputed: every card that gets a review has its log and state rebuilt from its
     answers in ``ts`` order. Any bad line raises ``ReviewImportError`` listing them all, and
-    nothing is written.
+    nothing is written. ``stream`` gives the lines instead of the file, or what their JSON
+    gives (``import-anki``: 100,000 lines written then read back cost 0.4 s).
     """
     label = str(path)
     errors: list[tuple[int, str]] = []
@@ -87,31 +88,14 @@ def import_reviews(store: Store, path: str | Path, dry_run: bool = False,
     return ReviewImportReport(lines, added, staged - added, cards, dry_run)
 
 
-def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]],
+def _parse_line(raw: bytes | dict, number: int, errors: list[tuple[int, str]],
                 latest: datetime) -> tuple | None:
-    """One staged row from one JSONL line, or None (blank, or its problems added to errors).
+    """One staged row from one JSONL line (or the record its JSON gives, as ``import-anki``
+    passes them), or None (blank, or its problems added to errors).
 
     Every number must lie in its range, and no answer may be dated after ``latest``."""
-    try:
-        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-    except UnicodeDecodeError as error:
-        errors.append((number, f"not UTF-8 text ({error.reason} at byte {error.start})"))
-        return None
-    if not text.strip():
-        return None
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as error:
-        errors.append((number, f"not valid JSON: {error.msg} (column {error.colno})"))
-        return None
-    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
-        errors.append((number, "not valid JSON: a number with too many digits"))
-        return None
-    except RecursionError:
-        errors.append((number, "not valid JSON: lists or objects nested too deeply"))
-        return None
-    if not isinstance(record, dict):
-        errors.append((number, f"expected a JSON object, not {_json_kind(record)}"))
+    record = raw if isinstance(raw, dict) else _decoded(raw, number, errors)
+    if record is None:
         return None
     problems = []
     for key in record:
@@ -167,6 +151,32 @@ def _parse_line(raw: bytes, number: int, errors: list[tuple[int, str]],
         ts = scheduling.to_ms(moment)
     return (number, review_id, card_id, deck, card_key, clock.iso(moment), ts, quality,
             duration)
+
+
+def _decoded(raw: bytes, number: int, errors: list[tuple[int, str]]) -> dict | None:
+    """The JSON object on one line, or None (blank, or its problem added to errors)."""
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as error:
+        errors.append((number, f"not UTF-8 text ({error.reason} at byte {error.start})"))
+        return None
+    if not text.strip():
+        return None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        errors.append((number, f"not valid JSON: {error.msg} (column {error.colno})"))
+        return None
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        errors.append((number, "not valid JSON: a number with too many digits"))
+        return None
+    except RecursionError:
+        errors.append((number, "not valid JSON: lists or objects nested too deeply"))
+        return None
+    if not isinstance(record, dict):
+        errors.append((number, f"expected a JSON object, not {_json_kind(record)}"))
+        return None
+    return record
 
 
 @functools.lru_cache(maxsize=1)
