@@ -14,7 +14,8 @@ import difflib
 import gc
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -211,11 +212,7 @@ def _parse(stream: BinaryIO, path: Path) -> DeckFile:
     """Validate the deck file that ``stream`` (seekable, at its start) holds."""
     where = str(path)
     digest = _check_utf8(stream, where)
-    # Nothing built here forms a cycle, so the cyclic GC has nothing to find, yet every few
-    # hundred thousand new objects it would walk the caller's whole heap (a running app's too).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         reader = _DeckReader(stream)
         reader.read()
         if reader.errors:
@@ -234,9 +231,6 @@ def _parse(stream: BinaryIO, path: Path) -> DeckFile:
             name_line=reader.name_line,
             scheduler=reader.scheduler,
         )
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return deck
 
 
@@ -263,6 +257,20 @@ def _check_utf8(stream: BinaryIO, where: str) -> str:
     if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
         stream.seek(0)
     return digest.hexdigest()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: for building many objects that form no cycle
+    (a deck's cards, its YAML text), where the collector would find nothing, yet every few
+    hundred thousand new objects it would walk the caller's whole heap (a running app's too)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _kind(node: Node) -> str:

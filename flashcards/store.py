@@ -102,6 +102,7 @@ LAST_ANSWER_DAY = ("(SELECT day FROM reviews WHERE reviews.card_id = cards.id "
 # The card columns its log gives (see ``scheduling.Progress.card_row``).
 CACHED_COLUMNS = ("repetitions", "interval", "easiness", "due", "lapses", "leech", "suspended",
                   "buried_until", "stability", "difficulty")
+BULK_CACHE_KIB = -65536  # PRAGMA cache_size: negative is KiB, so 64 MB
 
 CARD_COLUMNS = (
     "cards.id, decks.name, cards.key, cards.note_key, cards.kind, cards.front, cards.back, "
@@ -182,6 +183,18 @@ class Store:
     def set_busy_timeout(self, milliseconds: int) -> None:
         """How long a write waits for another process's write to end before it fails."""
         self.conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
+    @contextmanager
+    def bulk_cache(self) -> Iterator[None]:
+        """A 64 MB page cache (SQLite's default is 2 MB) while writing in bulk: inserting
+        100,000 reviews into the log's four indexes otherwise reads pages the small cache
+        just dropped (a sixth of that time). The pages go when the block ends."""
+        before = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(before)}")
 
     def data_version(self) -> int:
         """A number that changes whenever another connection commits to the database."""

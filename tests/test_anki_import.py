@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -15,7 +16,10 @@ from urllib.parse import unquote
 
 import pytest
 import zstandard
+from bs4 import Tag
 from click.testing import CliRunner
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from markdownify import MarkdownConverter
 
 from flashcards.anki import fields
@@ -288,6 +292,57 @@ def test_html_becomes_markdown_with_media_references():
     assert converter.markdown('x<img src="data:image/png;base64,AAAA">\x07') == (
         "x[image: embedded]")
     assert converter.media == 3
+
+
+# Text as Anki's fields hold it: every kind of blank, markdown's special characters,
+# control characters, Chinese; and anything else now and then.
+FIELD_TEXT = st.lists(st.one_of(
+    st.sampled_from([" ", "  ", "\t", "\n", "\r", "\r\n", "\x0b", "\x0c", "\xa0", "\u3000",
+                     "\x85", "\u2028", "\x00", "\x07", "*", "**", "_", "#", "-", "1.", "`",
+                     "[", "]", "\\", ">", "|", "~", "=", "+", "{{c1::", "}}", "[sound:a.mp3]",
+                     "a", "word", "中文", "😀", "&", "&amp", "&lt;", "<"]),
+    st.characters(codec="utf-8"),  # SQLite's text: no lone surrogates
+), max_size=40).map("".join)
+# HTML as Anki's editor writes it, nested, with text of the kind above between the tags.
+_TAGS = ["div", "b", "i", "u", "span", "p", "pre", "code", "li", "ul", "blockquote", "h1",
+         "sub", "a href=x", 'code class="language-py"']
+FIELD_HTML = st.recursive(
+    st.one_of(FIELD_TEXT, st.sampled_from(["<br>", "&nbsp;", "&lt;", "&amp;", "&", "<",
+                                           '<img src="x.png">', "</b>", "<!-- c -->"])),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map("".join),
+        st.tuples(st.sampled_from(_TAGS), st.lists(inner, max_size=3)).map(
+            lambda pair: f"<{pair[0]}>{''.join(pair[1])}</{pair[0].split()[0]}>"),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(FIELD_TEXT)
+def test_the_plain_text_fast_path_is_what_markdownify_makes(text):
+    """Text without '<' or '&' skips markdownify: the same text, to the character."""
+    fast = fields.FieldConverter().markdown(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fields, "_NEEDS_CONVERTER", re.compile(""))  # every field to markdownify
+        assert fields.FieldConverter().markdown(text) == fast
+
+
+@settings(max_examples=300, deadline=None)
+@given(FIELD_HTML, st.sampled_from(["pre", "code", "div", "b", "[document]", "x"]))
+def test_our_soup_finds_the_parents_bs4_finds(html, name):
+    soup = fields._Soup(html, "html.parser", element_classes={Tag: fields._Tag})
+    for node in [soup, *soup.find_all(True)]:
+        assert node.find_parent(name) is Tag.find_parent(node, name)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(FIELD_HTML)
+@example("<pre><code><b><div>a</div><div>b</div></b></code></pre>")  # newlines deep in a pre
+def test_html_converts_as_with_markdownifys_own_soup(html):
+    """Our soup only finds a parent faster: the Markdown is markdownify's, to the character."""
+    converter = fields._Converter()
+    assert converter.convert(html) == MarkdownConverter.convert(converter, html)
 
 
 def test_a_stored_zip_of_a_modern_collection_is_streamed(tmp_path):

@@ -421,6 +421,31 @@ def test_every_bad_line_is_reported_and_nothing_is_written(reviewed, tmp_path):
     assert reviewed.query("SELECT name FROM sqlite_temp_master") == []
 
 
+def test_records_are_checked_and_merged_as_their_json_lines_are(reviewed):
+    """import-anki hands its records over without writing them as JSON lines first."""
+    card = ids(reviewed)
+    good = {"review_id": "g1", "card_id": card["a"], "reviewed_at": "2026-03-05T09:00:00+01:00",
+            "quality": 4, "duration_ms": 1200}
+    before = state(reviewed)
+    with pytest.raises(ReviewImportError) as raised:
+        import_reviews(reviewed, "anki revlog",
+                       stream=[good, {**good, "review_id": "q1", "quality": 6}, {"review_id": "m"}])
+    assert raised.value.errors == [
+        "anki revlog:2: quality must be an integer from 0 to 5, not 6",
+        "anki revlog:3: missing reviewed_at, quality, card_id (or deck and card_key)",
+        "2 errors: nothing was written",
+    ]
+    assert state(reviewed) == before
+    as_line = {**good, "review_id": "g2", "reviewed_at": "2026-03-06T09:00:00+01:00"}
+    report = import_reviews(reviewed, "anki revlog",
+                            stream=[good, json.dumps(as_line).encode("utf-8")])
+    assert (report.lines, report.added) == (2, 2)
+    assert reviewed.query("SELECT id, reviewed_at, quality, duration_ms FROM reviews "
+                          "WHERE id LIKE 'g%' ORDER BY ts") == [
+        ("g1", "2026-03-05T09:00:00.000+01:00", 4, 1200),
+        ("g2", "2026-03-06T09:00:00.000+01:00", 4, 1200)]
+
+
 def test_import_reviews_command(reviewed, tmp_path):
     path = export_file(reviewed, tmp_path / "all.jsonl")
     result = run("import-reviews", str(path))

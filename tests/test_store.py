@@ -18,7 +18,7 @@ from flashcards.decks import DeckError
 from flashcards.scheduling import LEECH_LAPSES, MAX_DAILY_LIMIT, MAX_INTERVAL_DAYS
 from flashcards.schema import SCHEMA_VERSION
 from flashcards.session import Session
-from flashcards.store import Store, StoreError
+from flashcards.store import BULK_CACHE_KIB, Store, StoreError
 from flashcards.sync import import_files
 
 DECK = """\
@@ -399,3 +399,11 @@ def test_a_setting_stored_out_of_range_is_clamped_so_the_app_starts(store, write
     assert store.fsrs_parameters() is None
     session = Session(store)
     assert session.counts() == {"new": 3, "review": 0, "again": 0}
+
+
+def test_the_bulk_cache_is_given_back_even_after_an_error(store):
+    before = store.query("PRAGMA cache_size")
+    with pytest.raises(RuntimeError), store.bulk_cache():
+        assert store.query("PRAGMA cache_size") == [(BULK_CACHE_KIB,)]
+        raise RuntimeError
+    assert store.query("PRAGMA cache_size") == before
