@@ -209,7 +209,8 @@ def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[st
     store.require_writable()  # refused before the first card, not at the first answer
     from flashcards.tui.app import make_app
 
-    app = make_app(store, deck=deck, start=start, daily_backup=True, **told, **study)
+    app = make_app(store, deck=deck, start=start, daily_backup=True, synced=True, **told,
+                   **study)
     app.run()
     if app.return_code:  # a crash: Textual has restored the terminal and shown the traceback
         raise SystemExit(app.return_code)

@@ -699,3 +699,20 @@ async def test_a_revealed_cloze_answer_is_highlighted(store, write_deck):
         assert strong.bold and strong.color != plain.color
         await pilot.press("5")
         assert not view.query_one("#back-side").has_class("-cloze")
+
+
+async def test_the_home_screen_does_not_sync_again_what_the_command_line_just_synced(
+        loaded, monkeypatch):
+    from flashcards.model import SyncReport
+    from flashcards.tui.screens import home
+
+    syncs = []
+    monkeypatch.setattr(home, "sync_sources", lambda store: syncs.append(1) or SyncReport())
+    app = make_app(loaded, synced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.screen.deck_count)
+        assert syncs == []  # the first read only reads
+        await pilot.press("R")
+        await pilot.press("q")  # back home: the files may have changed meanwhile
+        await wait_until(pilot, lambda: syncs)
+        assert syncs == [1]

@@ -37,7 +37,8 @@ class FlashcardsApp(App[None]):
     def __init__(self, store: Store, deck: str | None = None,
                  start: Literal["home", "review"] = "home", daily_backup: bool = False,
                  notices: Sequence[str] = (), problems: Sequence[str] = (),
-                 search: Search | None = None, cram: bool = False) -> None:
+                 search: Search | None = None, cram: bool = False,
+                 synced: bool = False) -> None:
         super().__init__()
         # A write another process holds up fails fast and is tried again in the background
         # (see ReviewScreen._save), so the app never freezes for the full busy timeout.
@@ -49,6 +50,7 @@ class FlashcardsApp(App[None]):
         self.daily_backup = daily_backup
         self.notices = notices
         self.problems = problems
+        self.synced = synced  # the deck files were synced just before the app started
         self._told: set[str] = set()
 
     def on_mount(self) -> None:
@@ -96,7 +98,7 @@ class FlashcardsApp(App[None]):
             return ReviewScreen(Session(self.store, self.deck, self.search, self.cram))
         from flashcards.tui.screens.home import HomeScreen
 
-        return HomeScreen(self.store)
+        return HomeScreen(self.store, synced=self.synced)
 
     def review(self, deck: str | None = None, search: Search | None = None,
                cram: bool = False) -> None:
@@ -158,12 +160,14 @@ def make_app(store: Store, deck: str | None = None,
              start: Literal["home", "review"] = "home",
              daily_backup: bool = False, notices: Sequence[str] = (),
              problems: Sequence[str] = (), search: Search | None = None,
-             cram: bool = False) -> FlashcardsApp:
+             cram: bool = False, synced: bool = False) -> FlashcardsApp:
     """The app over an open store, starting on the home screen or straight in a review
     (of a custom study's ``search`` and ``cram``, if given).
 
     With ``daily_backup`` it makes the day's first backup in the background; ``notices``
     and ``problems`` (deck files that did not sync) are shown once the first screen is up.
+    ``synced``: the deck files were just synced, so the first home screen does not again.
     """
     return FlashcardsApp(store, deck=deck, start=start, daily_backup=daily_backup,
-                         notices=notices, problems=problems, search=search, cram=cram)
+                         notices=notices, problems=problems, search=search, cram=cram,
+                         synced=synced)

@@ -13,6 +13,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
+from flashcards.model import SyncReport
 from flashcards.session import Session
 from flashcards.store import Store
 from flashcards.sync import sync_sources
@@ -81,9 +82,12 @@ class HomeScreen(BaseScreen):
     deck_count = 0
     read_failed = False
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, synced: bool = False) -> None:
         super().__init__()
         self.store = store
+        # True when the deck files were synced just before (the command line does it at
+        # start): the first read then skips that work, every later one syncs again.
+        self._synced = synced
 
     def compose(self) -> ComposeResult:
         yield Static(title(None), id="home-title")  # no database read on the UI thread
@@ -98,19 +102,21 @@ class HomeScreen(BaseScreen):
         yield KeyFooter()
 
     def on_screen_resume(self) -> None:
-        self.refresh_decks()
+        self.refresh_decks(sync=not self._synced)
+        self._synced = False
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="reading the decks")
-    def refresh_decks(self) -> None:
-        """Sync the deck files that changed, then read the day, the deck counts and today's
-        answers again (after a review, an import, an edit in another window).
+    def refresh_decks(self, sync: bool = True) -> None:
+        """Sync the deck files that changed (unless ``sync`` is False), then read the day, the
+        deck counts and today's answers again (after a review, an import, an edit in another
+        window).
 
         Counting a deck means scanning its cards (~0.1 s for 100,000), so it happens in a
         thread, on a connection of its own (a second reader is free in WAL mode).
         """
         store = Store.open(self.store.path)
         try:
-            report = sync_sources(store)
+            report = sync_sources(store) if sync else SyncReport()
             today = store.today()
             decks = [deck for deck in store.deck_summaries(today) if deck["cards"]]
             answers = store.reviews_on(today)
