@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -172,6 +174,54 @@ def frame_times(work: Path, count: int) -> list[float]:
         times.append((terminal.wait_for(f"presses: {index + 1}") - sent) * 1000)
     terminal.close()
     return times
+
+
+class InTmux:
+    """A program in a tmux session of its own (own server socket), watched through a tmux
+    client on a pseudo-terminal: the bytes that client gets are what a user's terminal
+    shows of the app, tmux's redraw included. Keys go through the client too."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], work: Path) -> None:
+        self.socket = f"flashcards-bench-{os.getpid()}"
+        command = " ".join(shlex.quote(part) for part in
+                           ["env", *(f"{key}={value}" for key, value in env.items()), *argv])
+        subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d",
+                        "-x", str(COLUMNS), "-y", str(LINES), "-c", str(work), command],
+                       check=True, env=env)
+        self.client = Terminal(["tmux", "-L", self.socket, "attach"], env)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], check=False,
+                       capture_output=True)
+        self.client.close()
+
+
+def tmux_times(db: Path, work: Path, fronts: list[str],
+               count: int) -> tuple[list[float], list[float]]:
+    """Milliseconds from "4" to the next card's front in ``flashcards review`` run in tmux,
+    and from a key to the changed line in the minimal Textual app run in tmux, ``count``
+    of each: the same measures as ``grade_times`` and ``frame_times``, through tmux."""
+    script = work / "frame_app.py"
+    script.write_text(FRAME_APP)
+    floor = InTmux([sys.executable, str(script)], environment(), work)
+    try:
+        floor.client.wait_for("presses: 0")
+        frame_ms = []
+        for index in range(count):
+            time.sleep(0.25)
+            sent = floor.client.press(b"4")
+            frame_ms.append((floor.client.wait_for(f"presses: {index + 1}") - sent) * 1000)
+    finally:
+        floor.close()
+    copy = fresh_copy(db, work)
+    app = InTmux(APP, environment(copy), work)
+    try:
+        app.client.wait_for(marker(fronts[0]))
+        time.sleep(1)  # the day's backup, in the background, is done
+        grade_ms, _ = grade_times(app.client, copy, fronts, count)
+    finally:
+        app.close()
+    return grade_ms, frame_ms
 
 
 def quantile(values: list[float], q: float) -> float:
