@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from textual import work
 from textual.app import App
@@ -16,12 +16,14 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from flashcards.authoring import Added
 from flashcards.model import Search
 from flashcards.session import Session
 from flashcards.store import Store
 from flashcards.tui.control_filter import DropControlCharacters
 from flashcards.tui.failures import report_worker_failure
+
+if TYPE_CHECKING:  # authoring loads PyYAML and the deck reader: not before the first card
+    from flashcards.authoring import Added
 
 APP_BUSY_TIMEOUT_MS = 200
 _DROP_CONTROLS = DropControlCharacters()  # one instance: strips cache what it returns

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from flashcards.authoring import Added
 from flashcards.model import DayAnswer, StatsFigures
+
+if TYPE_CHECKING:  # authoring loads PyYAML and the deck reader: not before the first card
+    from flashcards.authoring import Added
 
 
 @dataclass
