@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from flashcards.store import Store
+from flashcards.sync import import_files
 
 NOW = "2026-03-10T09:00:00+01:00"
 
@@ -43,3 +44,16 @@ def write_deck(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture
+def deck_path(request: pytest.FixtureRequest, write_deck) -> Path:
+    """The test module's ``DECK`` text, written as a deck file."""
+    return write_deck(request.module.DECK)
+
+
+@pytest.fixture
+def loaded(store: Store, deck_path: Path) -> Store:
+    """The store with the test module's ``DECK`` imported."""
+    import_files(store, [deck_path])
+    return store

@@ -14,7 +14,6 @@ from flashcards.cli import cli
 from flashcards.scheduling import ACTIONS, DAY_ACTIONS, LEECH_LAPSES
 from flashcards.session import Session
 from flashcards.store import Store
-from flashcards.sync import import_files
 
 DECK = """\
 deck: 动作
@@ -33,12 +32,6 @@ cards:
     tags: [llm, gpu]
 """
 FIRST_DAY = datetime(2026, 3, 1, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def loaded(store, write_deck):
-    import_files(store, [write_deck(DECK)])
-    return store
 
 
 def ids(store: Store) -> dict[str, int]:

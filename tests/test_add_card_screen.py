@@ -33,11 +33,6 @@ SIZE = (100, 34)
 
 
 @pytest.fixture
-def deck_path(write_deck) -> Path:
-    return write_deck(DECK)
-
-
-@pytest.fixture
 def loaded(store: Store, deck_path: Path, write_deck) -> Store:
     import_files(store, [deck_path, write_deck(OTHER, "other.yaml")])
     return store

@@ -37,17 +37,6 @@ tags: [t]
 """
 
 
-@pytest.fixture
-def deck_path(write_deck) -> Path:
-    return write_deck(DECK)
-
-
-@pytest.fixture
-def loaded(store: Store, deck_path: Path) -> Store:
-    import_files(store, [deck_path])
-    return store
-
-
 def only_inserted(old: bytes, new: bytes) -> bytes:
     """Some bytes ``new`` adds to ``old`` in one place, failing if any old byte changed.
     (Where it starts is ambiguous when it begins as the old text goes on: see inserted.)"""

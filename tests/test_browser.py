@@ -8,12 +8,10 @@ from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input, Markdown, Static
 
 from flashcards.model import LogEntry
 from flashcards.store import Store
-from flashcards.sync import import_files
 from flashcards.tui.app import FlashcardsApp, make_app
 from flashcards.tui.screens.browser import BrowserScreen
 from flashcards.tui.screens.home import HomeScreen
@@ -47,17 +45,6 @@ cards:
     back: "---"
     tags: [alpha, 中文]
 """
-
-
-@pytest.fixture
-def deck_path(write_deck) -> Path:
-    return write_deck(DECK)
-
-
-@pytest.fixture
-def loaded(store: Store, deck_path: Path) -> Store:
-    import_files(store, [deck_path])
-    return store
 
 
 def key(store: Store, card_key: str) -> int:

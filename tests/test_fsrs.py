@@ -22,12 +22,6 @@ cards:
 START = datetime.fromisoformat("2025-01-06T09:00:00+08:00")
 
 
-@pytest.fixture
-def loaded(store: Store, write_deck) -> Store:
-    import_files(store, [write_deck(DECK)])
-    return store
-
-
 def ids(store: Store) -> list[int]:
     return [row[0] for row in store.query("SELECT id FROM cards ORDER BY id")]
 

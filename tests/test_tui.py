@@ -51,17 +51,6 @@ cards:
 SIZE = (100, 30)
 
 
-@pytest.fixture
-def deck_path(write_deck) -> Path:
-    return write_deck(DECK)
-
-
-@pytest.fixture
-def loaded(store: Store, deck_path: Path) -> Store:
-    import_files(store, [deck_path])
-    return store
-
-
 def review_app(store: Store, deck: str | None = None) -> FlashcardsApp:
     return make_app(store, deck=deck, start="review")
 
