@@ -45,7 +45,7 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
                     + ("" if totals.studied_today or not totals.streak
                        else ": review today to keep it"))
     summary.add_row("retention", "   ".join(
-        f"{window} {_percent(entry.rate)}" + (f" of {entry.answers}" if entry.answers else "")
+        f"{window} {percent(entry.rate)}" + (f" of {entry.answers}" if entry.answers else "")
         for window, entry in figures.retention.items()
     ))
     console.print(summary)
@@ -55,7 +55,7 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
     for header, total in (("due", totals.due), ("by tomorrow", totals.due_tomorrow),
                           ("answers today", totals.reviews_today), ("cards", totals.cards)):
         progress.add_column(header, justify="right", footer=str(total))
-    progress.add_column("retention 30d", justify="right", footer=_percent(totals.retention_30d))
+    progress.add_column("retention 30d", justify="right", footer=percent(totals.retention_30d))
     on_fsrs = any(deck.scheduler == "fsrs" for deck in figures.decks)
     if on_fsrs:
         progress.add_column("desired", justify="right")
@@ -68,8 +68,8 @@ def print_stats(figures: StatsFigures, console: Console) -> None:
         name = Text(printable(deck.name))  # never markup, no control characters
         progress.add_row(name, *(str(count) for count in (deck.due, deck.due_tomorrow,
                                                             deck.reviews_today, deck.cards)),
-                         _percent(deck.retention_30d),
-                         *((_percent(deck.desired_retention), _percent(deck.retrievability))
+                         percent(deck.retention_30d),
+                         *((percent(deck.desired_retention), percent(deck.retrievability))
                            if on_fsrs else ()))
         states.add_row(name, *(str(deck.states[state]) for state in STATES))
     console.print()
@@ -138,7 +138,8 @@ def _forecast_chart(forecast: Sequence[ForecastDay], height: int = 4) -> Any:
     return text
 
 
-def _percent(rate: float | None) -> str:
+def percent(rate: float | None) -> str:
+    """A rate as ``91.7%``, or ``-`` when there was nothing to measure."""
     return "-" if rate is None else f"{rate:.1%}"
 
 
@@ -234,7 +235,7 @@ def print_simulation(outcomes: Sequence[SimulationOutcome], days: int,
     for outcome in outcomes:
         first = outcome.reviews[:30]
         table.add_row(outcome.name, f"{outcome.per_day:,.1f}", f"{sum(first) / len(first):,.1f}",
-                      _percent(outcome.retention), f"{outcome.remembered:,.0f} cards")
+                      percent(outcome.retention), f"{outcome.remembered:,.0f} cards")
     console.print(table)
     width = max(10, min(days, console.width - 28, 72))
     top = max((max(outcome.reviews) for outcome in outcomes), default=0) or 1

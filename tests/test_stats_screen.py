@@ -85,6 +85,29 @@ async def test_refresh_reads_the_new_answers(store, write_deck):
         assert screen.figures.totals.reviews == 4
 
 
+async def test_fsrs_decks_show_desired_and_expected_recall_and_cram_answers_apart(
+        store, write_deck):
+    fill(store, write_deck)
+    store.answer(2, 3, cram=True)
+    store.set_config("scheduler", "fsrs")
+    app = StatsApp(store)
+    async with app.run_test(size=(130, 50)) as pilot:
+        screen = await shown(app, pilot)
+        table = screen.query_one("#stats-decks", DataTable)
+        labels = [str(column.label) for column in table.ordered_columns]
+        assert labels[-2:] == ["desired", "recall today"]
+        first = [cell.plain for cell in table.get_row_at(0)]
+        deck = screen.figures.decks[0]
+        assert first[-2:] == ["90.0%", f"{deck.retrievability:.1%}"]
+        summary = str(screen.query_one("#stats-summary", Static).render())
+        assert "Cram answers  1 today, 1 in all" in summary
+        store.set_config("scheduler", "sm2")
+        await pilot.press("r")
+        screen = await shown(app, pilot)
+        assert [str(column.label) for column in table.ordered_columns][-1] == "retention 30d"
+        assert len(table.get_row_at(0)) == len(table.ordered_columns)
+
+
 async def test_an_empty_database_shows_zeros(store):
     app = StatsApp(store)
     async with app.run_test(size=(80, 30)) as pilot:

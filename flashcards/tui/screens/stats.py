@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Sparkline, Static
 from textual.worker import Worker
 
 from flashcards.model import ForecastDay, StatsFigures
-from flashcards.report import heatmap_text
+from flashcards.report import heatmap_text, percent
 from flashcards.stats import STATES, compute_stats
 from flashcards.store import Store
 from flashcards.tui.messages import StatsLoaded
@@ -28,11 +28,7 @@ from flashcards.tui.widgets.key_footer import KeyFooter
 
 DECK_COLUMNS = ("cards", *STATES, "due", "due_tomorrow", "reviews_today")
 COLUMN_LABELS = {"due_tomorrow": "tomorrow", "reviews_today": "today"}
-
-
-def percent(rate: float | None) -> str:
-    """A retention rate as ``91.7%``, or ``-`` when there was nothing to measure."""
-    return "-" if rate is None else f"{rate:.1%}"
+FSRS_COLUMNS = ("desired", "recall today")  # shown when a deck is on FSRS
 
 
 def summary_content(figures: StatsFigures) -> Content:
@@ -52,6 +48,10 @@ def summary_content(figures: StatsFigures) -> Content:
         ),
         Content.assemble("Retention  ", (retention, "bold"),
                          ("  (review answers graded 3 or better)", "dim")),
+        *([Content.assemble("Cram answers  ", (str(totals.cram_today), "bold"), " today, ",
+                            (str(totals.cram_answers), "bold"),
+                            (" in all (in no other figure)", "dim"))]
+          if totals.cram_answers else []),
     ])
 
 
@@ -137,14 +137,27 @@ class StatsScreen(BaseScreen):
         self.query_one("#stats-forecast-legend", Static).update(
             forecast_legend(figures.forecast)
         )
+        self._fill_decks(figures)
+
+    def _fill_decks(self, figures: StatsFigures) -> None:
+        """One row per deck and a total row; FSRS's desired and expected recall when a deck
+        is on FSRS."""
         table = self.query_one("#stats-decks", DataTable)
+        on_fsrs = any(deck.scheduler == "fsrs" for deck in figures.decks)
         table.clear()
+        for label in FSRS_COLUMNS:
+            if on_fsrs and label not in table.columns:
+                table.add_column(label, key=label)
+            elif not on_fsrs and label in table.columns:
+                table.remove_column(label)
         for deck in figures.decks:
             counts = deck.by_column()
+            rates = (deck.retention_30d, *((deck.desired_retention, deck.retrievability)
+                                           if on_fsrs else ()))
             table.add_row(
                 Text(deck.name),  # a bare str would be parsed as markup
                 *(Text(str(counts[column]), justify="right") for column in DECK_COLUMNS),
-                Text(percent(deck.retention_30d), justify="right"),
+                *(Text(percent(rate), justify="right") for rate in rates),
                 key=deck.name,
             )
         totals = figures.totals
@@ -155,6 +168,7 @@ class StatsScreen(BaseScreen):
                 *(Text(str(counts[column]), justify="right", style="bold")
                   for column in DECK_COLUMNS),
                 Text(percent(totals.retention_30d), justify="right", style="bold"),
+                *(Text("") for _ in FSRS_COLUMNS if on_fsrs),
                 key="\0total",  # no deck name can collide with it
             )
 
