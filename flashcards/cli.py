@@ -412,7 +412,8 @@ def decks() -> None:
     _console().print(table if table.rows else "no decks yet: flashcards import DECK.yaml")
 
 
-@cli.command()
+# A negative VALUE (``-0.9``) is a value to check, not an unknown option.
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("key", required=False)
 @click.argument("value", required=False)
 @db_option

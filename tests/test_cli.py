@@ -119,6 +119,8 @@ def test_a_setting_out_of_range_is_one_line_and_changes_nothing(write_deck):
     ("desired_retention", "1", "desired_retention must be a number from 0.7 to 0.99"),
     ("desired_retention", "nan", "desired_retention must be a number from 0.7 to 0.99"),
     ("desired_retention", "九成", "desired_retention must be a number from 0.7 to 0.99"),
+    ("desired_retention", "-0.9", "desired_retention must be a number from 0.7 to 0.99"),
+    ("max_interval", "-5", "max_interval must be a whole number from 1 to 36500"),
     ("scheduler", "fsrs7", "scheduler must be one of: sm2, fsrs, not 'fsrs7'"),
     ("scheduler", "[bold]", "scheduler must be one of: sm2, fsrs, not '[bold]'"),
     ("fuzz", "yes", "fuzz must be one of: off, on, not 'yes'"),
