@@ -314,9 +314,13 @@ class BrowserScreen(BaseScreen):
                 self.store.undo_action(action_id)
 
     def _changed(self) -> None:
-        """Cards changed under the table: read its rows and the search again."""
-        self.query_one(CardTable).reread()
-        self._again()
+        """Cards changed under the table: read its rows again, but not the search. A card
+        that an action (or an edit) takes out of the search stays in view, as in Anki, so
+        that u or a second look finds it where it was; enter searches again."""
+        table = self.query_one(CardTable)
+        table.reread()
+        self._show_card(table.current_id)
+        self.refresh_bindings()
 
     async def action_edit(self) -> None:
         """Edit the card under the cursor in ``$EDITOR`` at its line, then import its deck."""
