@@ -101,7 +101,7 @@ LAST_ANSWER_DAY = ("(SELECT day FROM reviews WHERE reviews.card_id = cards.id "
                    "ORDER BY ts DESC LIMIT 1)")
 # The card columns its log gives (see ``scheduling.Progress.card_row``).
 CACHED_COLUMNS = ("repetitions", "interval", "easiness", "due", "lapses", "leech", "suspended",
-                  "buried_until", "stability", "difficulty")
+                  "buried_until", "stability", "difficulty", "first_day", "first_quality")
 BULK_CACHE_KIB = -65536  # PRAGMA cache_size: negative is KiB, so 64 MB
 
 CARD_COLUMNS = (
@@ -646,13 +646,14 @@ class Store:
         which only an answer needs)."""
         found = {}
         for (card_id, repetitions, interval, easiness, due, lapses, _, suspended, buried,
-             stability, difficulty) in self.query(
+             stability, difficulty, first_day, first_grade) in self.query(
                 f"SELECT id, {', '.join(CACHED_COLUMNS)} FROM cards "
                 f"WHERE id IN ({','.join('?' * len(card_ids))})", card_ids):
             found[card_id] = scheduling.Progress(
                 state=SM2State(repetitions, interval, easiness), due=due, lapses=lapses,
                 suspended=bool(suspended), buried_until=buried,
                 memory=None if stability is None else fsrs.Memory(stability, difficulty),
+                first_day=first_day, first_grade=first_grade,
             )
         return found
 
