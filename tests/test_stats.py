@@ -20,6 +20,7 @@ from flashcards.history import import_reviews
 from flashcards.model import HeatmapDay, Retention
 from flashcards.report import heat_levels, heatmap_weeks
 from flashcards.scheduling import ACTIONS, DAY_ACTIONS, LEECH_LAPSES
+from flashcards.schema import NOT_PLAIN_NEW
 from flashcards.stats import card_status, compute_stats, streaks
 from flashcards.store import Store, due_sql, status_sql
 from flashcards.sync import import_files
@@ -455,3 +456,16 @@ def test_the_kept_figures_equal_the_whole_logs_after_any_history(tmp_path, write
             assert store.cached_row(card_id) == store.replay(card_id).card_row()
     finally:
         store.close()
+
+
+def test_fresh_cards_enter_neither_index_of_the_figures(store, write_deck):
+    """Importing new cards writes nothing to the indexes of migration 8 (an import's cost
+    stays as it was); their first answer puts a card in both."""
+    ids = load(store, write_deck, "新", [f"k{n}" for n in range(50)])
+    first_answers = ("SELECT count(*) FROM cards INDEXED BY idx_cards_first_answer "
+                     "WHERE first_day IS NOT NULL")
+    figured = f"SELECT count(*) FROM cards INDEXED BY idx_cards_figures WHERE {NOT_PLAIN_NEW}"
+    assert store.query(first_answers) == store.query(figured) == [(0,)]
+    answer(store, ids["k7"], ("2026-03-09", 4))
+    assert store.query(first_answers) == store.query(figured) == [(1,)]
+    assert compute_stats(store, TODAY).decks[0].states["new"] == 49
