@@ -20,7 +20,7 @@ from flashcards.history import import_reviews
 from flashcards.model import HeatmapDay, Retention
 from flashcards.report import heat_levels, heatmap_weeks
 from flashcards.scheduling import ACTIONS, DAY_ACTIONS, LEECH_LAPSES
-from flashcards.schema import NOT_PLAIN_NEW
+from flashcards.schema import DAYS_FROM_LOG, NOT_PLAIN_NEW
 from flashcards.stats import card_status, compute_stats, streaks
 from flashcards.store import Store, due_sql, status_sql
 from flashcards.sync import import_files
@@ -417,8 +417,8 @@ def test_the_kept_figures_equal_the_whole_logs_after_any_history(tmp_path, write
                                                                  today_offset):
     """Answers, undos, card actions, merged answers (also before a card's first), deck
     imports that add and retire cards, scheduler switches: the first answers cached on the
-    cards, the card counts and the forecast always equal the full queries over the log, and
-    every card's cache equals its replay."""
+    cards, the card counts, the forecast and the figures per day (``review_days``) always
+    equal the full queries over the log, and every card's cache equals its replay."""
     path = tmp_path / f"history-{uuid.uuid4().hex}.db"
     store = Store.open(path)
     try:
@@ -452,6 +452,8 @@ def test_the_kept_figures_equal_the_whole_logs_after_any_history(tmp_path, write
                 store.set_config("scheduler", key)
         today = moment.date() + timedelta(days=today_offset)
         assert figures_kept(store, today) == figures_from_the_whole_log(store, today)
+        assert sorted(store.query("SELECT * FROM review_days")) == sorted(
+            store.query(DAYS_FROM_LOG))
         for card_id in dict(store.query("SELECT id, 1 FROM cards")):
             assert store.cached_row(card_id) == store.replay(card_id).card_row()
     finally:
@@ -469,3 +471,19 @@ def test_fresh_cards_enter_neither_index_of_the_figures(store, write_deck):
     answer(store, ids["k7"], ("2026-03-09", 4))
     assert store.query(first_answers) == store.query(figured) == [(1,)]
     assert compute_stats(store, TODAY).decks[0].states["new"] == 49
+
+
+def test_answers_written_by_another_program_are_counted_from_the_log(store, write_deck):
+    """An answer added or removed behind the store's back (another program, a hand edit)
+    leaves ``review_days`` short: the figures then come from the whole log, and are right."""
+    ids = load(store, write_deck, "外", ["a", "b"])
+    answer(store, ids["a"], ("2026-03-08", 4), ("2026-03-09", 2))
+    answer(store, ids["b"], ("2026-03-09", 5))
+    kept = compute_stats(store, TODAY)
+    assert kept.totals.reviews == 3 and kept.heatmap[-2].reviews == 2
+    with store.write():
+        store.conn.execute("DELETE FROM reviews WHERE card_id = ? AND day = '2026-03-09'",
+                           (ids["b"],))
+    figures = compute_stats(store, TODAY)
+    assert figures.totals.reviews == 2 and figures.heatmap[-2].reviews == 1
+    assert figures.totals.streak == kept.totals.streak == 2
