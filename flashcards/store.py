@@ -821,10 +821,10 @@ class Store:
             [(*key, *tally) for key, tally in totals.items()],
         )
         # A day and deck left without answers has no row, as in the full query.
-        self.conn.executemany(
-            "DELETE FROM review_days WHERE day = ? AND deck_id = ? AND reviews = 0",
-            [key for key, tally in totals.items() if tally[0] < 0],
-        )
+        emptied = [key for key, tally in totals.items() if tally[0] < 0]
+        if emptied:
+            self.conn.executemany(
+                "DELETE FROM review_days WHERE day = ? AND deck_id = ? AND reviews = 0", emptied)
 
     def _logs(self, card_ids: list[int], incoming: str | None) -> sqlite3.Cursor:
         """The log entries of these cards in replay order: answers (those of ``incoming``
