@@ -187,22 +187,24 @@ def _deck_figures(store: Store, params: dict[str, str],
         for deck_id, name in store.query("SELECT id, name FROM decks")
     }
     # A plain new card (``NOT_PLAIN_NEW``) is new: only the others are looked at one by one.
-    for deck_id, count in store.conn.execute("SELECT deck_id, count(*) FROM cards "
-                                             "GROUP BY deck_id"):
-        decks[deck_id]["new"] = decks[deck_id]["cards"] = count
+    for deck_id, unanswered in store.conn.execute(
+            "SELECT deck_id, count(*) FROM cards WHERE due IS NULL GROUP BY deck_id"):
+        decks[deck_id]["new"] = unanswered
     # Grouped by deck alone, the index's order, and the states counted here: grouping by
     # state too would sort every card (twice the time).
     rows = store.conn.execute(
-        f"SELECT deck_id, group_concat({status_sql(split_review=True)}) FROM cards "
+        "SELECT deck_id, count(*) FILTER (WHERE due IS NULL), "
+        f"group_concat({status_sql(split_review=True)}) FROM cards "
         f"WHERE {NOT_PLAIN_NEW} GROUP BY deck_id",
         params,
     )
-    for deck_id, states in rows:
+    for deck_id, unanswered, states in rows:
         deck = decks[deck_id]
+        deck["new"] -= unanswered  # counted by their state, just below
         for state, count in Counter(states.split(",")).items():
             deck[state] += count
-            deck["new"] -= count
-        deck["cards"] -= deck["retired"]
+    for deck in decks.values():
+        deck["cards"] = sum(deck[state] for state in STATES if state != "retired")
     rows = store.conn.execute(
         "SELECT deck_id, coalesce(sum(reviews) FILTER (WHERE day = :today), 0), sum(answers), "
         f"sum(correct) FROM {days} WHERE day BETWEEN :since30 AND :today GROUP BY deck_id",
