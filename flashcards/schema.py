@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flashcards.scheduling import PASSING_GRADE
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -316,7 +318,8 @@ NOT_PLAIN_NEW = "(due IS NOT NULL OR retired OR leech OR suspended OR buried_unt
 DAYS_FROM_LOG = (
     "SELECT reviews.day, cards.deck_id, count(*) AS reviews, count(*) FILTER (WHERE "
     "reviews.repeat = 0) AS answers, count(*) FILTER (WHERE reviews.repeat = 0 AND "
-    "reviews.quality >= 3) AS correct, coalesce(sum(reviews.duration_ms), 0) AS duration_ms "
+    f"reviews.quality >= {PASSING_GRADE}) AS correct, coalesce(sum(reviews.duration_ms), 0) "
+    "AS duration_ms "
     "FROM reviews JOIN cards ON cards.id = reviews.card_id GROUP BY reviews.day, cards.deck_id"
 )
 

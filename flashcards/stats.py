@@ -26,11 +26,11 @@ Definitions (the README says the same to users):
   they come back.
 
 Everything is computed by a few aggregate queries over covering indexes (migrations 2 and
-8), none of which reads the whole log: the answers on new cards are counted from each card's
-cached first answer, the card counts and the forecast read the index of the cards that are
-not plain new ones, and the figures per day from ``review_days`` (the log per study day and
-deck, which the store keeps as the log changes). With 100,000 cards and 1,000,000 reviews ``compute_stats`` takes
-about 0.05 s.
+8), none of which reads the whole log: the answers on new cards are counted from each
+card's cached first answer, the card counts and the forecast read the index of the cards
+that are not plain new ones, and the figures per day come from ``review_days`` (the log per
+study day and deck, which the store keeps as the log changes). With 100,000 cards and
+1,000,000 reviews ``compute_stats`` takes about 0.05 s.
 """
 
 from __future__ import annotations

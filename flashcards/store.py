@@ -1,7 +1,9 @@
 """The SQLite store: the connection, transactions, settings, and the card and log queries.
 
 Reviews are an append-only log; each card caches the state its log produces (``replay``
-recomputes it from the log and must give the same state). Every write is one
+recomputes it from the log and must give the same state), and ``review_days`` counts the
+log per study day and deck for the figures (each change to the log changes it, in the same
+transaction: ``_tally_days``). Every write is one
 ``BEGIN IMMEDIATE`` transaction, so an answer is on disk before ``answer`` returns, and a
 second process waits (busy timeout) instead of failing with "database is locked". The rules
 of an answer live in ``flashcards.scheduling``; each SQL predicate (showable, due, status)
