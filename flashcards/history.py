@@ -543,12 +543,13 @@ def _apply_undos(store: Store, undos: list[tuple[str]]) -> tuple[int, set[int]]:
     store.conn.execute("CREATE TEMP TABLE incoming_undos (id TEXT PRIMARY KEY)")
     store.conn.executemany("INSERT OR IGNORE INTO temp.incoming_undos VALUES (?)", undos)
     store.conn.execute("INSERT OR IGNORE INTO sync_undone SELECT id FROM temp.incoming_undos")
-    cards = []
-    for table in ("reviews", "card_actions"):
-        cards += [row[0] for row in store.query(
-            f"DELETE FROM {table} WHERE id IN (SELECT id FROM temp.incoming_undos) "
-            "RETURNING card_id")]
-    return len(cards), set(cards)
+    answers = [row[0] for row in store.query(
+        "SELECT id FROM reviews WHERE id IN (SELECT id FROM temp.incoming_undos)")]
+    cards = store.delete_answers(answers)
+    actions = [row[0] for row in store.query(
+        "DELETE FROM card_actions WHERE id IN (SELECT id FROM temp.incoming_undos) "
+        "RETURNING card_id")]
+    return len(answers) + len(actions), cards | set(actions)
 
 
 def _save_reads(store: Store, reads: list[_FileRead]) -> None:

@@ -173,8 +173,10 @@ class Progress:
 
     Feed it every answer (``answer``) and action (``act``) in log order; it tells which
     answers are repeats (not the first of their study day) and keeps the state, FSRS memory,
-    due day, lapses, suspended flag and buried day that the log gives. ``card_id`` and
-    ``answers`` (how many were fed) seed the interval fuzz.
+    due day, lapses, suspended flag and buried day that the log gives, and the study day and
+    grade of the card's first answer (the figures count answers on new cards by them; a
+    ``forget`` leaves them, as it leaves the log). ``card_id`` and ``answers`` (how many were
+    fed) seed the interval fuzz.
     """
 
     scheduler: Scheduler = SCHEDULER
@@ -187,6 +189,8 @@ class Progress:
     memory: Memory | None = None
     card_id: int = 0
     answers: int = 0
+    first_day: str | None = None
+    first_grade: int | None = None
 
     def is_repeat(self, day: date) -> bool:
         """True when the card was already answered on study day ``day``."""
@@ -195,6 +199,8 @@ class Progress:
     def answer(self, grade: int, day: date) -> bool:
         """Apply one answer given on study day ``day``; returns whether it was a repeat."""
         repeat = self.is_repeat(day)
+        if self.first_day is None:
+            self.first_day, self.first_grade = day.isoformat(), grade
         if not repeat or self.scheduler.moves_on_repeat:
             # Lapses only grow one at a time: a card becomes a leech (and is suspended) when
             # they reach the threshold.
@@ -243,11 +249,13 @@ class Progress:
 
     def card_row(self) -> tuple:
         """What the card caches of its log: ``state_row``, then lapses, leech, suspended,
-        buried day, and FSRS's stability and difficulty (None under SM-2)."""
+        buried day, FSRS's stability and difficulty (None under SM-2), and the first
+        answer's study day and grade (None before any answer)."""
         memory = self.memory
         return (*self.state_row(), self.lapses, int(self.is_leech), int(self.suspended),
                 self.buried_until, *((None, None) if memory is None else
-                                     (memory.stability, memory.difficulty)))
+                                     (memory.stability, memory.difficulty)),
+                self.first_day, self.first_grade)
 
     @property
     def is_leech(self) -> bool:

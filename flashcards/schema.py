@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flashcards.scheduling import PASSING_GRADE
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -306,8 +308,53 @@ def _migration_7(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE decks ADD COLUMN fsrs_parameters TEXT")
 
 
+# The cards the figures' index holds (see ``_migration_8``): every card but a new one that
+# nothing was done to, so that importing fresh cards adds nothing to it. A query reaches the
+# index only with this very text in its WHERE clause.
+NOT_PLAIN_NEW = "(due IS NOT NULL OR retired OR leech OR suspended OR buried_until IS NOT NULL)"
+# The log per study day and deck, as ``review_days`` keeps it (see ``_migration_8``): reviews,
+# answers that moved SM-2 (the first of a day for a card), those graded 3 or more, and the
+# time spent. ``flashcards.store`` adds each answer to it and takes each one out the same way.
+DAYS_FROM_LOG = (
+    "SELECT reviews.day, cards.deck_id, count(*) AS reviews, count(*) FILTER (WHERE "
+    "reviews.repeat = 0) AS answers, count(*) FILTER (WHERE reviews.repeat = 0 AND "
+    f"reviews.quality >= {PASSING_GRADE}) AS correct, coalesce(sum(reviews.duration_ms), 0) "
+    "AS duration_ms "
+    "FROM reviews JOIN cards ON cards.id = reviews.card_id GROUP BY reviews.day, cards.deck_id"
+)
+
+
+def _migration_8(db: sqlite_utils.Database) -> None:
+    """Figures without reading the whole log (``flashcards stats`` on a million answers).
+
+    ``first_day``, ``first_quality``: the study day and grade of a card's first answer (by
+    ``ts``, then id, as a replay reads the log), cached like the rest of its state: the
+    answers on new cards are then counted from the cards, not the whole log. Two partial
+    indexes, neither of which a fresh card enters: the first answers by day, and the state
+    columns of the cards that are not plain new ones (``NOT_PLAIN_NEW``), read by the card
+    counts and the forecast instead of the whole table. ``review_days``: the log per study
+    day and deck (``DAYS_FROM_LOG``), for the heatmap, retention and today's figures.
+    """
+    db.execute("ALTER TABLE cards ADD COLUMN first_day TEXT")
+    db.execute("ALTER TABLE cards ADD COLUMN first_quality INTEGER")
+    db.execute(
+        "UPDATE cards SET (first_day, first_quality) = (SELECT day, quality FROM reviews "
+        "WHERE reviews.card_id = cards.id ORDER BY ts, id LIMIT 1)"
+    )
+    db.execute("CREATE INDEX idx_cards_first_answer ON cards (first_day, deck_id, "
+               "first_quality) WHERE first_day IS NOT NULL")
+    db.execute("CREATE INDEX idx_cards_figures ON cards (deck_id, due, buried_until, retired, "
+               f"leech, suspended, repetitions, interval) WHERE {NOT_PLAIN_NEW}")
+    db.execute(
+        "CREATE TABLE review_days (day TEXT NOT NULL, deck_id INTEGER NOT NULL, "
+        "reviews INTEGER NOT NULL, answers INTEGER NOT NULL, correct INTEGER NOT NULL, "
+        "duration_ms INTEGER NOT NULL, PRIMARY KEY (day, deck_id)) WITHOUT ROWID"
+    )
+    db.execute(f"INSERT INTO review_days {DAYS_FROM_LOG}")
+
+
 MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5,
-              _migration_6, _migration_7]
+              _migration_6, _migration_7, _migration_8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

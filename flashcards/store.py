@@ -1,7 +1,9 @@
 """The SQLite store: the connection, transactions, settings, and the card and log queries.
 
 Reviews are an append-only log; each card caches the state its log produces (``replay``
-recomputes it from the log and must give the same state). Every write is one
+recomputes it from the log and must give the same state), and ``review_days`` counts the
+log per study day and deck for the figures (each change to the log changes it, in the same
+transaction: ``_tally_days``). Every write is one
 ``BEGIN IMMEDIATE`` transaction, so an answer is on disk before ``answer`` returns, and a
 second process waits (busy timeout) instead of failing with "database is locked". The rules
 of an answer live in ``flashcards.scheduling``; each SQL predicate (showable, due, status)
@@ -101,7 +103,7 @@ LAST_ANSWER_DAY = ("(SELECT day FROM reviews WHERE reviews.card_id = cards.id "
                    "ORDER BY ts DESC LIMIT 1)")
 # The card columns its log gives (see ``scheduling.Progress.card_row``).
 CACHED_COLUMNS = ("repetitions", "interval", "easiness", "due", "lapses", "leech", "suspended",
-                  "buried_until", "stability", "difficulty")
+                  "buried_until", "stability", "difficulty", "first_day", "first_quality")
 BULK_CACHE_KIB = -65536  # PRAGMA cache_size: negative is KiB, so 64 MB
 
 CARD_COLUMNS = (
@@ -580,6 +582,8 @@ class Store:
                 (review_id, card_id, clock.iso(at), ts, day.isoformat(), quality,
                  int(repeat), *log.state_row(), duration_ms),
             )
+            self._tally_days([(1, self._deck_ids([card_id])[card_id], day.isoformat(),
+                               repeat, quality, duration_ms)])
             self._save_progress([(card_id, progress)])
         return Answer(review_id, card_id, quality, repeat, progress.state, progress.due,
                       progress.is_leech and not card.leech)
@@ -646,13 +650,14 @@ class Store:
         which only an answer needs)."""
         found = {}
         for (card_id, repetitions, interval, easiness, due, lapses, _, suspended, buried,
-             stability, difficulty) in self.query(
+             stability, difficulty, first_day, first_grade) in self.query(
                 f"SELECT id, {', '.join(CACHED_COLUMNS)} FROM cards "
                 f"WHERE id IN ({','.join('?' * len(card_ids))})", card_ids):
             found[card_id] = scheduling.Progress(
                 state=SM2State(repetitions, interval, easiness), due=due, lapses=lapses,
                 suspended=bool(suspended), buried_until=buried,
                 memory=None if stability is None else fsrs.Memory(stability, difficulty),
+                first_day=first_day, first_grade=first_grade,
             )
         return found
 
@@ -667,7 +672,10 @@ class Store:
             ).fetchone()
             if row is None:
                 raise StoreError(f"no {what} with id {entry_id}")
-            self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (entry_id,))
+            if table == "reviews":
+                self.delete_answers([entry_id])
+            else:
+                self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (entry_id,))
             # The whole log is replayed: a later answer (from another process) that was a
             # same-day repeat may now be the day's first, and move the state.
             self.rebuild_history([row[0]])
@@ -723,7 +731,7 @@ class Store:
         with self.write():
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                replayed = {}
+                replayed, decks = {}, {}
                 for card_id, deck_id in self.conn.execute(
                         f"SELECT id, deck_id FROM cards WHERE id IN ({','.join('?' * len(chunk))})",
                         chunk):
@@ -731,8 +739,10 @@ class Store:
                     scheduler = schedulers[deck_id]
                     replayed[card_id] = log, (log if scheduler is log_scheduler else
                                               scheduling.Progress(scheduler, card_id=card_id))
+                    decks[card_id] = deck_id
                 updates: list[tuple] = []
                 inserts: list[tuple] = []
+                tallies: list[tuple] = []  # what moves in the per-day figures
                 for (card_id, entry_id, moment, what, until, *old, ts, duration,
                      kind) in self._logs(chunk, incoming):
                     log, progress = replayed[card_id]
@@ -747,6 +757,10 @@ class Store:
                         inserts.append((entry_id, card_id, moment, ts, what, *state, duration))
                     elif state != old:
                         updates.append((*state, entry_id))
+                    if kind == "incoming" or state[:2] != old[:2]:  # its day or repeat moved
+                        tallies.append((1, decks[card_id], *state[:2], what, duration))
+                        if kind != "incoming":
+                            tallies.append((-1, decks[card_id], *old[:2], what, duration))
                 self.conn.executemany(
                     "UPDATE reviews SET day = ?, repeat = ?, repetitions = ?, interval = ?, "
                     "easiness = ?, due = ? WHERE id = ?",
@@ -758,11 +772,61 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     inserts,
                 )
+                self._tally_days(tallies)
                 changed += len(updates)
                 self._save_progress((card_id, pair[1]) for card_id, pair in replayed.items())
                 if on_progress:
                     on_progress(start + len(chunk), len(ids))
         return changed
+
+    def delete_answers(self, review_ids: Sequence[str]) -> set[int]:
+        """Take these answers out of the log and out of the per-day figures; returns their
+        cards, which the caller replays (call inside ``write``)."""
+        rows = []
+        for start in range(0, len(review_ids), 500):
+            chunk = review_ids[start:start + 500]
+            rows += self.query(
+                f"DELETE FROM reviews WHERE id IN ({','.join('?' * len(chunk))}) "
+                "RETURNING card_id, day, repeat, quality, duration_ms", chunk)
+        decks = self._deck_ids([row[0] for row in rows])
+        self._tally_days([(-1, decks[card_id], *rest) for card_id, *rest in rows])
+        return {row[0] for row in rows}
+
+    def _deck_ids(self, card_ids: Iterable[int]) -> dict[int, int]:
+        """The deck id of each of these cards."""
+        ids = sorted(set(card_ids))
+        found: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found.update(self.query(
+                f"SELECT id, deck_id FROM cards WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk))
+        return found
+
+    def _tally_days(self, rows: Iterable[tuple]) -> None:
+        """Add answers to the per-day figures (``review_days``, see ``schema.DAYS_FROM_LOG``,
+        which counts them the same way) or take them out: each row is ``(1 or -1, deck id,
+        day, repeat, grade, duration_ms)``. Call inside ``write``, as the log changes."""
+        totals: dict[tuple[str, int], list[int]] = {}
+        for sign, deck_id, day, repeat, quality, duration in rows:
+            tally = totals.setdefault((day, deck_id), [0, 0, 0, 0])
+            tally[0] += sign
+            tally[1] += sign * (not repeat)
+            tally[2] += sign * (not repeat and quality >= scheduling.PASSING_GRADE)
+            tally[3] += sign * (duration or 0)
+        self.conn.executemany(
+            "INSERT INTO review_days (day, deck_id, reviews, answers, correct, duration_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, deck_id) DO UPDATE SET "
+            "reviews = reviews + excluded.reviews, answers = answers + excluded.answers, "
+            "correct = correct + excluded.correct, "
+            "duration_ms = duration_ms + excluded.duration_ms",
+            [(*key, *tally) for key, tally in totals.items()],
+        )
+        # A day and deck left without answers has no row, as in the full query.
+        emptied = [key for key, tally in totals.items() if tally[0] < 0]
+        if emptied:
+            self.conn.executemany(
+                "DELETE FROM review_days WHERE day = ? AND deck_id = ? AND reviews = 0", emptied)
 
     def _logs(self, card_ids: list[int], incoming: str | None) -> sqlite3.Cursor:
         """The log entries of these cards in replay order: answers (those of ``incoming``

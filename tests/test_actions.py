@@ -71,7 +71,9 @@ def test_forget_makes_the_card_new_and_keeps_its_log(loaded):
     for days in range(3):
         loaded.answer(card, 5, at=FIRST_DAY + timedelta(days=days))
     loaded.act([card], "forget")
-    assert loaded.cached_row(card) == (0, 0, 2.5, None, 0, 0, 0, None, None, None)
+    # New again, but its first answer (the figures' "answers on new cards") is the log's.
+    assert loaded.cached_row(card) == (0, 0, 2.5, None, 0, 0, 0, None, None, None,
+                                       "2026-03-01", 5)
     assert loaded.query("SELECT count(*) FROM reviews WHERE card_id = ?", (card,)) == [(3,)]
     # The first answer after it is the first of its day, even on a day already answered.
     loaded.answer(card, 4, at=FIRST_DAY + timedelta(days=2, hours=1))

@@ -84,7 +84,7 @@ def test_a_migration_is_preceded_by_a_backup(tmp_path):
     conn.execute("PRAGMA user_version = 0")  # pretend it predates the schema
     for table in ("card_search_terms", "card_search", "card_actions", "cram_answers", "reviews",
                   "config", "cards", "decks", "sources", "sync_files", "sync_pending",
-                  "sync_undone"):
+                  "sync_undone", "review_days"):
         conn.execute(f"DROP TABLE {table}")
     conn.commit()
     conn.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flashcards import backup
-from flashcards.schema import SCHEMA_VERSION
+from flashcards.schema import DAYS_FROM_LOG, SCHEMA_VERSION
 from flashcards.session import Session
 from flashcards.store import Store
 
@@ -49,6 +49,7 @@ def test_an_old_database_migrates_and_keeps_everything(fixture, tmp_path):
     assert store.query("SELECT * FROM config") == config
     for card_id, *_ in cards:
         assert store.replay(card_id).card_row() == store.cached_row(card_id)
+    assert sorted(store.query("SELECT * FROM review_days")) == sorted(store.query(DAYS_FROM_LOG))
     assert store.integrity_check() == []
     Session(store)  # the review queue works on it
 

@@ -6,18 +6,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flashcards import export, report, stats
 from flashcards.cli import cli
+from flashcards.history import import_reviews
 from flashcards.model import HeatmapDay, Retention
 from flashcards.report import heat_levels, heatmap_weeks
-from flashcards.scheduling import LEECH_LAPSES
+from flashcards.scheduling import ACTIONS, DAY_ACTIONS, LEECH_LAPSES
+from flashcards.schema import DAYS_FROM_LOG, NOT_PLAIN_NEW
 from flashcards.stats import card_status, compute_stats, streaks
-from flashcards.store import Store
+from flashcards.store import Store, due_sql, status_sql
 from flashcards.sync import import_files
 
 TODAY = date(2026, 3, 10)  # conftest: FLASHCARDS_NOW = 2026-03-10T09:00:00+01:00, rollover 4
@@ -330,3 +335,155 @@ def test_a_version_1_database_gets_the_new_indexes(tmp_path):
     assert {"idx_reviews_card_history", "idx_reviews_day_stats", "idx_cards_identity"} <= indexes
     assert not {"idx_reviews_card_id_ts", "idx_reviews_day"} & indexes  # their prefixes
     store.close()
+
+
+# -- the figures kept on the cards equal the whole log's -----------------------------------------
+
+# The queries the figures used before migration 8, over the whole log and every card: what the
+# cached first answers and the index of the cards that are not plain new ones must give.
+FULL_STATES = (
+    f"SELECT decks.name, {status_sql(split_review=True)} AS state, count(*), "
+    f"count(*) FILTER (WHERE {due_sql(':today')}), "
+    f"count(*) FILTER (WHERE {due_sql(':tomorrow')}) "
+    "FROM cards NOT INDEXED JOIN decks ON decks.id = cards.deck_id GROUP BY decks.name, state"
+)
+FULL_FIRSTS = (
+    "SELECT decks.name, first.day, count(*), count(*) FILTER (WHERE first.quality >= 3) FROM "
+    "(SELECT card_id, day, quality, row_number() OVER (PARTITION BY card_id ORDER BY ts, id) "
+    "AS n FROM reviews) AS first JOIN cards ON cards.id = first.card_id JOIN decks ON "
+    "decks.id = cards.deck_id WHERE first.n = 1 GROUP BY decks.name, first.day"
+)
+FULL_FORECAST = (
+    "SELECT max(due, :today, coalesce(buried_until, '')) AS day, count(*) FROM cards "
+    "WHERE retired = 0 AND suspended = 0 AND due IS NOT NULL AND day <= :last GROUP BY day"
+)
+
+
+def figures_from_the_whole_log(store: Store, today: date) -> tuple:
+    """(cards by deck and state, with due today and tomorrow; first answers by deck and day;
+    the forecast) by the full queries."""
+    params = {"today": today.isoformat(), "tomorrow": (today + timedelta(days=1)).isoformat(),
+              "last": (today + timedelta(days=stats.FORECAST_DAYS - 1)).isoformat()}
+    states: dict[str, dict[str, int]] = {}
+    for deck, state, count, due, due_tomorrow in store.query(FULL_STATES, params):
+        counts = states.setdefault(deck, {"due": 0, "due_tomorrow": 0})
+        counts[state] = count
+        counts["due"] += due
+        counts["due_tomorrow"] += due_tomorrow
+    forecast = dict(store.query(FULL_FORECAST, params))
+    return states, sorted(store.query(FULL_FIRSTS)), forecast
+
+
+def figures_kept(store: Store, today: date) -> tuple:
+    """The same figures as ``compute_stats`` gives them, and the cached first answers."""
+    figures = compute_stats(store, today)
+    states = {deck.name: {**{state: count for state, count in deck.states.items() if count},
+                          "due": deck.due, "due_tomorrow": deck.due_tomorrow}
+              for deck in figures.decks if deck.cards or deck.states["retired"]}
+    firsts = store.query(
+        f"SELECT decks.name, first.day, count(*), count(*) FILTER (WHERE quality >= 3) "
+        f"FROM ({stats.FIRST_ANSWERS}) AS first JOIN decks ON decks.id = first.deck_id "
+        "GROUP BY decks.name, first.day")
+    forecast = {day.day.isoformat(): day.due for day in figures.forecast if day.due}
+    return states, sorted(firsts), forecast
+
+
+def review_line(key: str, moment: datetime, quality: int, number: int) -> str:
+    return json.dumps({"review_id": f"merged-{number}", "deck": "图", "card_key": key,
+                       "reviewed_at": moment.isoformat(), "quality": quality})
+
+
+# One step of a random history: an answer (card, grade, hours after the last step), an
+# action (card, action, days ahead), undoing the latest answer or action, a merge of another
+# device's answer (card, grade, days before the last step: it may come before every answer
+# of the card), an import of the deck file (one card more, one less), or a scheduler switch.
+HISTORY_STEP = st.one_of(
+    st.tuples(st.just("answer"), st.sampled_from("abcd"), st.integers(0, 5),
+              st.integers(0, 60)),
+    st.tuples(st.just("act"), st.sampled_from("abcd"), st.sampled_from(ACTIONS),
+              st.integers(0, 9)),
+    st.tuples(st.just("undo"), st.none(), st.none(), st.none()),
+    st.tuples(st.just("merge"), st.sampled_from("abcd"), st.integers(0, 5),
+              st.integers(0, 20)),
+    st.tuples(st.just("import"), st.sampled_from("abcd"), st.none(), st.none()),
+    st.tuples(st.just("scheduler"), st.sampled_from(("sm2", "fsrs")), st.none(), st.none()),
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(HISTORY_STEP, max_size=25), today_offset=st.integers(-3, 40))
+def test_the_kept_figures_equal_the_whole_logs_after_any_history(tmp_path, write_deck, steps,
+                                                                 today_offset):
+    """Answers, undos, card actions, merged answers (also before a card's first), deck
+    imports that add and retire cards, scheduler switches: the first answers cached on the
+    cards, the card counts, the forecast and the figures per day (``review_days``) always
+    equal the full queries over the log, and every card's cache equals its replay."""
+    path = tmp_path / f"history-{uuid.uuid4().hex}.db"
+    store = Store.open(path)
+    try:
+        deck = write_deck(deck_yaml("图", ["a", "b", "c"]), "history.yaml")
+        import_files(store, [deck])
+        moment, entries, numbers = datetime(2026, 1, 1, 9, tzinfo=UTC), [], iter(range(99))
+        for kind, key, what, number in steps:
+            ids = dict(store.query("SELECT key, id FROM cards"))
+            if kind == "answer" and key in ids:
+                moment += timedelta(hours=number)
+                entries.append((store.undo_answer, store.answer(ids[key], what, at=moment)
+                                .review_id))
+            elif kind == "act" and key in ids:
+                until = (moment + timedelta(days=number)).date() if what in DAY_ACTIONS else None
+                moment += timedelta(minutes=1)
+                entries.append((store.undo_action, store.act([ids[key]], what, until,
+                                                             at=moment)[0]))
+            elif kind == "undo" and entries:
+                undo, entry_id = entries.pop()
+                undo(entry_id)
+            elif kind == "merge" and key in ids:
+                merged = tmp_path / "merged.jsonl"
+                merged.write_text(review_line(key, moment - timedelta(days=number), what,
+                                              next(numbers)) + "\n", encoding="utf-8")
+                import_reviews(store, merged)
+            elif kind == "import":  # the deck file now has ``key`` and loses another
+                keys = sorted({"a", "b", "c", "d"} - {chr(ord(key) % 4 + ord("a"))})
+                deck.write_text(deck_yaml("图", keys), encoding="utf-8")
+                import_files(store, [deck])
+            elif kind == "scheduler":
+                store.set_config("scheduler", key)
+        today = moment.date() + timedelta(days=today_offset)
+        assert figures_kept(store, today) == figures_from_the_whole_log(store, today)
+        assert sorted(store.query("SELECT * FROM review_days")) == sorted(
+            store.query(DAYS_FROM_LOG))
+        for card_id in dict(store.query("SELECT id, 1 FROM cards")):
+            assert store.cached_row(card_id) == store.replay(card_id).card_row()
+    finally:
+        store.close()
+
+
+def test_fresh_cards_enter_neither_index_of_the_figures(store, write_deck):
+    """Importing new cards writes nothing to the indexes of migration 8 (an import's cost
+    stays as it was); their first answer puts a card in both."""
+    ids = load(store, write_deck, "新", [f"k{n}" for n in range(50)])
+    first_answers = ("SELECT count(*) FROM cards INDEXED BY idx_cards_first_answer "
+                     "WHERE first_day IS NOT NULL")
+    figured = f"SELECT count(*) FROM cards INDEXED BY idx_cards_figures WHERE {NOT_PLAIN_NEW}"
+    assert store.query(first_answers) == store.query(figured) == [(0,)]
+    answer(store, ids["k7"], ("2026-03-09", 4))
+    assert store.query(first_answers) == store.query(figured) == [(1,)]
+    assert compute_stats(store, TODAY).decks[0].states["new"] == 49
+
+
+def test_answers_written_by_another_program_are_counted_from_the_log(store, write_deck):
+    """An answer added or removed behind the store's back (another program, a hand edit)
+    leaves ``review_days`` short: the figures then come from the whole log, and are right."""
+    ids = load(store, write_deck, "外", ["a", "b"])
+    answer(store, ids["a"], ("2026-03-08", 4), ("2026-03-09", 2))
+    answer(store, ids["b"], ("2026-03-09", 5))
+    kept = compute_stats(store, TODAY)
+    assert kept.totals.reviews == 3 and kept.heatmap[-2].reviews == 2
+    with store.write():
+        store.conn.execute("DELETE FROM reviews WHERE card_id = ? AND day = '2026-03-09'",
+                           (ids["b"],))
+    figures = compute_stats(store, TODAY)
+    assert figures.totals.reviews == 2 and figures.heatmap[-2].reviews == 1
+    assert figures.totals.streak == kept.totals.streak == 2

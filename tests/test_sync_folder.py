@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from flashcards import clock
 from flashcards.cli import cli
 from flashcards.history import folder_status, import_reviews, merge_folder
+from flashcards.schema import DAYS_FROM_LOG
 from flashcards.store import Store, StoreError
 from flashcards.sync import import_files
 
@@ -185,6 +186,7 @@ def test_an_undo_on_one_device_takes_the_answer_out_on_the_others(pair):
     report = merge_folder(mine)
     assert (report.undone, report.cards) == (1, 1)
     assert mine.card(card["a"]).due is None and log(mine) == []
+    assert mine.query("SELECT * FROM review_days") == []  # nor in the figures per day
     # A copy of the log from before the undo brings nothing back.
     folder = theirs.journal_path().parent
     stale = folder / f"{theirs.device_id()}.sync-conflict-20260301-100000-ABCDEF7.jsonl"
@@ -363,6 +365,9 @@ def test_every_machine_ends_in_the_same_state_whatever_the_order_of_syncs(count,
                 assert states(store) == states(first)
                 assert log(store) == log(first)
                 assert actions(store) == actions(first)
+            for store in stores:  # merged answers and undos kept in the figures per day
+                assert sorted(store.query("SELECT * FROM review_days")) == sorted(
+                    store.query(DAYS_FROM_LOG))
         finally:
             for store in stores:
                 store.close()
