@@ -154,6 +154,8 @@ def _entries(
     left, buffer, tree, out = end - start, b"", ryml.Tree(), bytearray(2 * _BLOCK)
     while buffer or left:
         block = stream.read(min(_BLOCK, left))
+        if left and not block:
+            raise Unsupported  # the file got shorter under us
         left -= len(block)
         buffer += block
         starts = [0] + [match.start() + 1 for match in dash.finditer(buffer)]
@@ -191,6 +193,7 @@ def _parse_chunk(chunk: bytes, count: int, tree: ryml.Tree, out: bytearray) -> l
         if b"\\" in chunk and _ESCAPED_CONTROL.search(text):
             raise Unsupported
         entries = json.loads(text)
+    # rapidyaml's own (a syntax error, a tree too deep to write out), JSON's, and a deep list
     except (ryml.ExceptionBasic, ValueError, RecursionError):
         raise Unsupported from None
     # A count that differs means a line taken for an entry's start was inside a value.
