@@ -417,6 +417,8 @@ class _DeckReader:
         self.notes: list[_Note] = []
         self.ids: dict[str, int] = {}
         self.prompts: dict[str, int] = {}
+        # Each set of tags, kept once: a deck's notes share a few (~15 MB less for 100,000).
+        self.tag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def error(self, line: int, message: str) -> None:
         self.errors.append((line, message))
@@ -767,7 +769,7 @@ class _DeckReader:
                 back,
                 deletions,
                 entry.reverse,
-                entry.tags,
+                self.tag_sets.setdefault(entry.tags, entry.tags),
                 source,
                 entry.line,
                 entry.position,
