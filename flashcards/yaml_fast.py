@@ -29,9 +29,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import ryml
+if TYPE_CHECKING:
+    import ryml
 
 __all__ = ["FastDeck", "Unsupported", "split"]
 
@@ -147,6 +148,9 @@ def _entries(
 ) -> Iterator[tuple[int, dict]]:
     """Each entry of the block from ``start`` to ``end`` (a sequence at ``indent``, whose
     first entry is on line ``line``) with its line, read a block of bytes at a time."""
+    # Imported here, on first use: a start that finds every deck unchanged never needs it.
+    import ryml
+
     dash = re.compile(rb"\n" + indent + rb"-")
     # An entry must start on its dash's line, so that line is the entry's, as libyaml has it.
     entry_start = re.compile(re.escape(indent) + rb"-[ ]+[^ #\n]")
@@ -179,6 +183,8 @@ def _parse_chunk(chunk: bytes, count: int, tree: ryml.Tree, out: bytearray) -> l
     """The ``count`` entries of ``chunk`` (a block sequence), each a dict whose values are
     text, true/false or lists of text. ``tree`` and the JSON buffer ``out`` are reused from
     chunk to chunk (rapidyaml's own ``emit_json`` never frees what it writes)."""
+    import ryml
+
     try:
         with _quiet_stderr():
             tree.clear()
