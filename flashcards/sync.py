@@ -398,9 +398,10 @@ def _insert_cards(store: Store, rows: list[tuple]) -> int:
     return count
 
 
-def _write_rows(store: Store, statement: str, rows: list[tuple], row: str | None = None) -> None:
+def _write_rows(store: Store, statement: str, rows: list[tuple],
+                template: str | None = None) -> None:
     """Run ``statement`` with its ``{rows}`` made of many of ``rows`` at once, in order, each
-    written as ``row`` (default: a ``?`` for each value).
+    written as ``template`` (default: a ``?`` for each value).
 
     Not executemany's one statement per row: the search index (written by triggers on the
     cards, see ``schema._migration_4``) is flushed at the end of every statement, which
@@ -408,7 +409,7 @@ def _write_rows(store: Store, statement: str, rows: list[tuple], row: str | None
     """
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
         chunk = rows[start:start + _ROWS_PER_STATEMENT]
-        one = row or f"({', '.join('?' * len(chunk[0]))})"
+        one = template or f"({', '.join('?' * len(chunk[0]))})"
         store.conn.execute(statement.format(rows=", ".join([one] * len(chunk))),
                            [value for row in chunk for value in row])
 

@@ -34,13 +34,13 @@ from yaml.events import (
 
 from flashcards.text import CONTROL_CHARACTER, clip
 
-__all__ = ["STR_TAG", "Composer", "MappingNode", "Node", "ScalarNode", "SequenceNode"]
+__all__ = ["Composer", "MappingNode", "Node", "ScalarNode", "SequenceNode"]
 
 # libyaml is ~10x faster than the pure-Python parser; both give the same events and marks.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _YAML_TAG = "tag:yaml.org,2002:"
-STR_TAG = _YAML_TAG + "str"
+_STR = _YAML_TAG + "str"
 _BOOL = _YAML_TAG + "bool"
 _INT = _YAML_TAG + "int"
 # "!" is the non-specific tag (`! text`), which just means "a string".
@@ -262,9 +262,9 @@ class Composer:
             if tag is None:
                 # Plain scalars stay untagged (None) and are resolved only where a type
                 # matters (booleans, counts); quoted ones are strings.
-                tag = None if event.implicit[0] else STR_TAG
+                tag = None if event.implicit[0] else _STR
             elif tag == "!":
-                tag = STR_TAG
+                tag = _STR
             node = ScalarNode(tag, event.value, event.start_mark.line + 1)
         elif depth >= _MAX_DEPTH:
             self._skip_too_deep(event)
@@ -298,7 +298,7 @@ class Composer:
         if node is None:
             self.error(line, f"undefined alias '*{event.anchor}'")
             # Stand in with the text as written, so no "blank" error follows from it.
-            return ScalarNode(STR_TAG, f"*{event.anchor}", line)
+            return ScalarNode(_STR, f"*{event.anchor}", line)
         # Sharing the children keeps an alias bomb small, but reading it would not be:
         # what aliases repeat is counted, and too much ends the reading.
         self.repeat_budget -= node.size
