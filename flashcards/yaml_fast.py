@@ -92,12 +92,15 @@ def split(stream: BinaryIO) -> FastDeck:
     """Split the deck file that ``stream`` holds (UTF-8, from where it stands) for the fast
     path; ``Unsupported`` if it is outside the subset. The entries are read and parsed only
     as they are taken, a block at a time: the file is never all held."""
-    header, line = [], 1
-    for text in iter(stream.readline, b""):
+    header, line, size = [], 1, 0
+    for text in iter(lambda: stream.readline(_BLOCK), b""):
         if _CARDS_LINE.fullmatch(text):
             break
         header.append(text)
         line += 1
+        size += len(text)
+        if size >= _BLOCK:
+            raise Unsupported  # the deck's own keys are short: this is not a plain deck
     else:
         raise Unsupported  # no `cards:` line: the strict reader tells what is wrong
     cards_line = line
@@ -107,7 +110,10 @@ def split(stream: BinaryIO) -> FastDeck:
         raise Unsupported
     end, lines = _scan_block(stream, start)
     stream.seek(end)
-    skeleton = b"".join(header) + b"cards: []\n" + b"\n" * lines + stream.read()
+    trailer = stream.read(_BLOCK)
+    if stream.read(1):
+        raise Unsupported  # as long a text after the cards is not a plain deck either
+    skeleton = b"".join(header) + b"cards: []\n" + b"\n" * lines + trailer
     entries = _entries(
         stream,
         start + first.start(1),

@@ -253,6 +253,13 @@ def test_decks_glued_from_entry_pieces_read_the_same_both_ways(pieces, tail) -> 
     same(("deck: d\ncards:\n" + "".join(pieces) + tail).encode())
 
 
-def test_the_fast_path_refuses_a_stream_outside_its_subset() -> None:
+@pytest.mark.parametrize("data", [
+    b"deck: d\ncards: []\n",  # no block of entries
+    b"deck: d\ndescription: " + b"x" * (1 << 20) + b"\ncards:\n  - front: a\n    back: b\n",
+    b"deck: d\ncards:\n  - front: a\n    back: b\ndescription: " + b"x" * (1 << 20) + b"\n",
+])
+def test_the_fast_path_holds_no_more_than_a_block_of_the_deck_s_own_keys(data: bytes) -> None:
+    """Outside the entries it would have to hold the text whole: the strict reader streams it."""
     with pytest.raises(yaml_fast.Unsupported):
-        yaml_fast.split(io.BytesIO(b"deck: d\ncards: []\n"))
+        yaml_fast.split(io.BytesIO(data))
+    same(data)
