@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from flashcards import paths, scheduling
+from flashcards import paths, scheduling, yaml_fast
 from flashcards.backup import BackupError
 from flashcards.clock import ClockError
 from flashcards.export import (
@@ -211,7 +211,8 @@ def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[st
 
     app = make_app(store, deck=deck, start=start, daily_backup=True, synced=True, **told,
                    **study)
-    app.run()
+    with yaml_fast.off():  # the app draws on stderr, which the fast path silences
+        app.run()
     if app.return_code:  # a crash: Textual has restored the terminal and shown the traceback
         raise SystemExit(app.return_code)
 

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, BinaryIO
 if TYPE_CHECKING:
     import ryml
 
-__all__ = ["FastDeck", "Unsupported", "split"]
+__all__ = ["FastDeck", "Unsupported", "off", "split"]
 
 # Bytes read and entries parsed at once: enough that the C++ calls per block are few, little
 # enough that a block's tree (~180 bytes a node) stays a few MB.
@@ -88,10 +89,29 @@ class FastDeck:
     entries: Iterator[tuple[int, dict]]
 
 
+# Set while the fast path is off for the whole process (see ``off``).
+_OFF = threading.Event()
+
+
+@contextmanager
+def off() -> Iterator[None]:
+    """Every deck read by the strict reader meanwhile, in every thread: for a terminal app.
+    The fast path silences file descriptor 2 while rapidyaml parses (rapidyaml prints its
+    errors there), and Textual writes its frames to that descriptor: they would be lost."""
+    _OFF.set()
+    try:
+        yield
+    finally:
+        _OFF.clear()
+
+
 def split(stream: BinaryIO) -> FastDeck:
     """Split the deck file that ``stream`` holds (UTF-8, from where it stands) for the fast
-    path; ``Unsupported`` if it is outside the subset. The entries are read and parsed only
-    as they are taken, a block at a time: the file is never all held."""
+    path; ``Unsupported`` if it is outside the subset or the fast path is ``off``. The
+    entries are read and parsed only as they are taken, a block at a time: the file is
+    never all held."""
+    if _OFF.is_set():
+        raise Unsupported
     header, line, size = [], 1, 0
     for text in iter(lambda: stream.readline(_BLOCK), b""):
         if _CARDS_LINE.fullmatch(text):

@@ -12,12 +12,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hostile import yaml_documents
 
 from benchmarks.generate import card_yaml
 from flashcards import decks, paths, yaml_fast
+from flashcards.cli import cli
 from flashcards.decks import DeckError, DeckFile
 
 PATH = Path("deck.yaml")
@@ -208,6 +210,26 @@ def test_rapidyaml_says_nothing_on_stderr_about_a_file_it_cannot_parse(capfd) ->
     data = deck("- front: [a\n  back: y\n")
     assert isinstance(same(data), list)
     assert capfd.readouterr().err == ""
+
+
+def test_the_app_runs_with_the_fast_path_off_as_it_draws_on_stderr(monkeypatch, tmp_path):
+    """The fast path silences file descriptor 2 while rapidyaml parses; a deck re-read in the
+    app (an edit, the home screen's sync) must not cost the frames Textual writes there."""
+    data = deck("- front: a\n  back: b\n")
+    assert fast_path_reads(data)
+    seen = []
+
+    class App:
+        return_code = 0
+
+        def run(self) -> None:
+            seen.append(fast_path_reads(data))
+
+    monkeypatch.setattr("flashcards.tui.app.make_app", lambda *args, **kwargs: App())
+    monkeypatch.setattr("flashcards.cli._require_terminal", lambda: None)
+    assert CliRunner().invoke(cli, ["review"]).exit_code == 0
+    assert seen == [False]
+    assert fast_path_reads(data)  # on again once the app is closed
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
