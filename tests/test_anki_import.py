@@ -303,19 +303,24 @@ FIELD_TEXT = st.lists(st.one_of(
                      "a", "word", "中文", "😀", "&", "&amp", "&lt;", "<"]),
     st.characters(codec="utf-8"),  # SQLite's text: no lone surrogates
 ), max_size=40).map("".join)
+
+
+def nested_html(leaves: st.SearchStrategy, tags: list[str], max_leaves: int):
+    """HTML of these tags (with their attributes) nested around and between the leaves."""
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map("".join),
+        st.tuples(st.sampled_from(tags), st.lists(inner, max_size=3)).map(
+            lambda pair: f"<{pair[0]}>{''.join(pair[1])}</{pair[0].split()[0]}>"),
+    ), max_leaves=max_leaves)
+
+
 # HTML as Anki's editor writes it, nested, with text of the kind above between the tags.
 _TAGS = ["div", "b", "i", "u", "span", "p", "pre", "code", "li", "ul", "blockquote", "h1",
          "sub", "a href=x", 'code class="language-py"']
-FIELD_HTML = st.recursive(
+FIELD_HTML = nested_html(
     st.one_of(FIELD_TEXT, st.sampled_from(["<br>", "&nbsp;", "&lt;", "&amp;", "&", "<",
                                            '<img src="x.png">', "</b>", "<!-- c -->"])),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3).map("".join),
-        st.tuples(st.sampled_from(_TAGS), st.lists(inner, max_size=3)).map(
-            lambda pair: f"<{pair[0]}>{''.join(pair[1])}</{pair[0].split()[0]}>"),
-    ),
-    max_leaves=20,
-)
+    _TAGS, max_leaves=20)
 
 
 @settings(max_examples=2000, deadline=None)
@@ -347,18 +352,11 @@ def test_html_converts_as_with_markdownifys_own_soup(html):
 
 # The HTML of Anki's editor that ``_simple_markdown`` converts itself, nested, with text of
 # every kind between the tags; now and then something it leaves to markdownify.
-_SIMPLE_TAGS = ["div", "b", "strong", "i", "em", "u", "span"]
-SIMPLE_HTML = st.recursive(
+SIMPLE_HTML = nested_html(
     st.one_of(FIELD_TEXT.map(lambda text: text.replace("<", "").replace("&", "")),
               st.sampled_from(["<br>", "&nbsp;", "&amp;", "&lt;", "&gt;", "&quot;", " ", "\n",
                                '<img src="x.png">', '<img src="">', '<img src="data:x">'])),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4).map("".join),
-        st.tuples(st.sampled_from(_SIMPLE_TAGS), st.lists(inner, max_size=3)).map(
-            lambda pair: f"<{pair[0]}>{''.join(pair[1])}</{pair[0]}>"),
-    ),
-    max_leaves=25,
-)
+    ["div", "b", "strong", "i", "em", "u", "span"], max_leaves=25)
 
 
 @settings(max_examples=3000, deadline=None)
