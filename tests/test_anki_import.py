@@ -22,8 +22,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdownify import MarkdownConverter
 
+from flashcards import clock, history
 from flashcards.anki import fields
-from flashcards.anki.importer import MARKER, card_id
+from flashcards.anki.importer import MARKER, _moment, card_id
 from flashcards.cli import cli
 from flashcards.store import Store
 
@@ -388,6 +389,38 @@ def test_fields_convert_as_markdownify_converts_them(html):
         slow = fields.FieldConverter()
         assert slow.markdown(html) == markdown
     assert slow.media == fast.media
+
+
+_MS_2200 = 7_258_118_400_000  # clock.LATEST in ms since 1970
+# A revlog id: (0, ms), or (1, ms from the last millisecond an answer may be dated).
+_REVLOG_ID = st.one_of(
+    st.tuples(st.just(0), st.one_of(
+        st.integers(-2, 2), st.integers(1_700_000_000_000, 1_800_000_000_000),
+        st.integers(_MS_2200 - 2, _MS_2200 + 2), st.integers(-2**63, 2**63))),
+    st.tuples(st.just(1), st.integers(-2, 2)),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_REVLOG_ID, st.sampled_from([1, 3, 4, 5, 0, -1, 6]),
+       st.one_of(st.integers(-1, 2), st.integers(history.MAX_DURATION_MS - 1,
+                                                 history.MAX_DURATION_MS + 1)),
+       st.sampled_from(["anki:d:k:1", " ", "", "a\x07b", "a\u2028b", "中文"]),
+       st.sampled_from(["2026-03-10T09:00:00.000+08:00", "2023-11-14T22:13:20.000500+00:00",
+                        "2199-12-31T23:30:00.000250+00:00", "2023-11-14T22:13:20.001+00:00"]))
+def test_an_answer_is_staged_as_its_record_would_be(revlog_id, quality, duration, review_id,
+                                                    now):
+    """import-anki's answers skip the record's checks only where those would take the
+    record as it is: the same staged row, or the same problems."""
+    latest = clock.parse_moment(now) + history.CLOCK_SKEW
+    relative, ms = revlog_id
+    if relative:
+        ms += (latest - clock.EARLIEST) // history.timedelta(milliseconds=1)
+    answer = history.Answer(review_id, "deck", "key", _moment(ms), ms, quality, duration)
+    fast_errors, slow_errors = [], []
+    fast = history._answer_row(answer, 7, fast_errors, latest)
+    assert fast == history._review_row(answer.record(), 7, slow_errors, latest)
+    assert fast_errors == slow_errors
 
 
 def test_a_stored_zip_of_a_modern_collection_is_streamed(tmp_path):
