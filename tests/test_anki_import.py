@@ -226,6 +226,16 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, case):
     _nothing_written(tmp_path, result, message)
 
 
+@pytest.mark.parametrize("tag", ["b", "pre"])  # the fast path's and markdownify's
+def test_html_nested_too_deeply_is_one_line_and_writes_nothing(tmp_path, tag):
+    Store.open(tmp_path / "test.db").close()
+    deep = f"<{tag}>" * 5000 + "x" + f"</{tag}>" * 5000
+    package = _rezip(tmp_path, "legacy.apkg",
+                     lambda conn: conn.execute("UPDATE notes SET flds = ?", (f"{deep}\x1fy",)))
+    result = run("import-anki", str(package), "--out", str(tmp_path / "out"))
+    _nothing_written(tmp_path, result, "a field's HTML is nested too deeply")
+
+
 def test_reviews_from_the_future_write_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("FLASHCARDS_NOW", "2026-01-15T09:00:00+01:00")  # before the answers
     Store.open(tmp_path / "test.db").close()

@@ -120,6 +120,8 @@ def import_package(store: Store, path: Path, out: Path) -> AnkiImportReport:
             plan = _Plan(Collection(conn))
         except CollectionError as error:
             raise AnkiError(f"{path}: {error}") from None
+        except RecursionError:  # the HTML converters walk a field's tags recursively
+            raise AnkiError(f"{path}: a field's HTML is nested too deeply") from None
     texts = {out / name: text for name, text in plan.files().items()}
     for target in texts:
         if target.exists() and not _written_by_us(target):
