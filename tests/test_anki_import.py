@@ -365,8 +365,9 @@ def test_html_converts_as_with_markdownifys_own_soup(html):
 # every kind between the tags; now and then something it leaves to markdownify.
 SIMPLE_HTML = nested_html(
     st.one_of(FIELD_TEXT.map(lambda text: text.replace("<", "").replace("&", "")),
-              st.sampled_from(["<br>", "&nbsp;", "&amp;", "&lt;", "&gt;", "&quot;", " ", "\n",
-                               '<img src="x.png">', '<img src="">', '<img src="data:x">'])),
+              st.sampled_from(["<br>", "<br/>", "<br />", "&nbsp;", "&amp;", "&lt;", "&gt;",
+                               "&quot;", " ", "\n", '<img src="x.png">', '<img src="">',
+                               '<img src="data:x">'])),
     ["div", "b", "strong", "i", "em", "u", "span"], max_leaves=25)
 
 

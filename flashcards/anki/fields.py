@@ -115,7 +115,7 @@ def _plain(text: str) -> str:
 # The tokens of simple HTML: a tag of ours (markdownify's conversion, or None for a tag it
 # keeps only the text of), an image, an entity, text; anything else ends the fast path.
 _SIMPLE_TOKEN = re.compile(
-    r"<(/?)(div|b|strong|i|em|u|span)>|<(br)>|<img src=\"([^\"<>&]*)\">"
+    r"<(/?)(div|b|strong|i|em|u|span)>|<(br)(?: ?/)?>|<img src=\"([^\"<>&]*)\">"
     r"|&(nbsp|amp|lt|gt|quot);|([^<&]+)")
 _ENTITY = {"nbsp": "\xa0", "amp": "&", "lt": "<", "gt": ">", "quot": '"'}
 _EMPHASIS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
@@ -125,8 +125,9 @@ _EDGE_NEWLINES = re.compile(r"^(\n*)((?:.*[^\n])?)(\n*)$", re.DOTALL)  # markdow
 
 def _simple_markdown(html: str, converter: _Converter) -> str | None:
     """``converter.convert(html)``, for HTML of only ``<div>``, ``<b>``, ``<strong>``,
-    ``<i>``, ``<em>``, ``<u>``, ``<span>`` (no attributes, each closed in order), ``<br>``,
-    ``<img src="...">`` and the entities ``&nbsp; &amp; &lt; &gt; &quot;``; else None.
+    ``<i>``, ``<em>``, ``<u>``, ``<span>`` (no attributes, each closed in order), ``<br>``
+    (``<br/>``, ``<br />``), ``<img src="...">`` and the entities ``&nbsp; &amp; &lt; &gt;
+    &quot;``; else None.
 
     The tree is the one bs4's html.parser builds of such HTML, and the walk is
     markdownify's own (``process_tag``, ``process_text``, the ``convert_*`` of these tags).
