@@ -14,6 +14,7 @@ Every moment that enters the app (``FLASHCARDS_NOW``, an imported review) lies f
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -65,8 +66,15 @@ def _from_iso(text: str, what: str) -> datetime:
 
 
 def study_day(moment: datetime, rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> date:
-    """The study day a moment belongs to, from its own wall clock and the rollover hour."""
-    return (moment.replace(tzinfo=None) - timedelta(hours=rollover_hour)).date()
+    """The study day a moment belongs to, from its own wall clock and the rollover hour
+    (arithmetic on an aware datetime is on its wall clock: no conversion)."""
+    return (moment - _hours(rollover_hour)).date()
+
+
+@functools.cache
+def _hours(hours: int) -> timedelta:
+    """A timedelta of whole hours, made once (a replay asks it of every answer)."""
+    return timedelta(hours=hours)
 
 
 def today(rollover_hour: int = DEFAULT_ROLLOVER_HOUR) -> date:

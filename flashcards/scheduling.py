@@ -148,6 +148,8 @@ def is_leech(lapses: int) -> bool:
 
 def whole_ms(moment: datetime) -> datetime:
     """``moment`` cut to whole milliseconds, as the log stores it."""
+    if moment.microsecond % 1000 == 0:  # as most are: ``replace`` costs a microsecond
+        return moment
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 

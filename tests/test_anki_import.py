@@ -22,8 +22,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdownify import MarkdownConverter
 
+from flashcards import clock, history
 from flashcards.anki import fields
-from flashcards.anki.importer import MARKER, card_id
+from flashcards.anki.importer import MARKER, _moment, card_id
 from flashcards.cli import cli
 from flashcards.store import Store
 
@@ -225,6 +226,16 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, case):
     _nothing_written(tmp_path, result, message)
 
 
+@pytest.mark.parametrize("tag", ["b", "pre"])  # the fast path's and markdownify's
+def test_html_nested_too_deeply_is_one_line_and_writes_nothing(tmp_path, tag):
+    Store.open(tmp_path / "test.db").close()
+    deep = f"<{tag}>" * 5000 + "x" + f"</{tag}>" * 5000
+    package = _rezip(tmp_path, "legacy.apkg",
+                     lambda conn: conn.execute("UPDATE notes SET flds = ?", (f"{deep}\x1fy",)))
+    result = run("import-anki", str(package), "--out", str(tmp_path / "out"))
+    _nothing_written(tmp_path, result, "a field's HTML is nested too deeply")
+
+
 def test_reviews_from_the_future_write_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("FLASHCARDS_NOW", "2026-01-15T09:00:00+01:00")  # before the answers
     Store.open(tmp_path / "test.db").close()
@@ -303,19 +314,24 @@ FIELD_TEXT = st.lists(st.one_of(
                      "a", "word", "中文", "😀", "&", "&amp", "&lt;", "<"]),
     st.characters(codec="utf-8"),  # SQLite's text: no lone surrogates
 ), max_size=40).map("".join)
+
+
+def nested_html(leaves: st.SearchStrategy, tags: list[str], max_leaves: int):
+    """HTML of these tags (with their attributes) nested around and between the leaves."""
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map("".join),
+        st.tuples(st.sampled_from(tags), st.lists(inner, max_size=3)).map(
+            lambda pair: f"<{pair[0]}>{''.join(pair[1])}</{pair[0].split()[0]}>"),
+    ), max_leaves=max_leaves)
+
+
 # HTML as Anki's editor writes it, nested, with text of the kind above between the tags.
 _TAGS = ["div", "b", "i", "u", "span", "p", "pre", "code", "li", "ul", "blockquote", "h1",
          "sub", "a href=x", 'code class="language-py"']
-FIELD_HTML = st.recursive(
+FIELD_HTML = nested_html(
     st.one_of(FIELD_TEXT, st.sampled_from(["<br>", "&nbsp;", "&lt;", "&amp;", "&", "<",
                                            '<img src="x.png">', "</b>", "<!-- c -->"])),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3).map("".join),
-        st.tuples(st.sampled_from(_TAGS), st.lists(inner, max_size=3)).map(
-            lambda pair: f"<{pair[0]}>{''.join(pair[1])}</{pair[0].split()[0]}>"),
-    ),
-    max_leaves=20,
-)
+    _TAGS, max_leaves=20)
 
 
 @settings(max_examples=2000, deadline=None)
@@ -343,6 +359,79 @@ def test_html_converts_as_with_markdownifys_own_soup(html):
     """Our soup only finds a parent faster: the Markdown is markdownify's, to the character."""
     converter = fields._Converter()
     assert converter.convert(html) == MarkdownConverter.convert(converter, html)
+
+
+# The HTML of Anki's editor that ``_simple_markdown`` converts itself, nested, with text of
+# every kind between the tags; now and then something it leaves to markdownify.
+SIMPLE_HTML = nested_html(
+    st.one_of(FIELD_TEXT.map(lambda text: text.replace("<", "").replace("&", "")),
+              st.sampled_from(["<br>", "<br/>", "<br />", "&nbsp;", "&amp;", "&lt;", "&gt;",
+                               "&quot;", " ", "\n", '<img src="x.png">', '<img src="">',
+                               '<img src="data:x">'])),
+    ["div", "b", "strong", "i", "em", "u", "span"], max_leaves=25)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(SIMPLE_HTML)
+@example('<div><b>1</b> 模型 token</div><div>a<br><img src="f.png">&nbsp;end</div>')
+@example("<div> <b> a </b> </div>\x0c<i>\xa0</i> *x* <div></div>")
+def test_simple_html_converts_without_a_soup_as_markdownify_does(html):
+    """The fast path takes Anki's everyday HTML and gives markdownify's Markdown, to the
+    character, with the same count of images."""
+    fast, slow = fields._Converter(), fields._Converter()
+    markdown = fields._simple_markdown(html, fast)
+    assert markdown is not None
+    assert markdown == MarkdownConverter.convert(slow, html)
+    assert fast.images == slow.images
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(FIELD_HTML, SIMPLE_HTML.map(lambda html: html.replace("</b>", "</i>", 1))))
+@example("<div>a</div")  # an unfinished tag
+@example("<b>a")  # an unclosed one
+@example("a &copy; b")  # another entity
+def test_fields_convert_as_markdownify_converts_them(html):
+    """Whatever a field holds, the fast path gives markdownify's Markdown or leaves the
+    field to it (HTML it does not know, tags closed out of order)."""
+    fast = fields.FieldConverter()
+    markdown = fast.markdown(html)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fields, "_simple_markdown", lambda html, converter: None)
+        slow = fields.FieldConverter()
+        assert slow.markdown(html) == markdown
+    assert slow.media == fast.media
+
+
+_MS_2200 = 7_258_118_400_000  # clock.LATEST in ms since 1970
+# A revlog id: (0, ms), or (1, ms from the last millisecond an answer may be dated).
+_REVLOG_ID = st.one_of(
+    st.tuples(st.just(0), st.one_of(
+        st.integers(-2, 2), st.integers(1_700_000_000_000, 1_800_000_000_000),
+        st.integers(_MS_2200 - 2, _MS_2200 + 2), st.integers(-2**63, 2**63))),
+    st.tuples(st.just(1), st.integers(-2, 2)),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_REVLOG_ID, st.sampled_from([1, 3, 4, 5, 0, -1, 6]),
+       st.one_of(st.integers(-1, 2), st.integers(history.MAX_DURATION_MS - 1,
+                                                 history.MAX_DURATION_MS + 1)),
+       st.sampled_from(["anki:d:k:1", " ", "", "a\x07b", "a\u2028b", "中文"]),
+       st.sampled_from(["2026-03-10T09:00:00.000+08:00", "2023-11-14T22:13:20.000500+00:00",
+                        "2199-12-31T23:30:00.000250+00:00", "2023-11-14T22:13:20.001+00:00"]))
+def test_an_answer_is_staged_as_its_record_would_be(revlog_id, quality, duration, review_id,
+                                                    now):
+    """import-anki's answers skip the record's checks only where those would take the
+    record as it is: the same staged row, or the same problems."""
+    latest = clock.parse_moment(now) + history.CLOCK_SKEW
+    relative, ms = revlog_id
+    if relative:
+        ms += (latest - clock.EARLIEST) // history.timedelta(milliseconds=1)
+    answer = history.Answer(review_id, "deck", "key", _moment(ms), ms, quality, duration)
+    fast_errors, slow_errors = [], []
+    fast = history._answer_row(answer, 7, fast_errors, latest)
+    assert fast == history._review_row(answer.record(), 7, slow_errors, latest)
+    assert fast_errors == slow_errors
 
 
 def test_a_stored_zip_of_a_modern_collection_is_streamed(tmp_path):

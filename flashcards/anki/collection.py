@@ -19,6 +19,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 BASIC, REVERSED, OPTIONAL_REVERSED, CLOZE, OTHER = (
     "basic", "reversed", "optional reversed", "cloze", "other")
@@ -50,11 +51,11 @@ class Card:
     queue: int
 
 
-@dataclass(frozen=True, slots=True)
-class Review:
+class Review(NamedTuple):
     """One revlog row: its id (ms since 1970, the time of the answer), card, button (0 for
     a manual change of schedule), duration in ms and type (0 learn, 1 review, 2 relearn,
-    3 filtered, 4 manual, 5 rescheduled)."""
+    3 filtered, 4 manual, 5 rescheduled). A tuple: made a third faster than a frozen
+    dataclass, and a collection holds a hundred thousand."""
 
     id: int
     card_id: int

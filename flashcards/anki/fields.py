@@ -6,6 +6,11 @@ at the end of the line), ``<div>`` lines paragraphs, bold and italics ``**``/``*
 A terminal shows no picture and plays no sound, so ``<img src="x.png">`` becomes
 ``[image: x.png]`` and ``[sound:x.mp3]`` becomes ``[sound: x.mp3]``. Control characters
 (which a card may not hold) are dropped and a no-break space becomes a space.
+
+Most fields hold only the little HTML Anki's editor writes (``<div>`` lines, ``<br>``,
+bold, italics, ``&nbsp;``): ``_simple_markdown`` converts those itself, as markdownify
+would to the character, without building a soup (a tenth of the time: 10,000 notes of
+such fields took 1.5 s through markdownify). Anything else goes to markdownify.
 """
 
 from __future__ import annotations
@@ -92,7 +97,9 @@ class FieldConverter:
         self.media += sounds
         if _NEEDS_CONVERTER.search(html):
             before = self._converter.images
-            text = self._converter.convert(html)
+            text = _simple_markdown(html, self._converter)
+            if text is None:
+                text = self._converter.convert(html)
             self.media += self._converter.images - before
         else:
             text = _plain(html)
@@ -103,3 +110,109 @@ def _plain(text: str) -> str:
     """What markdownify makes of text without ``<`` or ``&``: runs of spaces and tabs one
     space, line breaks with the blanks around them one line break, asterisks escaped."""
     return _SPACES.sub(" ", _LINE_BREAK.sub("\n", text)).replace("*", "\\*")
+
+
+# The tokens of simple HTML: a tag of ours (markdownify's conversion, or None for a tag it
+# keeps only the text of), an image, an entity, text; anything else ends the fast path.
+_SIMPLE_TOKEN = re.compile(
+    r"<(/?)(div|b|strong|i|em|u|span)>|<(br)(?: ?/)?>|<img src=\"([^\"<>&]*)\">"
+    r"|&(nbsp|amp|lt|gt|quot);|([^<&]+)")
+_ENTITY = {"nbsp": "\xa0", "amp": "&", "lt": "<", "gt": ">", "quot": '"'}
+_EMPHASIS = {"b": "**", "strong": "**", "i": "*", "em": "*"}
+_ASCII_SPACES = frozenset("\x20\x0a\x09\x0c\x0d")  # bs4's: such a string becomes one
+_EDGE_NEWLINES = re.compile(r"^(\n*)((?:.*[^\n])?)(\n*)$", re.DOTALL)  # markdownify's
+
+
+def _simple_markdown(html: str, converter: _Converter) -> str | None:
+    """``converter.convert(html)``, for HTML of only ``<div>``, ``<b>``, ``<strong>``,
+    ``<i>``, ``<em>``, ``<u>``, ``<span>`` (no attributes, each closed in order), ``<br>``
+    (``<br/>``, ``<br />``), ``<img src="...">`` and the entities ``&nbsp; &amp; &lt; &gt;
+    &quot;``; else None.
+
+    The tree is the one bs4's html.parser builds of such HTML, and the walk is
+    markdownify's own (``process_tag``, ``process_text``, the ``convert_*`` of these tags).
+    """
+    root: list = ["[document]", []]
+    stack = [root]
+    text: list[str] = []
+    position = 0
+    for match in _SIMPLE_TOKEN.finditer(html):
+        if match.start() != position:
+            return None  # a '<' or '&' of something else
+        position = match.end()
+        closing, name, br, src, entity, data = match.groups()
+        if data is not None or entity is not None:
+            text.append(data if data is not None else _ENTITY[entity])
+            continue
+        _end_text(text, stack[-1][1])
+        if closing:
+            if stack[-1][0] != name:
+                return None
+            stack.pop()
+        elif name is not None:
+            stack.append([name, []])
+            stack[-2][1].append(stack[-1])
+        else:
+            stack[-1][1].append(["br", []] if br else ["img", src])
+    if position != len(html) or len(stack) > 1:
+        return None
+    _end_text(text, root[1])
+    return _tag_markdown(*root, converter).strip("\n")  # markdownify's convert__document_
+
+
+def _end_text(text: list[str], children: list) -> None:
+    """The text read since the last tag as a child, as bs4 ends a string: one of only
+    ASCII blanks becomes a newline (if it holds one) or a space."""
+    if text:
+        joined = "".join(text)
+        if not _ASCII_SPACES.issuperset(joined):
+            children.append(joined)
+        else:
+            children.append("\n" if "\n" in joined else " ")
+        text.clear()
+
+
+def _is_block(node: str | list | None) -> bool:
+    """markdownify's ``should_remove_whitespace_outside`` among these tags."""
+    return isinstance(node, list) and node[0] == "div"
+
+
+def _tag_markdown(name: str, children: list | str, converter: _Converter) -> str:
+    """markdownify's ``process_tag`` then ``convert_<name>`` for one node of the tree."""
+    if name == "br":
+        return "\\\n"
+    if name == "img":
+        converter.images += 1
+        return f"[image: {'embedded' if children.startswith('data:') else children or '?'}]"
+    inside = name == "div"
+    strings = []
+    for index, child in enumerate(children):
+        before = children[index - 1] if index else None
+        after = children[index + 1] if index + 1 < len(children) else None
+        if isinstance(child, list):
+            strings.append(_tag_markdown(*child, converter))
+        elif child.strip() or not (inside and (before is None or after is None)
+                                   or _is_block(before) or _is_block(after)):
+            text = _SPACES.sub(" ", _LINE_BREAK.sub("\n", child)).replace("*", "\\*")
+            if _is_block(before) or inside and before is None:
+                text = text.lstrip(" \t\r\n")
+            if _is_block(after) or inside and after is None:
+                text = text.rstrip()
+            strings.append(text)
+    collapsed = [""]
+    for string in filter(None, strings):
+        leading, content, trailing = _EDGE_NEWLINES.match(string).groups()
+        if collapsed[-1] and leading:
+            leading = "\n" * min(2, max(len(collapsed.pop()), len(leading)))
+        collapsed += (leading, content, trailing)
+    text = "".join(collapsed)
+    if inside:
+        text = text.strip()
+        return f"\n\n{text}\n\n" if text else ""
+    if name in _EMPHASIS:
+        mark = _EMPHASIS[name]
+        prefix = " " if text.startswith(" ") else ""
+        suffix = " " if text.endswith(" ") else ""
+        text = text.strip()
+        return f"{prefix}{mark}{text}{mark}{suffix}" if text else ""
+    return text

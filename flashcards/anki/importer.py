@@ -36,7 +36,7 @@ from flashcards.anki.collection import (
 )
 from flashcards.anki.fields import FieldConverter
 from flashcards.anki.package import AnkiError, open_collection
-from flashcards.history import import_reviews
+from flashcards.history import Answer, import_reviews
 from flashcards.model import ReviewImportReport, SyncReport
 from flashcards.store import Store
 from flashcards.sync import import_files
@@ -120,6 +120,8 @@ def import_package(store: Store, path: Path, out: Path) -> AnkiImportReport:
             plan = _Plan(Collection(conn))
         except CollectionError as error:
             raise AnkiError(f"{path}: {error}") from None
+        except RecursionError:  # the HTML converters walk a field's tags recursively
+            raise AnkiError(f"{path}: a field's HTML is nested too deeply") from None
     texts = {out / name: text for name, text in plan.files().items()}
     for target in texts:
         if target.exists() and not _written_by_us(target):
@@ -230,8 +232,8 @@ class _Plan:
         prompts.add(decks.normalize(unique))
         return unique
 
-    def new_reviews(self, store: Store) -> Iterator[dict]:
-        """The records for ``import_reviews``, made as it reads them, less the answers the
+    def new_reviews(self, store: Store) -> Iterator[Answer]:
+        """The answers for ``import_reviews``, made as it reads them, less the answers the
         log already has at the same millisecond on the same card (ours, sent to Anki by
         ``export --format apkg --with-history`` and come back)."""
         logged = {
@@ -244,8 +246,8 @@ class _Plan:
             if (deck, key, ms) in logged:
                 self.report.logged_reviews += 1
                 continue
-            yield {"review_id": f"anki:{deck}:{key}:{ms}", "deck": deck, "card_key": key,
-                   "reviewed_at": _moment(ms), "quality": quality, "duration_ms": duration_ms}
+            yield Answer(f"anki:{deck}:{key}:{ms}", deck, key, _moment(ms), ms, quality,
+                         duration_ms)
 
     def _review_records(self, collection: Collection) -> Iterator[tuple[str, str, int, int, int]]:
         """The review log as (deck, card key, ms, grade, duration in ms)."""
