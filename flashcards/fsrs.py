@@ -74,6 +74,13 @@ class Model:
                 *fuzz_range(interval, self.max_interval))
         return outcome.memory, min(max(round(interval), 1), self.max_interval)
 
+    def memory(self, history: Iterable[tuple[int, int]], start: Memory | None = None) -> Memory:
+        """The memory state after ``history``, a card's answers as (grade, days elapsed since
+        the answer before) in order, from ``start`` (None: a new card): what ``step`` on
+        each gives, in one library call (the library's own loop, for a replay's speed)."""
+        item = lib.FSRSItem([lib.FSRSReview(RATING[grade], elapsed) for grade, elapsed in history])
+        return self._fsrs.memory_state(item, start)
+
     def retrievability(self, stability: float, elapsed_days: float) -> float:
         """The probability of recall ``elapsed_days`` after the last answer of a card with
         this stability (FSRS-6's forgetting curve, with this model's decay)."""

@@ -802,10 +802,9 @@ class Store:
         done = 0
         for card_id, answers in self.logs_by_card():
             progress = scheduling.Progress(schedulers[decks[card_id]], card_id=card_id)
-            last_ts = tied = None
-            for _, ts, day, quality in answers:
-                tied, last_ts = tied or ts == last_ts, ts
-                progress.answer(quality, date.fromisoformat(day))
+            rows = list(answers)
+            tied = len({ts for _, ts, _, _ in rows}) < len(rows)
+            progress.answer_all([(quality, date.fromisoformat(day)) for _, _, day, quality in rows])
             batch.append((card_id, self.replay(card_id, progress.scheduler)
                           if tied or card_id in acted else progress))
             done += progress.answers
