@@ -7,7 +7,9 @@ same run:
   way a median of its own: the day's first backup, the backup before the switch, and a full
   replay) next to the least a replay must do: read each card's answers from the log's index
   and take one library step per answer, in a fresh process;
-* ``flashcards optimize`` next to the library alone fitting and evaluating the same items;
+* ``flashcards optimize`` (each run from FSRS with no fitted parameters, so that it stores
+  the fit and replays the cards) next to the library alone fitting and evaluating the same
+  items;
 * an answer (``Store.answer`` and the footer's previews) under FSRS next to SM-2.
 """
 
@@ -58,8 +60,15 @@ def measure_fsrs(work: Path, db: Path, runs: int) -> list[tuple]:
         rows.append((what, f"{seconds:.2f} s", f"{floor:.2f} s (n)", f"{seconds / floor:.2f}x",
                      "<= 10 s", seconds <= 10))
 
+    # Each fit starts from FSRS with no fitted parameters, so each stores what it fits and
+    # replays the cards (a second fit of the same log would find nothing to change).
+    run(["config", "scheduler", "fsrs"], copy)
+    unfitted = copy.with_name("unfitted.db")
+    shutil.copyfile(copy, unfitted)
     fits, libs = [], []
     for _ in range(runs):
+        shutil.copyfile(unfitted, copy)
+        shutil.rmtree(copy.parent / "backups", ignore_errors=True)
         fits.append(run(["optimize"], copy)[0])
         store = Store.open(copy)
         items, _ = training_items(store)
