@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import fsrs_rs_python as lib
 
@@ -27,6 +28,11 @@ DEFAULT_RETENTION = 0.9
 RETENTION_RANGE = (0.7, 0.99)
 # Anki's fuzz: an interval of d days may move by 1 day plus these shares of its parts.
 _FUZZ_RANGES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.1), (20.0, math.inf, 0.05))
+
+
+# An answer as the library reads it: (rating, days elapsed). The library copies reviews into
+# each item, so one object per pair serves every item (a million answers make a few hundred).
+_review = lru_cache(maxsize=None)(lib.FSRSReview)
 
 
 class FitError(ValueError):
@@ -74,6 +80,13 @@ class Model:
                 *fuzz_range(interval, self.max_interval))
         return outcome.memory, min(max(round(interval), 1), self.max_interval)
 
+    def memory(self, history: Iterable[tuple[int, int]], start: Memory | None = None) -> Memory:
+        """The memory state after ``history``, a card's answers as (grade, days elapsed since
+        the answer before) in order, from ``start`` (None: a new card): what ``step`` on
+        each gives, in one library call (the library's own loop, for a replay's speed)."""
+        item = lib.FSRSItem([_review(RATING[grade], elapsed) for grade, elapsed in history])
+        return self._fsrs.memory_state(item, start)
+
     def retrievability(self, stability: float, elapsed_days: float) -> float:
         """The probability of recall ``elapsed_days`` after the last answer of a card with
         this stability (FSRS-6's forgetting curve, with this model's decay)."""
@@ -104,7 +117,7 @@ def training_items(history: Iterable[tuple[int, int, int]]) -> list[tuple[int, l
     last_day = None
     for ts, grade, day in history:
         elapsed = 0 if last_day is None else day - last_day
-        reviews.append(lib.FSRSReview(RATING[grade], elapsed))
+        reviews.append(_review(RATING[grade], elapsed))
         if elapsed > 0:
             items.append((ts, lib.FSRSItem(reviews)))
         last_day = day

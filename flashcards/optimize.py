@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from operator import itemgetter
 
 from flashcards import fsrs
 from flashcards.store import Store, StoreError
@@ -39,15 +41,16 @@ def training_items(store: Store, deck: str | None = None) -> tuple[list, int]:
     in Anki: its answers before are not part of it."""
     forgotten = dict(store.query(
         "SELECT card_id, max(ts) FROM card_actions WHERE action = 'forget' GROUP BY card_id"))
+    # Each study day's number, worked out once (a log spans a few hundred days).
+    ordinal = cache(lambda day: date.fromisoformat(day).toordinal())
     timed = []
     answers = 0
     for card_id, log in store.logs_by_card(deck):
         since = forgotten.get(card_id, -1)
-        history = [(ts, quality, date.fromisoformat(day).toordinal())
-                   for _, ts, day, quality in log if ts > since]
+        history = [(ts, quality, ordinal(day)) for _, ts, day, quality in log if ts > since]
         answers += len(history)
         timed += fsrs.training_items(history)
-    timed.sort(key=lambda pair: pair[0])
+    timed.sort(key=itemgetter(0))
     return [item for _, item in timed], answers
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -864,12 +865,12 @@ class Store:
         total = self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
         batch: list[tuple[int, scheduling.Progress]] = []
         done = 0
+        study_day = cache(date.fromisoformat)  # a log spans a few hundred days
         for card_id, answers in self.logs_by_card():
             progress = scheduling.Progress(schedulers[decks[card_id]], card_id=card_id)
-            last_ts = tied = None
-            for _, ts, day, quality in answers:
-                tied, last_ts = tied or ts == last_ts, ts
-                progress.answer(quality, date.fromisoformat(day))
+            rows = list(answers)
+            tied = len({ts for _, ts, _, _ in rows}) < len(rows)
+            progress.answer_all([(quality, study_day(day)) for _, _, day, quality in rows])
             batch.append((card_id, self.replay(card_id, progress.scheduler)
                           if tied or card_id in acted else progress))
             done += progress.answers

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import fsrs_rs_python as lib
 import pytest
 
-from flashcards import fsrs
+from flashcards import fsrs, scheduling
 from flashcards.backup import list_backups
 from flashcards.session import Session
 from flashcards.store import Store
@@ -124,6 +124,57 @@ def test_replay_is_deterministic(loaded, fuzz):
     assert cached(loaded) == answered
     for card_id in ids(loaded):
         assert loaded.replay(card_id).card_row() == loaded.cached_row(card_id)
+
+
+def random_answers(rng: random.Random, count: int) -> list[tuple[int, date]]:
+    """(grade, study day) in log order: same-day repeats, long gaps, many failures."""
+    day, answers = START.date(), []
+    for _ in range(count):
+        day += timedelta(days=rng.choice((0, 0, 1, 3, 10, 40, 400)))
+        answers.append((rng.choice((0, 1, 2, 3, 3, 4, 5)), day))
+    return answers
+
+
+@pytest.mark.parametrize("fuzz", [False, True])
+def test_answering_a_whole_history_at_once_equals_answering_one_by_one(fuzz):
+    """``Progress.answer_all`` (the replay's one library call per card) against ``answer``
+    on each: the same memory, interval, due day, repetitions, lapses and leech flag."""
+    rng = random.Random(12)
+    schedulers = [scheduling.make_scheduler("sm2"),
+                  scheduling.make_scheduler("fsrs", desired_retention=0.8, fuzz=fuzz,
+                                            max_interval=300)]
+    leeches = 0
+    for card_id in range(300):
+        answers = random_answers(rng, rng.randint(1, 60))
+        for scheduler in schedulers:
+            one_by_one = scheduling.Progress(scheduler, card_id=card_id)
+            for grade, day in answers:
+                one_by_one.answer(grade, day)
+            at_once = scheduling.Progress(scheduler, card_id=card_id)
+            at_once.answer_all(answers)
+            assert at_once.card_row() == one_by_one.card_row()
+            assert ((at_once.last_day, at_once.answers, at_once.state) ==
+                    (one_by_one.last_day, one_by_one.answers, one_by_one.state))
+            leeches += one_by_one.is_leech
+    assert leeches  # the histories reach the leech threshold too
+
+
+def test_the_librarys_memory_over_a_history_equals_its_steps():
+    """``fsrs.Model.memory`` (one call) against ``step`` on each answer, from a new card and
+    from a state the card already had."""
+    rng = random.Random(4)
+    model = fsrs.Model(tuple(value * rng.uniform(0.9, 1.1)
+                             for value in fsrs.DEFAULT_PARAMETERS))
+    for _ in range(200):
+        history = [(rng.randrange(6), rng.choice((0, 0, 1, 2, 9, 50, 3000)))
+                   for _ in range(rng.randint(1, 40))]
+        start = rng.choice((None, fsrs.Memory(rng.uniform(0.1, 300), rng.uniform(1, 10))))
+        memory = start
+        for index, (grade, elapsed) in enumerate(history):
+            memory = model.step(memory, grade, 0 if index == 0 and start is None else elapsed)[0]
+        history[0] = (history[0][0], 0 if start is None else history[0][1])
+        got = model.memory(history, start)
+        assert (got.stability, got.difficulty) == (memory.stability, memory.difficulty)
 
 
 def test_fuzz_spreads_long_intervals_within_ankis_range(loaded):
