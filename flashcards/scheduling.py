@@ -208,8 +208,7 @@ class Progress:
     def answer(self, grade: int, day: date) -> bool:
         """Apply one answer given on study day ``day``; returns whether it was a repeat."""
         repeat = self.is_repeat(day)
-        if self.first_day is None:
-            self.first_day, self.first_grade = day.isoformat(), grade
+        self._remember_first(grade, day)
         if not repeat or self.scheduler.moves_on_repeat:
             self._count_lapse(grade, repeat)
             self.state, self.memory = self._next(grade, day, repeat)
@@ -229,6 +228,7 @@ class Progress:
             history = []
             for grade, day in answers[:-1]:
                 repeat = self.is_repeat(day)
+                self._remember_first(grade, day)
                 history.append((grade, self._elapsed(day, repeat)))
                 if not repeat:  # else nothing but the memory moves
                     self._count_lapse(grade, repeat)
@@ -240,6 +240,11 @@ class Progress:
             answers = answers[-1:]
         for grade, day in answers:
             self.answer(grade, day)
+
+    def _remember_first(self, grade: int, day: date) -> None:
+        # The first answer's day and grade: what the figures count as a card's first study.
+        if self.first_day is None:
+            self.first_day, self.first_grade = day.isoformat(), grade
 
     def _count_lapse(self, grade: int, repeat: bool) -> None:
         # Lapses only grow one at a time: a card becomes a leech (and is suspended) when they
