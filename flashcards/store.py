@@ -169,6 +169,7 @@ class Store:
         self.read_only = read_only  # why it cannot be written, or None
         self._journaling = False  # this write transaction notes what it logs (_arm_journal)
         self._file = _identity(path)
+        self._backed_up: tuple[int, int] | None = None  # _data_version at our last backup
 
     # -- opening -----------------------------------------------------------------
 
@@ -214,7 +215,7 @@ class Store:
 
         if self.read_only or self.is_empty() or backup.has_backup_today(self.path):
             return None
-        return backup.make_backup(self.conn, self.path, "daily")
+        return self._backup("daily")
 
     def close(self) -> None:
         """Close the connection."""
@@ -307,12 +308,24 @@ class Store:
         return changed
 
     def backup_before(self, what: str) -> Path | None:
-        """A backup before a change that rewrites many cards (none of an empty database)."""
+        """A backup before a change that rewrites many cards: none of an empty database, nor
+        when nothing was written since this store's last backup (the day's, made a moment
+        ago by the same command: a second copy of a big database costs half a second)."""
+        if self.is_empty() or self._backed_up == self._data_version():
+            return None
+        return self._backup(f"before-{what}")
+
+    def _backup(self, reason: str) -> Path:
         from flashcards import backup
 
-        if self.is_empty():
-            return None
-        return backup.make_backup(self.conn, self.path, f"before-{what}")
+        made = backup.make_backup(self.conn, self.path, reason)
+        self._backed_up = self._data_version()
+        return made
+
+    def _data_version(self) -> tuple[int, int]:
+        """Changes since the connection opened: by other connections (SQLite's data_version)
+        and by this one (total_changes); equal twice, the database is as it was."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes
 
     # -- schedulers --------------------------------------------------------------------
 

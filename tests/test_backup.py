@@ -40,6 +40,21 @@ def test_first_use_of_a_day_makes_one_backup(tmp_path, write_deck, monkeypatch):
     assert len(backup.list_backups(db)) == 2
 
 
+def test_a_backup_before_a_change_is_skipped_when_nothing_was_written_since_the_last(
+        store, write_deck):
+    import_files(store, [write_deck(DECK)])
+    daily = store.daily_backup()
+    assert store.backup_before("scheduler-fsrs") is None  # the daily copy holds the same
+    store.answer(1, 4)
+    made = store.backup_before("scheduler-fsrs")
+    assert made is not None and made.name.endswith("before-scheduler-fsrs.db")
+    other = Store.open(store.path)  # another process writes: a new copy again
+    other.answer(1, 5)
+    other.close()
+    assert store.backup_before("max_interval-100") is not None
+    assert len(backup.list_backups(store.path)) == 3 and daily in backup.list_backups(store.path)
+
+
 def test_only_the_newest_seven_are_kept(store):
     import_files(store, [])
     made = [backup.make_backup(store.conn, store.path, f"r{i}") for i in range(10)]
