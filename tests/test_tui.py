@@ -28,7 +28,7 @@ from flashcards.tui.editing import editor_command
 from flashcards.tui.screens.home import HomeScreen
 from flashcards.tui.screens.review import ReviewScreen
 from flashcards.tui.screens.summary import SummaryScreen
-from flashcards.tui.widgets.card_view import CardView
+from flashcards.tui.widgets.card_view import AHEAD_DELAY, CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
 
@@ -371,7 +371,7 @@ async def test_cjk_wraps_on_cell_width(store, write_deck):
         assert "".join(front) == "汉字" * 60
         assert len(front) == -(-240 // width)  # 120 wide characters, none cut
         assert all(line.cell_length == view.scrollable_content_region.width
-                   for line in view._shown)
+                   for line in view.lines)
 
 
 async def test_tiny_terminal_keeps_working(loaded):
@@ -685,7 +685,7 @@ async def test_a_revealed_cloze_answer_is_highlighted(store, write_deck):
 
 def style_of(view: CardView, text: str):
     """The style of the first piece of text drawn in the view that holds ``text``."""
-    return next(segment.style for line in view._shown for segment in line
+    return next(segment.style for line in view.lines for segment in line
                 if text in segment.text)
 
 
@@ -704,3 +704,103 @@ async def test_the_home_screen_does_not_sync_again_what_the_command_line_just_sy
         await pilot.press("q")  # back home: the files may have changed meanwhile
         await wait_until(pilot, lambda: syncs)
         assert syncs == [1]
+
+
+# -- the card's lines, rendered ahead -----------------------------------------------------------
+
+
+async def read_a_while(pilot) -> None:
+    """Let the view render ahead, as it does while someone reads the card."""
+    await pilot.pause(AHEAD_DELAY + 0.05)
+
+
+async def test_a_grade_shows_lines_rendered_while_the_last_card_was_read(loaded, monkeypatch):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        await read_a_while(pilot)
+        renders = []
+        real_render = CardView._render
+        monkeypatch.setattr(CardView, "_render",
+                            lambda self, *args: renders.append(1) or real_render(self, *args))
+        screen = app.screen
+        screen.action_reveal()  # called, not pressed: no time for rendering the next ahead
+        await screen.action_grade(4)
+        assert card_sides(view) == ("Front two", "")
+        screen.action_reveal()
+        assert card_sides(view) == ("Front two", "Back two")
+        assert renders == []  # the back of one and all of two were ready
+
+
+async def test_an_again_card_and_an_undo_show_their_own_text(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        for key in ("space", "1", "space", "4", "space", "4"):  # one comes back at the end
+            await pilot.press(key)
+            await read_a_while(pilot)
+        assert card_sides(view) == ("Front one", "")
+        assert view.text.split("\n")[0].strip() == "again (answered below 4 today)"
+        await pilot.press("u")  # three again, as it was before its grade: back hidden
+        assert card_sides(view) == ("Front three", "") and not view.revealed
+        await pilot.press("space", "4", "space", "2")  # one, the only card left: again
+        assert card_sides(view) == ("Front one", "") and not view.revealed
+
+
+async def test_a_resize_renders_the_lines_for_the_new_width(store, write_deck):
+    import_files(store, [write_deck("deck: d\ncards:\n  - {front: " + "字" * 80 + ", back: b}\n")])
+    app = review_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.screen.query_one(CardView)
+        assert card_sides(view)[0].count("\n") == 1  # 160 cells on two lines
+        await pilot.resize_terminal(60, 30)
+        await pilot.pause()
+        assert card_sides(view)[0].count("\n") == 3
+        assert {line.cell_length for line in view.lines} == {view.scrollable_content_region.width}
+        assert "".join(card_sides(view)[0].split("\n")) == "字" * 80
+
+
+async def test_a_long_card_scrolls_and_the_next_starts_at_its_top(store, write_deck):
+    back = "\\n".join(f"line {n}" for n in range(1, 61))
+    import_files(store, [write_deck(f'deck: d\ncards:\n  - {{front: long, back: "{back}"}}\n'
+                                    "  - {front: short, back: b}\n")])
+    app = review_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        await pilot.press("space", "end")
+        await pilot.pause()
+        assert view.scroll_offset.y > 0
+        shown = [view.render_line(y).text.strip() for y in range(view.size.height)]
+        assert "line 60" in shown
+        await pilot.press("4")
+        await pilot.pause()
+        assert view.scroll_offset.y == 0 and card_sides(view) == ("short", "")
+        assert view.render_line(2).text.strip() == "short"
+
+
+async def test_the_footer_keeps_its_height_from_front_to_back(loaded):
+    """Two lines of grades, one of reveal: a footer that shrank back would relayout (and
+    redraw) the whole screen on every key."""
+    app = review_app(loaded)
+    async with app.run_test(size=(60, 30)) as pilot:
+        footer = app.screen.query_one(KeyFooter)
+        await pilot.press("space")
+        await pilot.pause()
+        tall = footer.size.height
+        assert tall > 1
+        await pilot.press("4")
+        await pilot.pause()
+        assert footer.size.height == tall and "show answer" in footer_text(app)
+
+
+async def test_a_theme_change_redraws_the_card_in_its_colours(store, write_deck):
+    import_files(store, [write_deck("deck: d\ncards:\n  - {front: '**bold** `code`', back: b}\n")])
+    app = review_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        before = style_of(view, "code")
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert style_of(view, "code") != before
+        assert style_of(view, "code").color == view.get_component_rich_style(
+            "card-view--code").color

@@ -98,6 +98,11 @@ class CardView(ScrollView, can_focus=True):
         self._render_ahead_soon()
 
     @property
+    def lines(self) -> list[Strip]:
+        """The lines of the card as it is shown now, scrolled out of sight or not."""
+        return self._shown
+
+    @property
     def text(self) -> str:
         """The plain text the view shows, every line of it (scrolled out of sight or not)."""
         return "\n".join(line.text.rstrip() for line in self._lines())
