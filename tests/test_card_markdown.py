@@ -63,3 +63,39 @@ def test_a_text_that_is_all_markdown_syntax_is_shown_as_written(text):
 ])
 def test_markdown_that_shows_text_is_still_markdown(text, drawn):
     assert shown(text) == drawn
+
+
+PLAIN_TEXTS = ["第 0 题：梯度消失 是什么？", "SFT（Supervised Fine-Tuning，监督微调）",
+               "line one\nline two", "汉字" * 40, "a - b + c = d: e. f) 1", "tab\tin it"]
+
+
+@pytest.mark.parametrize("text", PLAIN_TEXTS)
+def test_a_plain_text_is_drawn_as_markdown_draws_it(text):
+    """The first card's front is drawn without the Markdown parser when it has no markup."""
+    from rich.text import Text
+
+    from flashcards.tui.widgets.card_view import PLAIN
+
+    assert PLAIN.fullmatch(text)
+    console = Console(width=30)
+    assert (console.render_lines(Text(text, justify="left"), console.options)
+            == console.render_lines(CardMarkdown(text), console.options))
+
+
+@pytest.mark.parametrize("text", [*HTML_LOOKALIKES, *ALL_SYNTAX, "1. one", "2 个", "a\n\nb",
+                                  "a  ", " a", "**b**", "x[0]", "a & b", "a\n", "~~s~~"])
+def test_a_text_that_may_hold_markup_goes_to_the_parser(text):
+    from flashcards.tui.widgets.card_view import PLAIN
+
+    assert not PLAIN.fullmatch(text)
+
+
+def test_the_first_card_of_plain_text_loads_no_markdown_parser():
+    import subprocess
+    import sys
+
+    code = ("import sys; from flashcards.tui.widgets import card_view; "
+            "print(sorted(m for m in ('markdown_it', 'rich.markdown', 'pygments') "
+            "if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[]"

@@ -12,6 +12,7 @@ read as Textual or Rich markup, so ``a[0]``, ``[/]`` and ``[@click=...]`` stay l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import ClassVar
@@ -28,11 +29,15 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from flashcards.model import Card
-from flashcards.tui.widgets.card_markdown import CardMarkdown
 
 AHEAD_DELAY = 0.03  # seconds after a card is shown, the next lines are rendered: its frame is
 # written by then (Textual writes from a thread, which would wait for the GIL), and no one
 # reads a card and presses a key that fast (if someone does, the lines are rendered then)
+# A text Markdown would draw as it is, line for line: no blank line, no character that can
+# start markup anywhere, and no line that could start a block (list, quote, heading, rule,
+# code). Such a text, as most fronts are, is drawn without loading the Markdown parser and
+# the highlighter, which are 30-40 ms of the start-up, after the first card is on screen.
+PLAIN = re.compile(r"(?:(?![-+*=>#~0-9\s])[^\\`*_\[\]<>&#~|!\n]*(?<!\s)(?:\n(?!\Z)|\Z))+")
 KIND_LABELS = {"new": "new card", "review": "review", "again": "again (answered below 4 today)"}
 CACHED_PARTS = 8  # the front and back of this card and of the next, and a few spare
 MARGIN = (0, 2)  # around each part, as the header and footer are inset
@@ -243,8 +248,13 @@ class CardView(ScrollView, can_focus=True):
 
     def _markdown(self, text: str, strong: Style | None = None) -> list[Strip]:
         """Card text as Markdown, without the blank lines Rich puts around some blocks."""
-        code_theme = "monokai" if self.app.current_theme.dark else "default"
-        lines = self._render(Padding(CardMarkdown(text, code_theme), MARGIN), strong)
+        if PLAIN.fullmatch(text):
+            markdown: RenderableType = Text(text, justify="left")
+        else:
+            from flashcards.tui.widgets.card_markdown import CardMarkdown
+
+            markdown = CardMarkdown(text, "monokai" if self.app.current_theme.dark else "default")
+        lines = self._render(Padding(markdown, MARGIN), strong)
         shown = [i for i, line in enumerate(lines) if line.text.strip()]
         return lines[shown[0]:shown[-1] + 1] if shown else lines
 
