@@ -33,11 +33,13 @@ from flashcards.model import Card
 AHEAD_DELAY = 0.03  # seconds after a card is shown, the next lines are rendered: its frame is
 # written by then (Textual writes from a thread, which would wait for the GIL), and no one
 # reads a card and presses a key that fast (if someone does, the lines are rendered then)
+
 # A text Markdown would draw as it is, line for line: no blank line, no character that can
 # start markup anywhere, and no line that could start a block (list, quote, heading, rule,
 # code). Such a text, as most fronts are, is drawn without loading the Markdown parser and
 # the highlighter, which are 30-40 ms of the start-up, after the first card is on screen.
 PLAIN = re.compile(r"(?:(?![-+*=>#~0-9\s])[^\\`*_\[\]<>&#~|!\n]*(?<!\s)(?:\n(?!\Z)|\Z))+")
+
 KIND_LABELS = {"new": "new card", "review": "review", "again": "again (answered below 4 today)"}
 CACHED_PARTS = 8  # the front and back of this card and of the next, and a few spare
 MARGIN = (0, 2)  # around each part, as the header and footer are inset
