@@ -190,6 +190,15 @@ class Session:
             self._current = self.store.card(card_id)
         return self._current
 
+    def upcoming(self) -> tuple[Card, str] | None:
+        """The card most likely shown after the current one, and its kind: the next other
+        card in the queue (what a good answer shows). The app renders it ahead; whatever
+        does come next is shown right, this only makes it faster."""
+        current = self.queue[0][0] if self.queue else None
+        following = next(((card_id, kind) for card_id, kind in self.queue
+                          if card_id != current), None)
+        return None if following is None else (self.store.card(following[0]), following[1])
+
     @property
     def current_kind(self) -> str | None:
         """Whether the current card is new, a review, or again (answered below 4 today)."""

@@ -8,7 +8,8 @@ from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
-from textual.widgets import Input, Markdown, Static
+from pilot_helpers import card_sides
+from textual.widgets import Input, Static
 
 from flashcards.model import LogEntry
 from flashcards.store import Store
@@ -88,8 +89,7 @@ def footer_text(app: FlashcardsApp) -> str:
 
 
 def shown_front(app: FlashcardsApp) -> str:
-    markdown = app.screen.query_one(CardView).query_one("#front", Markdown)
-    return "\n".join(block._content.plain for block in markdown.query("MarkdownBlock"))
+    return card_sides(app.screen.query_one(CardView))[0]
 
 
 def table_line(app: FlashcardsApp, y: int) -> str:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from textual.app import App, ComposeResult
-from textual.widgets import Markdown
+from rich.console import Console
 
 from flashcards.tui.widgets.card_markdown import CardMarkdown
 
@@ -28,56 +27,75 @@ ALL_SYNTAX = [
 ]
 
 
-class OneCard(App[None]):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        yield CardMarkdown(self.text)
-
-
-def shown(markdown: Markdown) -> str:
-    """What the widget draws as text, block by block (code blocks by their code)."""
-    return "\n".join(getattr(block, "code", None) or block._content.plain
-                     for block in markdown.query("MarkdownBlock")
-                     if not block.query("MarkdownBlock"))  # the innermost blocks only
+def shown(text: str) -> str:
+    """What ``CardMarkdown`` draws for ``text`` 60 cells wide, as plain text: each line
+    without its trailing blanks, and no blank line around it all."""
+    console = Console(width=60)
+    lines = console.render_lines(CardMarkdown(text), console.options)
+    return "\n".join("".join(segment.text for segment in line).rstrip()
+                     for line in lines).strip("\n")
 
 
-async def shown_both_ways(text: str) -> tuple[str, str]:
-    """The text drawn for ``text`` on the first frame, and after ``update`` to it."""
-    app = OneCard(text)
-    async with app.run_test():
-        markdown = app.query_one(CardMarkdown)
-        first = shown(markdown)
-        await markdown.update("")
-        await markdown.update(text)
-        return first, shown(markdown)
+def as_written(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
 
 @pytest.mark.parametrize("text", HTML_LOOKALIKES)
-async def test_text_that_looks_like_html_is_shown_as_written(text):
-    assert await shown_both_ways(text) == (text, text)
+def test_text_that_looks_like_html_is_shown_as_written(text):
+    assert shown(text) == text
 
 
 @pytest.mark.parametrize("text", ALL_SYNTAX)
-async def test_a_text_that_is_all_markdown_syntax_is_shown_as_written(text):
-    assert await shown_both_ways(text) == (text.strip(), text.strip())
-
-
-async def test_a_lone_rule_is_not_drawn_as_a_rule():
-    app = OneCard("---")
-    async with app.run_test():
-        assert not app.query("MarkdownHorizontalRule")
+def test_a_text_that_is_all_markdown_syntax_is_shown_as_written(text):
+    assert shown(text) == as_written(text)
 
 
 @pytest.mark.parametrize(("text", "drawn"), [
     ("**bold** and `code`", "bold and code"),
     ("# Title", "Title"),
-    ("Q\n\n---\n\nA", "Q\n\nA"),  # a rule between texts is a rule
+    ("Q\n\n---\n\nA", "Q\n\n" + "-" * 60 + "\n\nA"),  # a rule between texts is a rule
     ("see <https://example.com>", "see https://example.com"),
     ("[docs][d]\n\n[d]: https://example.com", "docs"),
-    ("```\ncode\n```", "code"),
+    ("```\ncode\n```", " code"),
+    ("# Title\nthen", "Title\n\nthen"),  # on the left, as every line
+    ("line one\nline two", "line one\nline two"),  # a newline is a line break
+    ("| a | b |\n|---|---|\n| 中文 | [/] |", " a     b\n ─────────\n 中文  [/]"),
 ])
-async def test_markdown_that_shows_text_is_still_markdown(text, drawn):
-    assert (await shown_both_ways(text))[0] == drawn
+def test_markdown_that_shows_text_is_still_markdown(text, drawn):
+    assert shown(text) == drawn
+
+
+PLAIN_TEXTS = ["第 0 题：梯度消失 是什么？", "SFT（Supervised Fine-Tuning，监督微调）",
+               "line one\nline two", "汉字" * 40, "a - b + c = d: e. f) 1", "tab\tin it"]
+
+
+@pytest.mark.parametrize("text", PLAIN_TEXTS)
+def test_a_plain_text_is_drawn_as_markdown_draws_it(text):
+    """The first card's front is drawn without the Markdown parser when it has no markup."""
+    from rich.text import Text
+
+    from flashcards.tui.widgets.card_view import PLAIN
+
+    assert PLAIN.fullmatch(text)
+    console = Console(width=30)
+    assert (console.render_lines(Text(text, justify="left"), console.options)
+            == console.render_lines(CardMarkdown(text), console.options))
+
+
+@pytest.mark.parametrize("text", [*HTML_LOOKALIKES, *ALL_SYNTAX, "1. one", "2 个", "a\n\nb",
+                                  "a  ", " a", "**b**", "x[0]", "a & b", "a\n", "~~s~~"])
+def test_a_text_that_may_hold_markup_goes_to_the_parser(text):
+    from flashcards.tui.widgets.card_view import PLAIN
+
+    assert not PLAIN.fullmatch(text)
+
+
+def test_the_first_card_of_plain_text_loads_no_markdown_parser():
+    import subprocess
+    import sys
+
+    code = ("import sys; from flashcards.tui.widgets import card_view; "
+            "print(sorted(m for m in ('markdown_it', 'rich.markdown', 'pygments') "
+            "if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[]"

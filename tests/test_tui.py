@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pilot_helpers import wait_until
-from textual.widgets import DataTable, Markdown
+from pilot_helpers import card_sides, wait_until
+from textual.widgets import DataTable
 from textual.worker import WorkerFailed
 
 from flashcards import paths, schema
@@ -28,7 +28,7 @@ from flashcards.tui.editing import editor_command
 from flashcards.tui.screens.home import HomeScreen
 from flashcards.tui.screens.review import ReviewScreen
 from flashcards.tui.screens.summary import SummaryScreen
-from flashcards.tui.widgets.card_view import CardView
+from flashcards.tui.widgets.card_view import AHEAD_DELAY, CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
 from flashcards.tui.widgets.review_header import ReviewHeader
 
@@ -59,11 +59,6 @@ def front(app: FlashcardsApp) -> str:
     return app.screen.query_one(CardView).card.front
 
 
-def shown_text(widget) -> str:
-    """The plain text a Markdown widget shows, block by block."""
-    return "\n".join(block._content.plain for block in widget.query("MarkdownBlock"))
-
-
 def footer_text(app: FlashcardsApp) -> str:
     return "\n".join(line.plain for line in app.screen.query_one(KeyFooter).lines(200))
 
@@ -89,13 +84,12 @@ async def test_front_first_then_space_reveals_the_back(loaded):
     async with app.run_test(size=SIZE) as pilot:
         view = app.screen.query_one(CardView)
         assert isinstance(app.screen, ReviewScreen)
-        assert shown_text(view.query_one("#front", Markdown)) == "Front one"
+        assert card_sides(view) == ("Front one", "")
         assert not view.revealed
-        assert not view.query_one("#back").display or not view.revealed
         assert "show answer" in footer_text(app) and "good" not in footer_text(app)
         await pilot.press("space")
         assert view.revealed
-        assert shown_text(view.query_one("#back", Markdown)) == "Back one"
+        assert card_sides(view) == ("Front one", "Back one")
         assert "show answer" not in footer_text(app)
 
 
@@ -342,15 +336,13 @@ async def test_markup_in_cards_decks_and_tags_is_shown_literally(store, write_de
     app = review_app(store)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         view = app.screen.query_one(CardView)
-        assert shown_text(view.query_one("#front", Markdown)) == (
-            "a[0] [bold]x [/] [@click=app.quit]q[/]")
+        assert card_sides(view)[0] == "a[0] [bold]x [/] [@click=app.quit]q[/]"
         assert str(app.screen.query_one(ReviewHeader).render()).startswith("[bold]牌[/] a[0]")
-        assert "[red]t[/]" in str(view.query_one(".card-view--meta").render())
-        await pilot.click("#front")
+        assert "[red]t[/]" in view.text.split("\n")[0]  # the kind and tags line
+        await pilot.click(CardView, offset=(5, 3))
         await pilot.press("space")
-        assert shown_text(view.query_one("#back", Markdown)) == (
-            "[/] b[1] [@click=app.quit]click[/] c[2]")
-        await pilot.click("#back")
+        assert card_sides(view)[1] == "[/] b[1] [@click=app.quit]click[/] c[2]"
+        await pilot.click(CardView, offset=(5, 7))
         assert app.is_running
         await pilot.press("s")  # the notification quotes the card
         await pilot.pause()
@@ -373,11 +365,13 @@ async def test_cjk_wraps_on_cell_width(store, write_deck):
     import_files(store, [write_deck(text)])
     app = review_app(store)
     async with app.run_test(size=(40, 30)):
-        paragraph = app.screen.query_one("#front MarkdownParagraph")
-        width = paragraph.content_region.width
-        assert paragraph.content_region.height == -(-240 // width)  # 120 wide characters
-        strips = paragraph.render_lines(paragraph.content_region.reset_offset)
-        assert all(strip.cell_length <= paragraph.size.width for strip in strips)
+        view = app.screen.query_one(CardView)
+        front = card_sides(view)[0].split("\n")
+        width = view.scrollable_content_region.width - 4  # the card's margins
+        assert "".join(front) == "汉字" * 60
+        assert len(front) == -(-240 // width)  # 120 wide characters, none cut
+        assert all(line.cell_length == view.scrollable_content_region.width
+                   for line in view.lines)
 
 
 async def test_tiny_terminal_keeps_working(loaded):
@@ -488,7 +482,7 @@ async def test_edit_opens_the_editor_at_the_card_line_and_reimports(loaded, deck
         await pilot.pause()
         view = app.screen.query_one(CardView)
         assert view.revealed
-        assert shown_text(view.query_one("#back", Markdown)) == "Back one, edited"
+        assert card_sides(view)[1] == "Back one, edited"
     assert Path(str(deck_path.resolve()) + ".args").read_text() == f"+3 {deck_path.resolve()}"
     assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one, edited"
 
@@ -681,13 +675,18 @@ async def test_a_revealed_cloze_answer_is_highlighted(store, write_deck):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         view = app.screen.query_one(CardView)
-        block = view.query_one("#back MarkdownBlock")
-        strong = block.get_component_rich_style("strong")
-        plain = block.rich_style
-        assert view.query_one("#back-side").has_class("-cloze")
-        assert strong.bold and strong.color != plain.color
-        await pilot.press("5")
-        assert not view.query_one("#back-side").has_class("-cloze")
+        assert style_of(view, "LoRA") != style_of(view, "只训练低秩矩阵")
+        assert style_of(view, "LoRA").bold and style_of(view, "LoRA").color == (
+            view.get_component_rich_style("card-view--accent").color)
+        await pilot.press("5", "space")  # an ordinary card: bold, but not in accent colour
+        assert style_of(view, "粗体").bold
+        assert style_of(view, "粗体").color == style_of(view, "普通").color
+
+
+def style_of(view: CardView, text: str):
+    """The style of the first piece of text drawn in the view that holds ``text``."""
+    return next(segment.style for line in view.lines for segment in line
+                if text in segment.text)
 
 
 async def test_the_home_screen_does_not_sync_again_what_the_command_line_just_synced(
@@ -705,3 +704,103 @@ async def test_the_home_screen_does_not_sync_again_what_the_command_line_just_sy
         await pilot.press("q")  # back home: the files may have changed meanwhile
         await wait_until(pilot, lambda: syncs)
         assert syncs == [1]
+
+
+# -- the card's lines, rendered ahead -----------------------------------------------------------
+
+
+async def read_a_while(pilot) -> None:
+    """Let the view render ahead, as it does while someone reads the card."""
+    await pilot.pause(AHEAD_DELAY + 0.05)
+
+
+async def test_a_grade_shows_lines_rendered_while_the_last_card_was_read(loaded, monkeypatch):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        await read_a_while(pilot)
+        renders = []
+        real_render = CardView._render
+        monkeypatch.setattr(CardView, "_render",
+                            lambda self, *args: renders.append(1) or real_render(self, *args))
+        screen = app.screen
+        screen.action_reveal()  # called, not pressed: no time for rendering the next ahead
+        await screen.action_grade(4)
+        assert card_sides(view) == ("Front two", "")
+        screen.action_reveal()
+        assert card_sides(view) == ("Front two", "Back two")
+        assert renders == []  # the back of one and all of two were ready
+
+
+async def test_an_again_card_and_an_undo_show_their_own_text(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        for key in ("space", "1", "space", "4", "space", "4"):  # one comes back at the end
+            await pilot.press(key)
+            await read_a_while(pilot)
+        assert card_sides(view) == ("Front one", "")
+        assert view.text.split("\n")[0].strip() == "again (answered below 4 today)"
+        await pilot.press("u")  # three again, as it was before its grade: back hidden
+        assert card_sides(view) == ("Front three", "") and not view.revealed
+        await pilot.press("space", "4", "space", "2")  # one, the only card left: again
+        assert card_sides(view) == ("Front one", "") and not view.revealed
+
+
+async def test_a_resize_renders_the_lines_for_the_new_width(store, write_deck):
+    import_files(store, [write_deck("deck: d\ncards:\n  - {front: " + "字" * 80 + ", back: b}\n")])
+    app = review_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.screen.query_one(CardView)
+        assert card_sides(view)[0].count("\n") == 1  # 160 cells on two lines
+        await pilot.resize_terminal(60, 30)
+        await pilot.pause()
+        assert card_sides(view)[0].count("\n") == 3
+        assert {line.cell_length for line in view.lines} == {view.scrollable_content_region.width}
+        assert "".join(card_sides(view)[0].split("\n")) == "字" * 80
+
+
+async def test_a_long_card_scrolls_and_the_next_starts_at_its_top(store, write_deck):
+    back = "\\n".join(f"line {n}" for n in range(1, 61))
+    import_files(store, [write_deck(f'deck: d\ncards:\n  - {{front: long, back: "{back}"}}\n'
+                                    "  - {front: short, back: b}\n")])
+    app = review_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        await pilot.press("space", "end")
+        await pilot.pause()
+        assert view.scroll_offset.y > 0
+        shown = [view.render_line(y).text.strip() for y in range(view.size.height)]
+        assert "line 60" in shown
+        await pilot.press("4")
+        await pilot.pause()
+        assert view.scroll_offset.y == 0 and card_sides(view) == ("short", "")
+        assert view.render_line(2).text.strip() == "short"
+
+
+async def test_the_footer_keeps_its_height_from_front_to_back(loaded):
+    """Two lines of grades, one of reveal: a footer that shrank back would relayout (and
+    redraw) the whole screen on every key."""
+    app = review_app(loaded)
+    async with app.run_test(size=(60, 30)) as pilot:
+        footer = app.screen.query_one(KeyFooter)
+        await pilot.press("space")
+        await pilot.pause()
+        tall = footer.size.height
+        assert tall > 1
+        await pilot.press("4")
+        await pilot.pause()
+        assert footer.size.height == tall and "show answer" in footer_text(app)
+
+
+async def test_a_theme_change_redraws_the_card_in_its_colours(store, write_deck):
+    import_files(store, [write_deck("deck: d\ncards:\n  - {front: '**bold** `code`', back: b}\n")])
+    app = review_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(CardView)
+        before = style_of(view, "code")
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert style_of(view, "code") != before
+        assert style_of(view, "code").color == view.get_component_rich_style(
+            "card-view--code").color

@@ -202,8 +202,8 @@ class BrowserScreen(BaseScreen):
             return
         card = self.store.card(card_id)
         history.show(row, self.store.card_log(card_id), self.today)
-        await view.show(card, row["status"])
-        await view.reveal()
+        view.show(card, row["status"])
+        view.reveal()
 
     def on_card_table_marked(self) -> None:
         self._status()

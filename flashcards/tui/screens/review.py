@@ -100,6 +100,7 @@ class ReviewScreen(BaseScreen):
             self.call_after_refresh(self.app.finish_review, self.session)
         else:
             self._show_header()
+            self.query_one(CardView).prepare(self.session.upcoming())
 
     # -- what the footer shows -------------------------------------------------------------
 
@@ -130,8 +131,8 @@ class ReviewScreen(BaseScreen):
 
     # -- actions -----------------------------------------------------------------------------
 
-    async def action_reveal(self) -> None:
-        await self.query_one(CardView).reveal()
+    def action_reveal(self) -> None:
+        self.query_one(CardView).reveal()
         self.revealed = True
         self._intervals = self.session.intervals()
         self.refresh_bindings()
@@ -263,7 +264,7 @@ class ReviewScreen(BaseScreen):
             await self._next()
             current = self.session.current
             if revealed and before and current and current.id == before.id:
-                await self.action_reveal()
+                self.action_reveal()
         finally:
             self._reimported.set()
 
@@ -276,14 +277,16 @@ class ReviewScreen(BaseScreen):
         if card is None:
             self.app.finish_review(self.session)
             return
+        view = self.query_one(CardView)
         with self.app.batch_update():
             self._show_header()
             self.revealed = False
-            await self.query_one(CardView).show(card, self.session.current_kind)
+            view.show(card, self.session.current_kind)
             self.refresh_bindings()
-        # The last card's widgets are garbage now: collect them while the front is read,
-        # once the back is rendered, rather than when the collector decides to, which can
-        # be in the middle of the next key.
+        view.prepare(self.session.upcoming())
+        # The last card's lines are garbage now: collect them while the front is read, once
+        # the next card is rendered, rather than when the collector decides to, which can be
+        # in the middle of the next key.
         self.set_timer(COLLECT_DELAY, gc.collect)
 
     def _show_header(self) -> None:

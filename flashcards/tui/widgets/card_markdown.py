@@ -1,9 +1,8 @@
-"""Markdown whose first document is on the very first frame.
+"""Card text as a Rich renderable: our Markdown tokens drawn by ``rich.markdown``.
 
-Textual's ``Markdown`` renders the text it is created with only after it is mounted (parse
-in a thread, then a second mount), so a screen shows up empty and the text a frame later.
-The first card of a review should not wait for that: this widget builds its first blocks
-in ``compose``. Every later change goes through the ordinary ``update``.
+A card is drawn as lines (``CardView``), not as one Textual widget per block: mounting
+and laying out those widgets on every card cost ~10 ms a grade; lines are rendered ahead,
+while the previous card is read, and showing them is a swap.
 
 Bare URLs are not turned into links ("linkify"): compiling linkify's patterns costs 5-15 ms
 the first time, on the first card. ``[text](url)`` and ``<url>`` links still work.
@@ -16,16 +15,18 @@ definition) is shown as it was written.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from textual.app import ComposeResult
-from textual.events import Mount
-from textual.widgets import Markdown
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import CodeBlock, Heading, Markdown, MarkdownElement
+from rich.syntax import Syntax
 
 
 def card_parser() -> MarkdownIt:
-    """Textual's GitHub-like Markdown, without linkify or raw HTML, where a newline is a line
+    """GitHub-like Markdown, without linkify or raw HTML, where a newline is a line
     break, and where a text that would show nothing is shown literally.
 
     Cards are written line by line: two lines of a back are two lines on screen, not one
@@ -38,7 +39,7 @@ def card_parser() -> MarkdownIt:
 
 
 def _hard_breaks(state: StateCore) -> None:
-    # Textual draws a soft break as a space and ignores markdown-it's "breaks" option.
+    # A soft break is drawn as a space: markdown-it's "breaks" option is not read by the renderer.
     for token in state.tokens:
         for child in token.children or ():
             if child.type == "softbreak":
@@ -53,7 +54,7 @@ def _literal_if_blank(state: StateCore) -> None:
 
 
 def _shows_text(token: Token) -> bool:
-    """True if Textual draws a visible character for this block token."""
+    """True if the renderer draws a visible character for this block token."""
     if token.type in ("fence", "code_block"):
         return bool(token.content.strip())
     return any(
@@ -75,16 +76,32 @@ def _paragraph(text: str) -> list[Token]:
     ]
 
 
+class _Heading(Heading):
+    """A heading on the left, as every other line: Rich centres an h1."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.text
+
+
+class _CodeBlock(CodeBlock):
+    """A highlighted code block that fills the width, without Rich's blank padding lines."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Syntax(str(self.text).rstrip("\n"), self.lexer_name, theme=self.theme,
+                     word_wrap=True, padding=(0, 1))
+
+
 class CardMarkdown(Markdown):
-    """A ``Markdown`` that composes its initial document instead of loading it after mount."""
+    """``text`` parsed by ``card_parser`` and drawn by Rich (with the console's theme for the
+    ``markdown.*`` styles, and ``code_theme`` for code blocks)."""
 
-    def __init__(self, markdown: str = "", **kwargs: object) -> None:
-        super().__init__(parser_factory=card_parser, **kwargs)
-        self._first_document = markdown
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": _Heading,
+                "fence": _CodeBlock, "code_block": _CodeBlock}
 
-    def compose(self) -> ComposeResult:
-        self._markdown = self._first_document
-        yield from self._build_from_source(self._first_document)
+    def __init__(self, text: str, code_theme: str = "monokai") -> None:
+        super().__init__("", code_theme=code_theme)  # Rich's own parser: not for this text
+        self.markup = text
+        self.parsed = _PARSER.parse(text)
 
-    async def _on_mount(self, event: Mount) -> None:
-        event.prevent_default()  # Markdown's own handler would build the same blocks again
+
+_PARSER = card_parser()

@@ -4,6 +4,10 @@ Textual's ``Footer`` shows each binding's fixed description. The review needs la
 change with every card ("4 good 6d"), so this footer asks its screen for them through an
 optional ``key_label(binding) -> str | None`` method, and wraps onto more lines when the
 terminal is narrow (up to 40% of its height) instead of hiding keys.
+
+At a given width the footer never gets shorter: in a review the keys alternate between one
+line (show answer) and two (the grades), and a footer that followed them would move the
+card up and down, redrawing the whole screen on every key.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ class KeyFooter(Widget):
 
     _items: list[Content] | None = None
 
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._tallest: dict[int, int] = {}  # width -> the most lines shown at that width
+
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
 
@@ -59,7 +67,7 @@ class KeyFooter(Widget):
         self._items = None
         # A new layout (costly: the whole screen) only when the footer changes height.
         width = self.content_region.width
-        self.refresh(layout=not width or len(self.lines(width)) != self.size.height)
+        self.refresh(layout=not width or self._height(width) != self.size.height)
 
     def items(self) -> list[Content]:
         """One item per action that can run now: its first key and its label."""
@@ -100,8 +108,13 @@ class KeyFooter(Widget):
         lines.append(line)
         return lines
 
+    def _height(self, width: int) -> int:
+        """Lines for the keys at ``width``, or more if it ever needed more there."""
+        tallest = self._tallest[width] = max(len(self.lines(width)), self._tallest.get(width, 0))
+        return tallest
+
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
-        return len(self.lines(width))
+        return self._height(width)
 
     def render(self) -> Content:
         return Content("\n").join(self.lines(self.content_region.width or self.size.width))
