@@ -21,6 +21,15 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from flashcards import cloze, yaml_fast
+from flashcards.deck_files import (  # here too, for the callers that read decks
+    DeckError,
+    duplicate_deck_errors,
+    file_hash,
+    find_deck_files,
+    gather_deck_files,
+    hash_file,
+    read_file,
+)
 from flashcards.scheduling import MAX_DAILY_LIMIT, SCHEDULERS
 from flashcards.text import clip
 from flashcards.yaml_safe import Composer, MappingNode, Node, ScalarNode, SequenceNode
@@ -97,51 +106,11 @@ class DeckFile:
     scheduler: str | None = None  # this deck's own (``scheduling.SCHEDULERS``); None: global
 
 
-class DeckError(Exception):
-    """One or more problems in deck files; .errors is a list of one-line messages."""
-
-    def __init__(self, errors: str | Iterable[str]) -> None:
-        self.errors: list[str] = [errors] if isinstance(errors, str) else list(errors)
-        super().__init__(self.errors)
-
-    def __str__(self) -> str:
-        return "\n".join(self.errors)
-
-
 def normalize(text: str) -> str:
     """Collapse all whitespace runs to single spaces and strip: the form used for identity."""
     normal = " ".join(text.split())
     # The text itself when it was normal already: the copy would be one more string per card.
     return text if normal == text else normal
-
-
-def file_hash(data: bytes) -> str:
-    """Hex SHA-256 of a file's raw bytes, to notice when a deck changed."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def find_deck_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given, plus every *.yaml / *.yml below the given directories (sorted)."""
-    errors: list[str] = []
-    found = _find(paths, errors)
-    if errors:
-        raise DeckError(errors)
-    return found
-
-
-def duplicate_deck_errors(
-    decks: Iterable[DeckFile], taken: dict[str, Path] | None = None
-) -> list[str]:
-    """One error for each deck whose name another file (or ``taken``) already defines."""
-    defined_in = dict(taken or {})
-    errors = []
-    for deck in decks:
-        other = defined_in.setdefault(deck.name, deck.path)
-        if other != deck.path:
-            errors.append(
-                f"{deck.path}:{deck.name_line}: deck '{clip(deck.name)}' is also defined in {other}"
-            )
-    return errors
 
 
 def load_deck(path: Path) -> DeckFile:
@@ -157,7 +126,7 @@ def load_decks(paths: Iterable[str | Path]) -> list[DeckFile]:
     """Find and parse all decks, reporting the problems of every file (and clashing names) at once."""
     errors: list[str] = []
     decks: list[DeckFile] = []
-    for path in _find(paths, errors):
+    for path in gather_deck_files(paths, errors):
         try:
             decks.append(load_deck(path))
         except DeckError as error:
@@ -166,44 +135,6 @@ def load_decks(paths: Iterable[str | Path]) -> list[DeckFile]:
     if errors:
         raise DeckError(errors)
     return decks
-
-
-def _find(paths: Iterable[str | Path], errors: list[str]) -> list[Path]:
-    found: dict[Path, None] = {}  # a dict keeps the order and drops a file named twice
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for candidate in sorted(path.rglob("*")):
-                relative = candidate.relative_to(path).parts
-                # Hidden files and folders are editor backups, lock files, .git and the like.
-                if (
-                    candidate.suffix.lower() in (".yaml", ".yml")
-                    and not any(part.startswith(".") for part in relative)
-                    and candidate.is_file()
-                ):
-                    found[candidate] = None
-        elif path.exists():
-            found[path] = None
-        else:
-            errors.append(f"{given}: no such file or directory")
-    return list(found)
-
-
-def read_file(path: Path) -> bytes:
-    """A deck file's bytes; an unreadable file is a one-line DeckError."""
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise DeckError(f"{path}: cannot read: {error.strerror or error}") from None
-
-
-def hash_file(path: Path) -> str:
-    """``file_hash`` of a deck file, read a piece at a time; unreadable, a DeckError."""
-    try:
-        with path.open("rb") as stream:
-            return hashlib.file_digest(stream, "sha256").hexdigest()
-    except OSError as error:
-        raise DeckError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
 def parse_deck(data: bytes, path: Path) -> DeckFile:

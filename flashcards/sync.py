@@ -23,12 +23,15 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from flashcards import clock, decks, paths, schema
-from flashcards.decks import CardSpec, DeckFile
+from flashcards import clock, paths, schema
+from flashcards.deck_files import DeckError, duplicate_deck_errors, find_deck_files, hash_file
 from flashcards.model import DeckReport, SyncReport
 from flashcards.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from flashcards.decks import CardSpec, DeckFile
 
 # An id-less card whose front was edited keeps its history when it stays at the same
 # position with the same kind and its back is unchanged or its front is this similar.
@@ -60,22 +63,24 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
     last synced) and their problems are in the report.
     """
     paths = [Path(path) for path in paths]
-    files = decks.find_deck_files(paths)
+    files = find_deck_files(paths)
     unchanged, changed, errors = [], [], []
     for path in files:
         # Hashed, then read again to parse, a piece at a time: a big file is never all held.
-        report = unchanged_deck(store, path, decks.hash_file(path))
+        report = unchanged_deck(store, path, hash_file(path))
         if report:
             unchanged.append((path, report))
         else:
+            from flashcards import decks  # PyYAML: only once a file changed
+
             try:
                 changed.append(decks.load_deck(path))
-            except decks.DeckError as error:
+            except DeckError as error:
                 errors += error.errors
         if on_file:
             on_file(path, path.stat().st_size)
     importing = {_where(path) for path in files}
-    clashes = decks.duplicate_deck_errors(
+    clashes = duplicate_deck_errors(
         changed, {report.deck: path for path, report in unchanged}
     ) + _claimed_elsewhere(store, changed, importing)
     if clashes and skip_invalid:
@@ -83,7 +88,7 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
             error.startswith(f"{deck.path}:") for error in clashes)]
     errors += clashes
     if errors and not skip_invalid:
-        raise decks.DeckError(errors)
+        raise DeckError(errors)
     adopted = {deck.name for deck in changed}
     gone = [(deck_id, name) for deck_id, name, source in _deck_sources(store)
             if source not in importing and name not in adopted and not Path(source).exists()
@@ -158,8 +163,8 @@ def sync_sources(store: Store) -> SyncReport:
     for source in sources(store):
         try:
             synced = import_files(store, [Path(source.path)], skip_invalid=True)
-        except (decks.DeckError, OSError) as error:
-            problems = (error.errors if isinstance(error, decks.DeckError)
+        except (DeckError, OSError) as error:
+            problems = (error.errors if isinstance(error, DeckError)
                         else [f"{source.path}: {error.strerror or error}"])
         else:
             report.decks += synced.decks
@@ -190,7 +195,7 @@ def copy_decks(folder: Path, target: Path) -> list[Path]:
     returns the copies. A copy is written whole under a temporary name, then renamed."""
     target.mkdir(parents=True, exist_ok=True)
     copies = []
-    for path in decks.find_deck_files([folder]):
+    for path in find_deck_files([folder]):
         copy = target / path.relative_to(folder)
         if copy.exists():
             continue

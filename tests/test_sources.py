@@ -165,3 +165,15 @@ async def test_a_file_edited_while_the_app_is_open_is_synced_when_home_comes_bac
         assert sum(f"{broken}:3: " in text for text in toasts) == 1
         await pilot.press("R")
         assert app.screen.query_one(CardView).card.front == "新的问题"
+
+
+def test_a_start_that_finds_every_deck_unchanged_loads_no_yaml_reader(store, write_deck):
+    import subprocess
+    import sys
+
+    import_files(store, [write_deck(DECK).parent])
+    code = ("import sys; from flashcards.store import Store; from flashcards.sync import "
+            f"open_decks; open_decks(Store.open({str(store.path)!r})); "
+            "print(sorted(m for m in ('yaml', 'ryml', 'flashcards.decks') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[]"
