@@ -95,8 +95,10 @@ class CardMarkdown(Markdown):
     """``text`` parsed by ``card_parser`` and drawn by Rich (with the console's theme for the
     ``markdown.*`` styles, and ``code_theme`` for code blocks)."""
 
-    elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "heading_open": _Heading,
-                "fence": _CodeBlock, "code_block": _CodeBlock}
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **Markdown.elements, "heading_open": _Heading, "fence": _CodeBlock,
+        "code_block": _CodeBlock,
+    }
 
     def __init__(self, text: str, code_theme: str = "monokai") -> None:
         super().__init__("", code_theme=code_theme)  # Rich's own parser: not for this text
