@@ -266,7 +266,7 @@ def _replace(path: Path, data: bytes) -> None:
     """Write ``data`` under a temporary name beside ``path``, on disk (fsync), then rename it
     over ``path`` with the file's mode: readers see the old file or the new one, never half."""
     mode = stat.S_IMODE(path.stat().st_mode)
-    # A hidden name: a sync of the folder meanwhile skips it (see decks.find_deck_files).
+    # A hidden name: a sync of the folder meanwhile skips it (see deck_files.find_deck_files).
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.partial")
     try:
         with open(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
