@@ -10,7 +10,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from flashcards.export import (
     json_chunks,
 )
 from flashcards.model import SyncReport
+from flashcards.schema import SCHEMA_VERSION
 from flashcards.search import SearchError, compile_search, find_cards
 from flashcards.store import Store, StoreError
 from flashcards.text import printable
@@ -100,7 +101,8 @@ def open_store(daily_backup: bool = True) -> Store:
     """
     ctx = click.get_current_context()
     path = paths.db_path(ctx.meta.get(DB_META))
-    store = Store.open(path, create_dirs=path == paths.default_db_path())
+    store = Store.open(path, create_dirs=path == paths.default_db_path(),
+                       upgrading=_upgrade_status)
     ctx.call_on_close(store.close)
     if daily_backup:
         try:
@@ -108,6 +110,15 @@ def open_store(daily_backup: bool = True) -> Store:
         except (OSError, sqlite3.Error) as error:  # a full disk must not stop the command
             click.echo(f"warning: the daily backup failed: {error}", err=True)
     return store
+
+
+def _upgrade_status(version: int) -> AbstractContextManager:
+    """A spinner on a terminal while a database of an older version is upgraded (a backup,
+    then the migrations: a few seconds on a big one, once)."""
+    if not sys.stderr.isatty():
+        return nullcontext()
+    return _console(stderr=True).status(
+        f"upgrading the database from version {version} to {SCHEMA_VERSION} (backup first)")
 
 
 @click.group(cls=Group, invoke_without_command=True)

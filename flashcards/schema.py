@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -388,11 +388,17 @@ def _read_only_uri(path: Path) -> str:
 
 
 
-def connect(path: Path, create_dirs: bool = False) -> tuple[sqlite3.Connection, str | None]:
+Upgrading = Callable[[int], AbstractContextManager]  # given the version upgraded from
+
+
+def connect(path: Path, create_dirs: bool = False,
+            upgrading: Upgrading | None = None) -> tuple[sqlite3.Connection, str | None]:
     """Open ``path`` as our database, created and migrated if needed.
 
     Returns the connection and why it cannot be written (None when it can): a database this
-    process may not write is opened read-only, so reading works.
+    process may not write is opened read-only, so reading works. An upgrade of an existing
+    database (its backup, then the migrations: seconds on a big one) runs inside
+    ``upgrading(version)``, which may show that it is under way.
     """
     if create_dirs:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -409,7 +415,7 @@ def connect(path: Path, create_dirs: bool = False) -> tuple[sqlite3.Connection, 
         try:
             _refuse_foreign(conn, path)
             _configure(conn, read_only)
-            _migrate(conn, path, read_only)
+            _migrate(conn, path, read_only, upgrading)
         except BaseException:
             conn.close()
             raise
@@ -442,7 +448,8 @@ def _configure(conn: sqlite3.Connection, read_only: str | None) -> None:
     conn.execute("PRAGMA synchronous = FULL")
 
 
-def _migrate(conn: sqlite3.Connection, path: Path, read_only: str | None) -> None:
+def _migrate(conn: sqlite3.Connection, path: Path, read_only: str | None,
+             upgrading: Upgrading | None) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise StoreError(
@@ -454,17 +461,18 @@ def _migrate(conn: sqlite3.Connection, path: Path, read_only: str | None) -> Non
     if read_only:
         raise StoreError(f"{path}: cannot {'create' if version == 0 else 'upgrade'} "
                          f"the database schema: {read_only}")
-    if version > 0:
-        from flashcards.backup import make_backup
+    with upgrading(version) if upgrading and version > 0 else nullcontext():
+        if version > 0:
+            from flashcards.backup import make_backup
 
-        make_backup(conn, path, f"before-v{SCHEMA_VERSION}")
-    import sqlite_utils
+            make_backup(conn, path, f"before-v{SCHEMA_VERSION}")
+        import sqlite_utils
 
-    db = sqlite_utils.Database(conn)
-    with transaction(conn):
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-            migration(db)
-            conn.execute(f"PRAGMA user_version = {number}")
+        db = sqlite_utils.Database(conn)
+        with transaction(conn):
+            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+                migration(db)
+                conn.execute(f"PRAGMA user_version = {number}")
 
 
 @contextmanager

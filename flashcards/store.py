@@ -174,14 +174,16 @@ class Store:
     # -- opening -----------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, create_dirs: bool = False) -> Store:
-        """Open (creating and migrating if needed) the database at ``path``.
+    def open(cls, path: str | Path, create_dirs: bool = False,
+             upgrading: schema.Upgrading | None = None) -> Store:
+        """Open (creating and migrating if needed) the database at ``path``; an upgrade
+        runs inside ``upgrading`` (see ``schema.connect``).
 
         A database this process may not write (the file, or its directory, is not writable)
         is opened read-only: reading works, and every write is a ``StoreError``.
         """
         path = Path(path)
-        conn, read_only = schema.connect(path, create_dirs)
+        conn, read_only = schema.connect(path, create_dirs, upgrading)
         return cls(conn, path, read_only)
 
     def set_busy_timeout(self, milliseconds: int) -> None:

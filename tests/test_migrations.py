@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,21 @@ def test_an_old_database_migrates_and_keeps_everything(fixture, tmp_path):
     copy = sqlite3.connect(saved)
     assert copy.execute("PRAGMA user_version").fetchone()[0] == old_version
     assert copy.execute("SELECT count(*) FROM reviews").fetchone()[0] == len(reviews)
+
+
+def test_an_upgrade_runs_inside_upgrading_with_its_backup_and_a_new_file_does_not(tmp_path):
+    db = tmp_path / "old.db"
+    shutil.copyfile(DATA / "schema-v7.db", db)
+    seen = []
+
+    @contextmanager
+    def upgrading(version: int):
+        seen.append(("from", version, len(backup.list_backups(db))))
+        yield
+        seen.append(("done", len(backup.list_backups(db))))
+
+    Store.open(db, upgrading=upgrading).close()
+    assert seen == [("from", 7, 0), ("done", 1)]  # the backup is made inside
+    Store.open(db, upgrading=upgrading).close()  # up to date: nothing to show
+    Store.open(tmp_path / "new.db", upgrading=upgrading).close()  # a new file is no upgrade
+    assert len(seen) == 2
