@@ -390,8 +390,11 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
     inserts, updates = [], []
     # A new deck's cards are added to the search index many at a time, not row by row.
     bulk = streamed or len(cards) - len(existing) > _ROWS_PER_STATEMENT
-    with (schema.cards_indexed_at_end(store.conn) if bulk else contextlib.nullcontext()) as index, \
-            _inserting(store, index, in_thread=streamed) as insert:
+    with contextlib.ExitStack() as stack:
+        index = stack.enter_context(schema.cards_indexed_at_end(store.conn)) if bulk else None
+        insert = stack.enter_context(_inserting(store, index, in_thread=streamed))
+        if type(cards) is not list:  # closed first: left half-read, it keeps the GC paused
+            stack.enter_context(contextlib.closing(cards))
         for spec in cards:
             row = existing.get(spec.key) or _edited_card(spec, vanished, by_place)
             values = _file_values(spec)
@@ -491,22 +494,28 @@ def _in_thread(work: Callable[[list], None]) -> Iterator[Callable[[list], None]]
         stop.set()
         raise
     finally:
-        lists.put(None)
-        _join(thread)
-        sys.setswitchinterval(interval)
+        try:
+            _finish(thread, lists, stop)
+        finally:
+            sys.setswitchinterval(interval)
     if failed:
         raise failed[0]
 
 
-def _join(thread: threading.Thread) -> None:
-    """Wait for ``thread`` to end, through a Ctrl-C too (raised again after): it writes in
-    the transaction that the interruption rolls back."""
-    interrupted = None
+def _finish(thread: threading.Thread, lists: queue.Queue, stop: threading.Event) -> None:
+    """Tell ``thread`` that no more lists come, and wait for it to end, through a Ctrl-C too
+    (which ``stop``s it at the list it is at, and is raised again after): it writes in the
+    transaction that the interruption rolls back."""
+    interrupted, told = None, False
     while thread.is_alive():
         try:
+            if not told:
+                lists.put(None)
+                told = True
             thread.join()
         except KeyboardInterrupt as error:
             interrupted = error
+            stop.set()
     if interrupted is not None:
         raise interrupted
 

@@ -141,6 +141,7 @@ def test_a_failed_write_in_the_thread_is_raised_and_undoes_everything(
         import_files(store, [write_deck(big_deck())])
     assert contents(store) == before
     assert threading.active_count() == threads
+    assert gc.isenabled()  # the deck, left half-read, was closed
 
 
 def test_ctrl_c_while_a_deck_is_streamed_in_writes_nothing(
@@ -160,3 +161,4 @@ def test_ctrl_c_while_a_deck_is_streamed_in_writes_nothing(
     assert writes
     assert contents(store) == before
     assert threading.active_count() == threads
+    assert gc.isenabled()
