@@ -21,8 +21,9 @@ from flashcards.search import find_cards
 from flashcards.store import Store
 from flashcards.sync import import_files
 
-# More cards than a statement writes (2,000): some are written before the file is all read.
-BIG = 5_000
+# More cards than two statements write (5,000 each): some are written before the file is
+# all read.
+BIG = 12_000
 # Each generated entry is 9 lines; the first starts on line 3 (after `deck:` and `cards:`).
 ENTRY_LINES = 9
 
@@ -65,7 +66,7 @@ def test_a_new_deck_is_written_by_a_thread_as_the_same_rows_as_read_whole(
     path = write_deck(big_deck())
     report = import_files(store, [path])
     assert report.decks[0].added == BIG
-    assert set(writes) == {"import writer"} and len(writes) == 3
+    assert set(writes) == {"import writer"} and len(writes) == 3  # 5,000, 5,000, 2,000
     whole = Store.open(tmp_path / "whole.db")
     sync.sync(whole, [decks.load_deck(path)])
     assert contents(store)[:2] == contents(whole)[:2]
@@ -162,3 +163,10 @@ def test_ctrl_c_while_a_deck_is_streamed_in_writes_nothing(
     assert contents(store) == before
     assert threading.active_count() == threads
     assert gc.isenabled()
+
+
+def test_statements_hold_no_more_parameters_than_sqlite_takes(store, write_deck, writes) -> None:
+    store.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 32_766)  # SQLite's default build
+    report = import_files(store, [write_deck(big_deck())])
+    assert report.decks[0].added == BIG
+    assert len(writes) == 5  # 2,730 rows of 12 values at most
