@@ -33,6 +33,12 @@ class DeckError(Exception):
         return "\n".join(self.errors)
 
 
+class StreamFailed(Exception):
+    """A streamed deck's entries (see ``decks.load_deck``) met a problem, or text the fast
+    path does not read, after some of its cards were handed on: what they were written to is
+    undone, and the file read again, not streamed (the strict reader reports every problem)."""
+
+
 def file_hash(data: bytes) -> str:
     """Hex SHA-256 of a file's raw bytes, to notice when a deck changed."""
     return hashlib.sha256(data).hexdigest()

@@ -23,6 +23,7 @@ from typing import BinaryIO, NamedTuple
 from flashcards import cloze, yaml_fast
 from flashcards.deck_files import (  # here too, for the callers that read decks
     DeckError,
+    StreamFailed,
     duplicate_deck_errors,
     file_hash,
     find_deck_files,
@@ -39,6 +40,7 @@ __all__ = [
     "DeckError",
     "DeckFile",
     "Draft",
+    "StreamFailed",
     "duplicate_deck_errors",
     "file_hash",
     "find_deck_files",
@@ -59,6 +61,9 @@ _PLAIN_TYPES = dict.fromkeys(("id", "front", "back", "cloze", "source"), str) | 
 
 # Bytes read at once where a whole file is checked (its text, hash).
 _CHUNK = 1 << 20
+# Entries of a streamed deck checked before their cards are handed on: few enough that the
+# notes waiting stay small, enough that each hand-over's own cost vanishes.
+_STREAM_NOTES = 1000
 
 # One value's length, capped so a small hostile file cannot cost minutes to show; real decks
 # stay far below it (the app renders 100,000 characters in ~0.3 s).
@@ -99,8 +104,8 @@ class DeckFile:
     tags: tuple[str, ...]
     new_per_day: int | None
     reviews_per_day: int | None
-    cards: list[CardSpec]
-    drafts: list[Draft]
+    cards: list[CardSpec] | Iterator[CardSpec]  # an iterator when streamed (see ``load_deck``)
+    drafts: list[Draft]  # a streamed deck's grow as its cards are read
     sha256: str
     name_line: int = 1  # where `deck:` is, for clashes between files
     scheduler: str | None = None  # this deck's own (``scheduling.SCHEDULERS``); None: global
@@ -113,13 +118,26 @@ def normalize(text: str) -> str:
     return text if normal == text else normal
 
 
-def load_deck(path: Path) -> DeckFile:
-    """Read and parse one deck file, a piece at a time: its bytes are never all held."""
+def load_deck(path: Path, streamed: bool = False) -> DeckFile:
+    """Read and parse one deck file, a piece at a time: its bytes are never all held.
+
+    With ``streamed``, a file that the fast path reads (``yaml_fast``) is checked here only as
+    far as the deck's own keys: its ``cards`` are an iterator that reads and checks the
+    entries as it is taken, so that the caller can write them meanwhile, and that raises
+    ``StreamFailed`` at the first problem (the caller then undoes what it wrote and reads the
+    file again, not streamed). Its ``drafts`` are complete once the cards are all taken."""
     try:
-        with path.open("rb") as stream:
-            return _parse(stream, path)
+        stream = path.open("rb")
+        try:
+            deck = _parse(stream, path, streamed=streamed)
+        except BaseException:
+            stream.close()
+            raise
     except OSError as error:
         raise DeckError(f"{path}: cannot read: {error.strerror or error}") from None
+    if type(deck.cards) is list:
+        stream.close()  # else the cards' iterator reads on, and closes it
+    return deck
 
 
 def load_decks(paths: Iterable[str | Path]) -> list[DeckFile]:
@@ -142,13 +160,14 @@ def parse_deck(data: bytes, path: Path) -> DeckFile:
     return _parse(io.BytesIO(data), path)
 
 
-def _parse(stream: BinaryIO, path: Path, fast: bool = True) -> DeckFile:
+def _parse(stream: BinaryIO, path: Path, fast: bool = True, streamed: bool = False) -> DeckFile:
     """Validate the deck file that ``stream`` (seekable, at its start) holds: by the fast
-    path where it applies (unless not ``fast``), else by the strict reader."""
+    path where it applies (unless not ``fast``), else by the strict reader; ``streamed``:
+    see ``load_deck``."""
     where = str(path)
     digest = _check_utf8(stream, where)
     with paused_gc():
-        reader = _fast_reader(stream) if fast else None
+        reader = _fast_reader(stream, streamed) if fast else None
         if reader is None:
             reader = _DeckReader(stream)
             reader.read()
@@ -162,7 +181,7 @@ def _parse(stream: BinaryIO, path: Path, fast: bool = True) -> DeckFile:
             tags=reader.tags,
             new_per_day=reader.new_per_day,
             reviews_per_day=reader.reviews_per_day,
-            cards=reader.cards(),
+            cards=reader.streamed_cards(stream) if reader.streaming else reader.cards(),
             drafts=reader.drafts,
             sha256=digest,
             name_line=reader.name_line,
@@ -171,14 +190,15 @@ def _parse(stream: BinaryIO, path: Path, fast: bool = True) -> DeckFile:
     return deck
 
 
-def _fast_reader(stream: BinaryIO) -> _DeckReader | None:
+def _fast_reader(stream: BinaryIO, streaming: bool = False) -> _DeckReader | None:
     """The file read by the fast path (``yaml_fast``), its cards' entries parsed by rapidyaml
-    and checked here like any others; None where the fast path does not apply or meets a
-    problem, for the strict reader to read the file again and report every problem."""
+    and checked here like any others (when ``streaming``, later: see ``streamed_cards``);
+    None where the fast path does not apply or meets a problem, for the strict reader to
+    read the file again and report every problem."""
     start = stream.tell()
     try:
         fast = yaml_fast.split(stream)
-        reader = _DeckReader(io.BytesIO(fast.skeleton), fast)
+        reader = _DeckReader(io.BytesIO(fast.skeleton), fast, streaming)
         reader.read()
     except yaml_fast.Unsupported:
         reader = None
@@ -332,11 +352,14 @@ def _fast_entry(values: dict, line: int, position: int) -> _Entry:
 class _DeckReader:
     """Walks one deck file's YAML, collecting its fields, notes, drafts and errors."""
 
-    def __init__(self, stream: BinaryIO, fast: yaml_fast.FastDeck | None = None) -> None:
-        """Read ``stream``; with ``fast``, the stream is its skeleton, the entries its own."""
+    def __init__(self, stream: BinaryIO, fast: yaml_fast.FastDeck | None = None,
+                 streaming: bool = False) -> None:
+        """Read ``stream``; with ``fast``, the stream is its skeleton, the entries its own,
+        which ``streaming`` leaves to ``streamed_cards``."""
         self.errors: list[tuple[int, str]] = []
         self.composer = Composer(stream, self.errors)
         self.fast = fast
+        self.streaming = streaming
         self.name = ""
         self.name_line = 1
         self.description = ""
@@ -454,8 +477,27 @@ class _DeckReader:
         node = self.composer.compose(1)
         if node.line != self.fast.cards_line or type(node) is not SequenceNode or node.value:
             raise yaml_fast.Unsupported  # `cards:` was not where the fast path found it
-        for position, (line, values) in enumerate(self.fast.entries):
-            self.check_entry(_fast_entry(values, line, position), len(self.errors))
+        if not self.streaming:
+            for position, (line, values) in enumerate(self.fast.entries):
+                self.check_entry(_fast_entry(values, line, position), len(self.errors))
+
+    def streamed_cards(self, stream: BinaryIO) -> Iterator[CardSpec]:
+        """The cards of the fast path's entries, each checked and made as it is read from
+        ``stream`` (closed at the end); ``StreamFailed`` at the first problem. The deck's own
+        keys, its tags too, were all read before, from the skeleton."""
+        with stream, paused_gc():
+            try:
+                for position, (line, values) in enumerate(self.fast.entries):
+                    self.check_entry(_fast_entry(values, line, position), 0)
+                    if self.errors:
+                        raise StreamFailed
+                    if len(self.notes) == _STREAM_NOTES:
+                        yield from self.cards()
+            except (yaml_fast.Unsupported, OSError):
+                raise StreamFailed from None
+            yield from self.cards()
+            self.ids.clear()
+            self.prompts.clear()
 
     def text(self, node: Node | None, prefix: str, what: str) -> str | None:
         """A scalar's text exactly as written (`no` stays "no"); None if absent or not text."""

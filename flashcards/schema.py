@@ -166,9 +166,10 @@ def search_text(row: str) -> str:
 
 
 @contextmanager
-def cards_indexed_at_end(conn: sqlite3.Connection) -> Iterator[None]:
-    """Cards inserted inside are added to the search index at the end, in one statement,
-    instead of row by row by the insert trigger: 100,000 cards in ~0.4 s less.
+def cards_indexed_at_end(conn: sqlite3.Connection) -> Iterator[Callable[[], None]]:
+    """Cards inserted inside are added to the search index many at a time, instead of row by
+    row by the insert trigger (100,000 cards in ~0.4 s less): those inserted since the last
+    call when the function it gives is called, and the rest at the end.
 
     Run it inside a write transaction, which an error inside must roll back (``transaction``
     does): the trigger is dropped and made again in it, so no other connection ever sees it
@@ -179,13 +180,20 @@ def cards_indexed_at_end(conn: sqlite3.Connection) -> Iterator[None]:
     ).fetchone()
     (last,) = conn.execute("SELECT coalesce(max(id), 0) FROM cards").fetchone()
     conn.execute("DROP TRIGGER cards_search_insert")
-    yield
-    # New rows take ids above every earlier one (cards.id is the rowid, never given here).
-    conn.execute(
-        f"INSERT INTO card_search (rowid, text) SELECT id, {search_text('cards')} FROM cards "
-        "WHERE id > ?",
-        (last,),
-    )
+
+    def index_new() -> None:
+        nonlocal last
+        # New rows take ids above every earlier one (cards.id is the rowid, never given here).
+        (top,) = conn.execute("SELECT coalesce(max(id), 0) FROM cards").fetchone()
+        conn.execute(
+            f"INSERT INTO card_search (rowid, text) SELECT id, {search_text('cards')} "
+            "FROM cards WHERE id > ? AND id <= ?",
+            (last, top),
+        )
+        last = top
+
+    yield index_new
+    index_new()
     conn.execute(trigger)
 
 

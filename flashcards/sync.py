@@ -18,15 +18,25 @@ import difflib
 import functools
 import json
 import os
+import queue
 import shutil
+import sqlite3
+import sys
+import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from flashcards import clock, paths, schema
-from flashcards.deck_files import DeckError, duplicate_deck_errors, find_deck_files, hash_file
+from flashcards.deck_files import (
+    DeckError,
+    StreamFailed,
+    duplicate_deck_errors,
+    find_deck_files,
+    hash_file,
+)
 from flashcards.model import DeckReport, SyncReport
 from flashcards.store import Store, StoreError
 
@@ -36,8 +46,16 @@ if TYPE_CHECKING:
 # An id-less card whose front was edited keeps its history when it stays at the same
 # position with the same kind and its back is unchanged or its front is this similar.
 EDIT_SIMILARITY = 0.6
-# Rows a statement writes at once: 12 values each, under SQLite's 32,766 parameters.
-_ROWS_PER_STATEMENT = 2000
+# Rows a statement writes at once, at most (``_rows_at_once``): each statement of a thread
+# writing new cards takes the GIL back a few times, so fewer statements mean less waiting
+# (100,000 cards: ~0.25 s less with 5,000 than with 2,000); more would hold more bound
+# values at once (10,000: ~30 MB more at the peak).
+_ROWS_PER_STATEMENT = 5000
+# New cards added to the search index at once: each statement writes its own segments, so
+# fewer than ~20,000 cost more (100,000 cards 2,000 at a time: ~0.3 s more).
+_INDEXED_AT_ONCE = 20_000
+# Seconds the GIL's holder keeps it while a thread writing cards waits (``_in_thread``).
+_SWITCH_INTERVAL = 0.0005
 
 
 def unchanged_deck(store: Store, path: Path, digest: str) -> DeckReport | None:
@@ -58,11 +76,27 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
     the paths as sources (see ``sync_sources``).
 
     Files whose content is unchanged since their last import are not parsed again.
-    Any invalid file raises ``DeckError`` listing every problem, before any write; with
+    Any invalid file raises ``DeckError`` listing every problem, and nothing is written; with
     ``skip_invalid`` the invalid files are left out instead (their decks stay as they were
     last synced) and their problems are in the report.
+
+    Without ``skip_invalid``, a deck is streamed (see ``decks.load_deck``): its cards are
+    written, by a thread, while the rest of the file is read. A problem found on the way
+    undoes the whole transaction, and every file is read again whole, to report them all.
     """
     paths = [Path(path) for path in paths]
+    if not skip_invalid:
+        try:
+            return _import_files(store, paths, dry_run, on_file, skip_invalid, streamed=True)
+        except StreamFailed:
+            on_file = None  # nothing was written: the files are read again, whole
+    return _import_files(store, paths, dry_run, on_file, skip_invalid, streamed=False)
+
+
+def _import_files(store: Store, paths: list[Path], dry_run: bool,
+                  on_file: Callable[[Path, int], None] | None, skip_invalid: bool,
+                  streamed: bool) -> SyncReport:
+    """``import_files``, with every deck streamed or none."""
     files = find_deck_files(paths)
     unchanged, changed, errors = [], [], []
     for path in files:
@@ -74,7 +108,7 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
             from flashcards import decks  # PyYAML: only once a file changed
 
             try:
-                changed.append(decks.load_deck(path))
+                changed.append(decks.load_deck(path, streamed))
             except DeckError as error:
                 errors += error.errors
         if on_file:
@@ -88,6 +122,8 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
             error.startswith(f"{deck.path}:") for error in clashes)]
     errors += clashes
     if errors and not skip_invalid:
+        if any(type(deck.cards) is not list for deck in changed):
+            raise StreamFailed  # the streamed decks' problems are not known yet
         raise DeckError(errors)
     adopted = {deck.name for deck in changed}
     gone = [(deck_id, name) for deck_id, name, source in _deck_sources(store)
@@ -344,7 +380,11 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
             f"SELECT {', '.join(_Stored._fields)} FROM cards WHERE deck_id = ?", (deck_id,)
         ))
     }
-    wanted = {spec.key for spec in deck.cards} if existing else set()  # none for a new deck
+    cards = deck.cards
+    streamed = type(cards) is not list
+    if streamed and existing:
+        cards = list(cards)  # matching edited cards takes every card first
+    wanted = {spec.key for spec in cards} if existing else set()  # none for a new deck
     vanished = {key: row for key, row in existing.items()
                 if key not in wanted and not row.retired}
     by_place = {
@@ -352,17 +392,24 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
         if key.startswith("~")
     }
     inserts, updates = [], []
-    # A new deck's cards are added to the search index at the end, all in one statement.
-    bulk = len(deck.cards) - len(existing) > _ROWS_PER_STATEMENT
-    with schema.cards_indexed_at_end(store.conn) if bulk else contextlib.nullcontext():
-        for spec in deck.cards:
+    at_once = _rows_at_once(store, len(_NEW_CARD_COLUMNS))
+    # A new deck's cards are added to the search index many at a time, not row by row.
+    bulk = streamed or len(cards) - len(existing) > _ROWS_PER_STATEMENT
+    with contextlib.ExitStack() as stack:
+        index = stack.enter_context(schema.cards_indexed_at_end(store.conn)) if bulk else None
+        insert = stack.enter_context(_inserting(store, index, in_thread=streamed))
+        if type(cards) is not list:  # closed first: left half-read, it keeps the GC paused
+            stack.enter_context(contextlib.closing(cards))
+        for spec in cards:
             row = existing.get(spec.key) or _edited_card(spec, vanished, by_place)
             values = _file_values(spec)
             if row is None:
                 front, back = values[3].encode(), values[4].encode()  # see _insert_cards
                 inserts.append((deck_id, *values[:3], front, back, *values[5:], stamp, stamp))
-                if len(inserts) == _ROWS_PER_STATEMENT:
-                    report.added += _insert_cards(store, inserts)
+                if len(inserts) == at_once:
+                    insert(inserts)
+                    report.added += len(inserts)
+                    inserts = []
                 continue
             old = row.values()
             if old != values or row.retired:
@@ -372,7 +419,11 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
                 report.updated += 1
             else:
                 report.unchanged += 1
-        report.added += _insert_cards(store, inserts)
+        insert(inserts)
+        report.added += len(inserts)
+    if streamed:  # its drafts are known now that its entries are all read
+        report.drafts = len(deck.drafts)
+        store.conn.execute("UPDATE decks SET drafts = ? WHERE id = ?", (report.drafts, deck_id))
     retiring = [(stamp, row.id) for row in vanished.values()]
     store.conn.executemany("UPDATE cards SET retired = 1, updated_at = ? WHERE id = ?", retiring)
     report.retired = len(retiring)
@@ -386,21 +437,109 @@ def _sync_deck(store: Store, deck: DeckFile, stamp: str) -> DeckReport:
     return report
 
 
-def _insert_cards(store: Store, rows: list[tuple]) -> int:
-    """Insert these new cards and empty the list (written as they come, a big deck's rows
-    are never all held at once); returns how many.
+@contextlib.contextmanager
+def _inserting(store: Store, index: Callable[[], None] | None,
+               in_thread: bool) -> Iterator[Callable[[list[tuple]], None]]:
+    """A function that inserts new cards (``_insert_cards``) and has ``index`` (if any) add
+    them to the search index ``_INDEXED_AT_ONCE`` at a time; with ``in_thread``, a thread
+    does both, a list after another, while the caller goes on (see ``_in_thread``)."""
+    waiting = 0
+
+    def insert(rows: list[tuple]) -> None:
+        nonlocal waiting
+        _insert_cards(store, rows)
+        waiting += len(rows)
+        if index is not None and waiting >= _INDEXED_AT_ONCE:
+            index()
+            waiting = 0
+
+    if not in_thread:
+        yield insert
+        return
+    with _in_thread(insert) as submit:
+        yield submit
+
+
+@contextlib.contextmanager
+def _in_thread(work: Callable[[list], None]) -> Iterator[Callable[[list], None]]:
+    """A function that hands a list to a thread, which does ``work`` on each, in order, while
+    the caller goes on: SQLite lets go of the GIL while it writes, so reading a deck file
+    (Python) and writing its cards (SQLite) take the two cores of a small machine.
+
+    The block ends once every list is done; on an error, once the one at work is: the
+    transaction may only be rolled back when no statement runs in it. The thread's error
+    is raised in the caller, at its next hand-over or at the end."""
+    lists: queue.Queue[list | None] = queue.Queue(maxsize=2)  # a few MB of rows at most
+    failed: list[BaseException] = []
+    stop = threading.Event()
+
+    def run() -> None:
+        while (rows := lists.get()) is not None:
+            if failed or stop.is_set():
+                continue  # the caller stops too: the rest is dropped
+            try:
+                work(rows)
+            except BaseException as error:  # noqa: BLE001 - raised again in the caller
+                failed.append(error)
+
+    def submit(rows: list) -> None:
+        if failed:
+            raise failed[0]
+        lists.put(rows)
+
+    thread = threading.Thread(target=run, name="import writer", daemon=True)
+    interval = sys.getswitchinterval()
+    # The thread waits for the GIL each time SQLite hands it back: by default up to 5 ms,
+    # ~0.3 s over the statements of 100,000 cards, while the caller holds it reading.
+    sys.setswitchinterval(_SWITCH_INTERVAL)
+    thread.start()
+    try:
+        yield submit
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        try:
+            _finish(thread, lists, stop)
+        finally:
+            sys.setswitchinterval(interval)
+    if failed:
+        raise failed[0]
+
+
+def _finish(thread: threading.Thread, lists: queue.Queue, stop: threading.Event) -> None:
+    """Tell ``thread`` that no more lists come, and wait for it to end, through a Ctrl-C too
+    (which ``stop``s it at the list it is at, and is raised again after): it writes in the
+    transaction that the interruption rolls back."""
+    interrupted, told = None, False
+    while thread.is_alive():
+        try:
+            if not told:
+                lists.put(None)
+                told = True
+            thread.join()
+        except KeyboardInterrupt as error:
+            interrupted = error
+            stop.set()
+    if interrupted is not None:
+        raise interrupted
+
+
+# A new card's row, as ``_sync_deck`` makes it.
+_NEW_CARD_COLUMNS = ("deck_id", "key", "note_key", "kind", "front", "back", "tags", "source",
+                     "line", "position", "created_at", "updated_at")
+
+
+def _insert_cards(store: Store, rows: list[tuple]) -> None:
+    """Insert these new cards.
 
     Their front and back come as UTF-8 bytes, made text again by SQL: a str bound as a
     parameter keeps a UTF-8 copy of itself for as long as it lives, and the deck's cards
     live to the end of the import (~17 MB more at the peak for 100,000 cards)."""
     _write_rows(
-        store, "INSERT INTO cards (deck_id, key, note_key, kind, front, back, tags, source, "
-        "line, position, created_at, updated_at) VALUES {rows}", rows,
+        store, f"INSERT INTO cards ({', '.join(_NEW_CARD_COLUMNS)}) VALUES {{rows}}", rows,
         "(?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT), ?, ?, ?, ?, ?, ?)",
     )
-    count = len(rows)
-    rows.clear()
-    return count
 
 
 def _write_rows(store: Store, statement: str, rows: list[tuple],
@@ -412,11 +551,21 @@ def _write_rows(store: Store, statement: str, rows: list[tuple],
     cards, see ``schema._migration_4``) is flushed at the end of every statement, which
     row by row makes an import of 100,000 new or edited cards ~3x slower.
     """
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start:start + _ROWS_PER_STATEMENT]
-        one = template or f"({', '.join('?' * len(chunk[0]))})"
+    if not rows:
+        return
+    at_once = _rows_at_once(store, len(rows[0]))
+    one = template or f"({', '.join('?' * len(rows[0]))})"
+    for start in range(0, len(rows), at_once):
+        chunk = rows[start:start + at_once]
         store.conn.execute(statement.format(rows=", ".join([one] * len(chunk))),
                            [value for row in chunk for value in row])
+
+
+def _rows_at_once(store: Store, width: int) -> int:
+    """How many rows of ``width`` values a statement writes: ``_ROWS_PER_STATEMENT``, or
+    fewer where SQLite takes fewer parameters (its default build: 32,766)."""
+    limit = store.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return min(_ROWS_PER_STATEMENT, limit // width)
 
 
 def _edited_card(

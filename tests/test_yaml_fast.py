@@ -7,6 +7,7 @@ checks that it did; where it must not (aliases, tags, ...), that it stepped asid
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import textwrap
 from pathlib import Path
@@ -20,7 +21,7 @@ from test_hostile import yaml_documents
 from benchmarks.generate import card_yaml
 from flashcards import decks, paths, yaml_fast
 from flashcards.cli import cli
-from flashcards.decks import DeckError, DeckFile
+from flashcards.decks import DeckError, DeckFile, StreamFailed
 
 PATH = Path("deck.yaml")
 
@@ -41,10 +42,23 @@ def fast_path_reads(data: bytes) -> bool:
         return decks._fast_reader(stream) is not None
 
 
+def streamed(data: bytes) -> DeckFile | list[str] | None:
+    """The deck read streamed, its cards all taken, or its errors; None where the stream
+    stops (``StreamFailed``: the caller then reads the file again, whole)."""
+    try:
+        deck = decks._parse(io.BytesIO(data), PATH, streamed=True)
+        return dataclasses.replace(deck, cards=list(deck.cards))
+    except DeckError as error:
+        return error.errors
+    except StreamFailed:
+        return None
+
+
 def same(data: bytes) -> DeckFile | list[str]:
-    """Read both ways; they must agree."""
+    """Read both ways, and streamed; they must agree."""
     fast, strict = read(data, fast=True), read(data, fast=False)
     assert fast == strict
+    assert streamed(data) in (None, fast)
     return fast
 
 
@@ -59,6 +73,7 @@ def test_the_bundled_decks_read_the_same_and_by_the_fast_path() -> None:
         data = path.read_bytes()
         assert isinstance(same(data), DeckFile), path
         assert fast_path_reads(data), path
+        assert streamed(data) == same(data), path
 
 
 @pytest.mark.parametrize("more_code", [0, 3])
@@ -73,6 +88,7 @@ def test_generated_decks_with_chinese_and_code_read_the_same_by_the_fast_path(mo
     assert isinstance(result, DeckFile) and len(result.cards) == 4_000
     assert [card.line for card in result.cards[:2]] == [4, 13 + more_code]
     assert fast_path_reads(data)
+    assert streamed(data) == result
 
 
 PLAIN = {
