@@ -872,8 +872,13 @@ class Store:
         SM-2's state after each answer), so this reads only the index of each card's
         answers, in order (a million answers in a few seconds). A card with actions in its
         log, or two answers in one millisecond, is replayed on its own (``replay``).
-        ``on_progress`` hears how many of the answers are done.
+        ``on_progress`` hears how many of the answers are done. The big page cache
+        (``bulk_cache``) keeps the cards' indexes in memory while every row is updated.
         """
+        with self.bulk_cache():
+            self._replay_all(on_progress)
+
+    def _replay_all(self, on_progress: OnProgress | None) -> None:
         schedulers = self.deck_schedulers()
         decks = dict(self.query("SELECT id, deck_id FROM cards"))
         acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
