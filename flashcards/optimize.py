@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -59,68 +60,75 @@ def training_items(store: Store, deck: str | None = None) -> tuple[list, int]:
     return [item for _, item in timed], answers
 
 
-def optimize(store: Store, deck: str | None = None) -> FitReport:
+def optimize(store: Store, deck: str | None = None,
+             while_fitting: Callable[[], object] | None = None) -> FitReport:
     """Fit FSRS to the log (of ``deck``, or all), store the parameters that predict it better
     (the fitted ones, or the defaults), and replay the cards under them, in one write.
 
-    The library's evaluations run in a child process, on the other core (``_Evaluator``):
-    the defaults' while this process fits, the fit's while it replays the cards under the
-    fit, in a savepoint that is rolled back when the fit turns out no better."""
+    The fit, and then its evaluation, run in a child process on the other core (``_Fit``);
+    meanwhile this one evaluates the defaults, runs ``while_fitting`` (the command line makes
+    the day's backup there), reads the log for the replay, and then replays the cards under
+    the fit while it is evaluated, in a savepoint rolled back if the fit is no better."""
     if deck is not None and deck not in store.deck_names():
         raise StoreError(f"no deck named {deck!r}")
     store.require_writable()
     items, answers = training_items(store, deck)
-    if len(items) < MIN_ITEMS:
+    count = len(items)
+    if count < MIN_ITEMS:
         default = fsrs.Model().evaluate(items) if items else None
-        reason = (f"too little history to fit ({len(items)} training items, at least "
+        if while_fitting:
+            while_fitting()
+        reason = (f"too little history to fit ({count} training items, at least "
                   f"{MIN_ITEMS} needed): FSRS's default parameters stay")
         with store.write():
             store.set_fsrs_parameters(None, deck)
-        return FitReport(deck, answers, len(items), default, None, None, reason)
-    with _Evaluator(items) as evaluator:
-        evaluator.ask(fsrs.DEFAULT_PARAMETERS)
-        candidate = fsrs.fit(items)
-        evaluator.ask(candidate)
-        default = evaluator.answer()
+        return FitReport(deck, answers, count, default, None, None, reason)
+    with _Fit(items) as fit:
+        default = fsrs.Model().evaluate(items)
+        del items  # freeing a million items takes half a second: here, while the child fits
+        if while_fitting:
+            while_fitting()
+        logs = store.answer_logs()
+        candidate = fit.parameters()
         with store.write():
             try:
                 with store.write():  # a savepoint, kept only if the fit is better
-                    store.set_fsrs_parameters(candidate, deck)
-                    fitted = evaluator.answer()
+                    store.set_fsrs_parameters(candidate, deck, logs)
+                    fitted = fit.evaluation()
                     if fitted[0] >= default[0]:
                         raise _NoBetter
                 parameters = candidate
                 reason = "the fitted parameters predict your log better: stored"
             except _NoBetter:
-                store.set_fsrs_parameters(None, deck)
+                store.set_fsrs_parameters(None, deck, logs)
                 parameters = None
                 reason = "the fit predicts your log no better than the defaults: the defaults stay"
-    return FitReport(deck, answers, len(items), default, fitted, parameters, reason)
+    return FitReport(deck, answers, count, default, fitted, parameters, reason)
 
 
 class _NoBetter(Exception):
     """The fit predicts the log no better than the defaults: its replay is rolled back."""
 
 
-class _Evaluator:
-    """The library's ``evaluate`` of parameters on the training items, in a child process
-    that runs on the other core while this one fits and replays: the library holds the GIL,
-    so a thread would not run alongside. The child is forked, so it shares the items (which
-    cannot be pickled); it only computes, and answers in the order asked. Where there is no
-    ``fork`` (Windows), each evaluation runs here when its answer is wanted."""
+class _Fit:
+    """``fsrs.fit`` of the training items, then the evaluation of what it fits, in a child
+    process on the other core while this one does the rest: the library holds the GIL, so a
+    thread would not run alongside. The child is forked, so it shares the items (which
+    cannot be pickled); it only computes, and sends the two results in order. Where there
+    is no ``fork`` (Windows), each runs here when its result is wanted."""
 
     def __init__(self, items: list) -> None:
-        self._items = items
-        self._asked: list[tuple[float, ...]] = []
+        self._items: list | None = None
         self._child = None
-        if hasattr(os, "fork"):
-            self._conn, child_end = Pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: it never returns from here
-                self._conn.close()
-                _evaluate_asked(child_end, items)
-            child_end.close()
-            self._child = pid
+        if not hasattr(os, "fork"):
+            self._items = items
+            return
+        self._conn, child_end = Pipe(duplex=False)
+        pid = os.fork()
+        if pid == 0:  # the child: it never returns from here
+            _fit_and_evaluate(child_end, items)
+        child_end.close()
+        self._child = pid
 
     def __enter__(self) -> Self:
         return self
@@ -132,28 +140,38 @@ class _Evaluator:
             os.kill(self._child, signal.SIGKILL)
             os.waitpid(self._child, 0)
 
-    def ask(self, parameters: tuple[float, ...]) -> None:
-        """Start evaluating ``parameters`` (their answer comes from ``answer``, in order)."""
-        if self._child is None:
-            self._asked.append(parameters)
-        else:
-            self._conn.send(parameters)
+    def parameters(self) -> tuple[float, ...]:
+        """The fitted parameters (waiting for the child)."""
+        if self._items is not None:
+            self._fitted = fsrs.fit(self._items)
+            return self._fitted
+        return self._receive()
 
-    def answer(self) -> tuple[float, float]:
-        """(log-loss, RMSE over bins) of the earliest parameters asked and not answered."""
-        if self._child is None:
-            return fsrs.Model(self._asked.pop(0)).evaluate(self._items)
+    def evaluation(self) -> tuple[float, float]:
+        """(log-loss, RMSE over bins) of the fitted parameters on the items."""
+        if self._items is not None:
+            return fsrs.Model(self._fitted).evaluate(self._items)
+        return self._receive()
+
+    def _receive(self) -> tuple:
         try:
-            return self._conn.recv()
+            result = self._conn.recv()
         except EOFError:
-            raise OSError("the process evaluating the fit ended unexpectedly") from None
+            raise OSError("the process fitting FSRS ended unexpectedly") from None
+        if isinstance(result, ValueError):
+            raise result
+        return result
 
 
-def _evaluate_asked(conn: Connection, items: list) -> NoReturn:
-    """The child's work: evaluate each set of parameters sent until the parent closes its
-    end, then leave at once (no clean-up: the parent's open database is not this one's)."""
+def _fit_and_evaluate(conn: Connection, items: list) -> NoReturn:
+    """The child's work: send the fit, then its evaluation (or what went wrong), and leave at
+    once (no clean-up: the parent's open database is not this one's to close, nor its items
+    to free)."""
     try:
-        while True:
-            conn.send(fsrs.Model(conn.recv()).evaluate(items))
+        parameters = fsrs.fit(items)
+        conn.send(parameters)
+        conn.send(fsrs.Model(parameters).evaluate(items))
+    except ValueError as error:  # the library's errors and FitError: the parent raises it
+        conn.send(error)
     finally:
         os._exit(0)
