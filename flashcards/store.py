@@ -41,6 +41,14 @@ class AnswerLog(NamedTuple):
     card_id: int
     answers: list[tuple[int, date]]  # (grade, study day), in time order
     alone: bool  # actions in its log, or two answers in one millisecond: ``Store.replay`` it
+    ahead: scheduling.Ahead | None  # on FSRS: counted through, ready for any parameters
+
+
+class AnswerLogs(NamedTuple):
+    """The whole log as a replay reads it, and the database's ``data_version`` then."""
+
+    version: int
+    cards: list[AnswerLog]
 
 
 
@@ -351,7 +359,7 @@ class Store:
         return _parameters(row[0] if row else None)
 
     def set_fsrs_parameters(self, parameters: Sequence[float] | None, deck: str | None = None,
-                            logs: list[AnswerLog] | None = None) -> None:
+                            logs: AnswerLogs | None = None) -> None:
         """Store fitted parameters (None: back to the defaults) for the whole log or one deck,
         and replay the cards when a deck is on FSRS (call inside ``write``; ``logs``: the
         log as ``answer_logs`` read it, if it was read ahead)."""
@@ -874,30 +882,32 @@ class Store:
                                  card_ids * len(union))
 
     def reschedule(self, on_progress: OnProgress | None = None,
-                   logs: list[AnswerLog] | None = None) -> None:
+                   logs: AnswerLogs | None = None) -> None:
         """Replay every answered card's log (its study days as stored, in time order) under
         the scheduler its deck uses now, and cache what it gives (call inside ``write``).
 
         What switching the scheduler, or fitting FSRS, does: the log itself stays (it keeps
         SM-2's state after each answer), so this reads only the index of each card's
-        answers, in order (``answer_logs``, unless ``logs`` is what it gave: a million
-        answers in a few seconds). A card with actions in its log, or two answers in one
-        millisecond, is replayed on its own (``replay``). ``on_progress`` hears how many of
-        the answers are done. The big page cache (``bulk_cache``) keeps the cards' indexes in
-        memory while every row is updated.
+        answers, in order (``answer_logs``; ``logs``: what it gave earlier, used when no
+        other connection has written since: a million answers in a few seconds). A card
+        with actions in its log, or two answers in one millisecond, is replayed on its own
+        (``replay``). ``on_progress`` hears how many of the answers are done. The big page
+        cache (``bulk_cache``) keeps the cards' indexes in memory while every row is updated.
         """
-        if logs is None:
+        if logs is None or logs.version != self.data_version():
             logs = self.answer_logs()
         schedulers = self.deck_schedulers()
         decks = dict(self.query("SELECT id, deck_id FROM cards"))
-        total = sum(len(log.answers) for log in logs)
+        total = sum(len(log.answers) for log in logs.cards)
         batch: list[tuple[int, scheduling.Progress]] = []
         done = 0
         with self.bulk_cache():
-            for card_id, answers, alone in logs:
+            for card_id, answers, alone, ahead in logs.cards:
                 scheduler = schedulers[decks[card_id]]
                 if alone:
                     progress = self.replay(card_id, scheduler)
+                elif ahead and isinstance(scheduler, scheduling.FSRS):
+                    progress = ahead.progress(scheduler)
                 else:
                     progress = scheduling.Progress(scheduler, card_id=card_id)
                     progress.answer_all(answers)
@@ -910,18 +920,27 @@ class Store:
                         on_progress(done, total)
             self._save_progress(batch)
 
-    def answer_logs(self) -> list[AnswerLog]:
+    def answer_logs(self) -> AnswerLogs:
         """Every answered card's answers, as ``reschedule`` replays them, read from the log's
-        index alone: what does not depend on the scheduler, so it may be read ahead."""
-        acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
-        study_day = cache(date.fromisoformat)  # a log spans a few hundred days
-        logs = []
-        for card_id, answers in self.logs_by_card():
-            rows = list(answers)
-            tied = len({ts for _, ts, _, _ in rows}) < len(rows)
-            logs.append(AnswerLog(card_id, [(quality, study_day(day)) for _, _, day, quality in rows],
-                                  tied or card_id in acted))
-        return logs
+        index alone; a card on FSRS is counted through them (``scheduling.read_ahead``):
+        what does not depend on FSRS's parameters, so it may be read before they are known."""
+        with self.snapshot():
+            version = self.data_version()
+            schedulers = self.deck_schedulers()
+            decks = dict(self.query("SELECT id, deck_id FROM cards"))
+            acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
+            study_day = cache(date.fromisoformat)  # a log spans a few hundred days
+            cards = []
+            for card_id, rows in self.logs_by_card():
+                rows = list(rows)
+                answers = [(quality, study_day(day)) for _, _, day, quality in rows]
+                alone = card_id in acted or len({ts for _, ts, _, _ in rows}) < len(rows)
+                scheduler = schedulers[decks[card_id]]
+                ahead = (scheduling.read_ahead(scheduler, card_id, answers)
+                         if not alone and len(answers) > 1
+                         and isinstance(scheduler, scheduling.FSRS) else None)
+                cards.append(AnswerLog(card_id, answers, alone, ahead))
+        return AnswerLogs(version, cards)
 
     def logs_by_card(self, deck: str | None = None) -> Iterator[tuple[int, Iterator[tuple]]]:
         """Each answered card's answers (of one deck, or all), as (card id, its answers as
