@@ -65,10 +65,10 @@ def optimize(store: Store, deck: str | None = None,
     """Fit FSRS to the log (of ``deck``, or all), store the parameters that predict it better
     (the fitted ones, or the defaults), and replay the cards under them, in one write.
 
-    The fit, and then its evaluation, run in a child process on the other core (``_Fit``);
-    meanwhile this one evaluates the defaults, runs ``while_fitting`` (the command line makes
+    The fit, then the evaluations of it and of the defaults, run in a child process on the
+    other core (``_Fit``); meanwhile this one runs ``while_fitting`` (the command line makes
     the day's backup there), reads the log for the replay, and then replays the cards under
-    the fit while it is evaluated, in a savepoint rolled back if the fit is no better."""
+    the fit while they are evaluated, in a savepoint rolled back if the fit is no better."""
     if deck is not None and deck not in store.deck_names():
         raise StoreError(f"no deck named {deck!r}")
     store.require_writable()
@@ -84,8 +84,7 @@ def optimize(store: Store, deck: str | None = None,
             store.set_fsrs_parameters(None, deck)
         return FitReport(deck, answers, count, default, None, None, reason)
     with _Fit(items) as fit:
-        default = fsrs.Model().evaluate(items)
-        del items  # freeing a million items takes half a second: here, while the child fits
+        del items  # freeing a million items takes a third of a second: here, while it fits
         if while_fitting:
             while_fitting()
         logs = store.answer_logs()
@@ -94,7 +93,7 @@ def optimize(store: Store, deck: str | None = None,
             try:
                 with store.write():  # a savepoint, kept only if the fit is better
                     store.set_fsrs_parameters(candidate, deck, logs)
-                    fitted = fit.evaluation()
+                    fitted, default = fit.evaluations()
                     if fitted[0] >= default[0]:
                         raise _NoBetter
                 parameters = candidate
@@ -111,11 +110,11 @@ class _NoBetter(Exception):
 
 
 class _Fit:
-    """``fsrs.fit`` of the training items, then the evaluation of what it fits, in a child
-    process on the other core while this one does the rest: the library holds the GIL, so a
+    """``fsrs.fit`` of the training items, then the evaluations of what it fits and of the
+    defaults, in a child process on the other core while this one does the rest: the library holds the GIL, so a
     thread would not run alongside. The child is forked, so it shares the items (which
-    cannot be pickled); it only computes, and sends the two results in order. Where there
-    is no ``fork`` (Windows), each runs here when its result is wanted."""
+    cannot be pickled); it only computes, and sends the results in order. Where there is no
+    ``fork`` (Windows), each runs here when its result is wanted."""
 
     def __init__(self, items: list) -> None:
         self._items: list | None = None
@@ -147,10 +146,11 @@ class _Fit:
             return self._fitted
         return self._receive()
 
-    def evaluation(self) -> tuple[float, float]:
-        """(log-loss, RMSE over bins) of the fitted parameters on the items."""
+    def evaluations(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(log-loss, RMSE over bins) on the items of the fitted parameters, then of the
+        defaults."""
         if self._items is not None:
-            return fsrs.Model(self._fitted).evaluate(self._items)
+            return _evaluations(self._items, self._fitted)
         return self._receive()
 
     def _receive(self) -> tuple:
@@ -164,14 +164,20 @@ class _Fit:
 
 
 def _fit_and_evaluate(conn: Connection, items: list) -> NoReturn:
-    """The child's work: send the fit, then its evaluation (or what went wrong), and leave at
-    once (no clean-up: the parent's open database is not this one's to close, nor its items
-    to free)."""
+    """The child's work: send the fit, then the evaluations (or what went wrong), and leave
+    at once (no clean-up: the parent's open database is not this one's to close, nor its
+    items to free)."""
     try:
         parameters = fsrs.fit(items)
         conn.send(parameters)
-        conn.send(fsrs.Model(parameters).evaluate(items))
+        conn.send(_evaluations(items, parameters))
     except ValueError as error:  # the library's errors and FitError: the parent raises it
         conn.send(error)
     finally:
         os._exit(0)
+
+
+def _evaluations(items: list, fitted: tuple[float, ...]) -> tuple[tuple[float, float], ...]:
+    """(log-loss, RMSE over bins) on ``items`` of the ``fitted`` parameters, then of the
+    defaults."""
+    return fsrs.Model(fitted).evaluate(items), fsrs.Model().evaluate(items)

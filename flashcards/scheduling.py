@@ -30,7 +30,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from copy import copy
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Protocol
@@ -330,7 +331,8 @@ class Ahead:
 
     def progress(self, scheduler: FSRS) -> Progress:
         """The card's progress through all its answers under ``scheduler``."""
-        progress = replace(self.counted, scheduler=scheduler)
+        progress = copy(self.counted)  # shallow: nothing it shares is changed in place
+        progress.scheduler = scheduler
         progress.memory = scheduler.model.memory(self.history, progress.memory)
         progress.answer(*self.last)
         return progress
