@@ -888,21 +888,20 @@ class Store:
 
         What switching the scheduler, or fitting FSRS, does: the log itself stays (it keeps
         SM-2's state after each answer), so this reads only the index of each card's
-        answers, in order (``answer_logs``; ``logs``: what it gave earlier, used when no
-        other connection has written since: a million answers in a few seconds). A card
+        answers, in order (a million answers in a few seconds; ``logs``: the log as
+        ``answer_logs`` read it ahead, used when no other connection has written since). A card
         with actions in its log, or two answers in one millisecond, is replayed on its own
         (``replay``). ``on_progress`` hears how many of the answers are done. The big page
         cache (``bulk_cache``) keeps the cards' indexes in memory while every row is updated.
         """
-        if logs is None or logs.version != self.data_version():
-            logs = self.answer_logs()
+        fresh = logs is not None and logs.version == self.data_version()
         schedulers = self.deck_schedulers()
         decks = dict(self.query("SELECT id, deck_id FROM cards"))
-        total = sum(len(log.answers) for log in logs.cards)
+        total = self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
         batch: list[tuple[int, scheduling.Progress]] = []
         done = 0
         with self.bulk_cache():
-            for card_id, answers, alone, ahead in logs.cards:
+            for card_id, answers, alone, ahead in logs.cards if fresh else self._answer_logs():
                 scheduler = schedulers[decks[card_id]]
                 if alone:
                     progress = self.replay(card_id, scheduler)
@@ -921,26 +920,28 @@ class Store:
             self._save_progress(batch)
 
     def answer_logs(self) -> AnswerLogs:
-        """Every answered card's answers, as ``reschedule`` replays them, read from the log's
-        index alone; a card on FSRS is counted through them (``scheduling.read_ahead``):
-        what does not depend on FSRS's parameters, so it may be read before they are known."""
+        """The whole log as ``reschedule`` replays it, read ahead of a change of FSRS's
+        parameters: each card on FSRS counted through its answers (``scheduling.read_ahead``),
+        all that does not depend on the parameters."""
         with self.snapshot():
-            version = self.data_version()
-            schedulers = self.deck_schedulers()
-            decks = dict(self.query("SELECT id, deck_id FROM cards"))
-            acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
-            study_day = cache(date.fromisoformat)  # a log spans a few hundred days
-            cards = []
-            for card_id, rows in self.logs_by_card():
-                rows = list(rows)
-                answers = [(quality, study_day(day)) for _, _, day, quality in rows]
-                alone = card_id in acted or len({ts for _, ts, _, _ in rows}) < len(rows)
-                scheduler = schedulers[decks[card_id]]
-                ahead = (scheduling.read_ahead(scheduler, card_id, answers)
-                         if not alone and len(answers) > 1
-                         and isinstance(scheduler, scheduling.FSRS) else None)
-                cards.append(AnswerLog(card_id, answers, alone, ahead))
-        return AnswerLogs(version, cards)
+            return AnswerLogs(self.data_version(), list(self._answer_logs(read_ahead=True)))
+
+    def _answer_logs(self, read_ahead: bool = False) -> Iterator[AnswerLog]:
+        """Every answered card's answers, read from the log's index alone; with
+        ``read_ahead``, those of a card on FSRS counted through (see ``answer_logs``)."""
+        schedulers = self.deck_schedulers() if read_ahead else {}
+        decks = dict(self.query("SELECT id, deck_id FROM cards")) if read_ahead else {}
+        acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
+        study_day = cache(date.fromisoformat)  # a log spans a few hundred days
+        for card_id, rows in self.logs_by_card():
+            rows = list(rows)
+            answers = [(quality, study_day(day)) for _, _, day, quality in rows]
+            alone = card_id in acted or len({ts for _, ts, _, _ in rows}) < len(rows)
+            scheduler = schedulers.get(decks.get(card_id))
+            ahead = (scheduling.read_ahead(scheduler, card_id, answers)
+                     if isinstance(scheduler, scheduling.FSRS) and not alone
+                     and len(answers) > 1 else None)
+            yield AnswerLog(card_id, answers, alone, ahead)
 
     def logs_by_card(self, deck: str | None = None) -> Iterator[tuple[int, Iterator[tuple]]]:
         """Each answered card's answers (of one deck, or all), as (card id, its answers as
