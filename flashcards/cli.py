@@ -105,11 +105,17 @@ def open_store(daily_backup: bool = True) -> Store:
                        upgrading=_upgrade_status)
     ctx.call_on_close(store.close)
     if daily_backup:
-        try:
-            store.daily_backup()
-        except (OSError, sqlite3.Error) as error:  # a full disk must not stop the command
-            click.echo(f"warning: the daily backup failed: {error}", err=True)
+        _daily_backup(store)
     return store
+
+
+def _daily_backup(store: Store) -> None:
+    """The day's first backup; one that fails is a warning (a full disk must not stop the
+    command)."""
+    try:
+        store.daily_backup()
+    except (OSError, sqlite3.Error) as error:
+        click.echo(f"warning: the daily backup failed: {error}", err=True)
 
 
 def _upgrade_status(version: int) -> AbstractContextManager:
@@ -479,9 +485,9 @@ def optimize(deck: str | None) -> None:
     than the defaults (log-loss and RMSE of both are shown), and replay the cards."""
     from flashcards.optimize import optimize as fit
 
-    store = open_store()
+    store = open_store(daily_backup=False)  # made while the fit runs on the other core
     with _busy(f"fitting FSRS to the log{f' of {deck}' if deck else ''}"):
-        report = fit(store, deck)
+        report = fit(store, deck, while_fitting=lambda: _daily_backup(store))
     from flashcards.report import print_fit
 
     print_fit(report, _console())

@@ -44,6 +44,16 @@ class FitError(ValueError):
 Memory = lib.MemoryState
 
 
+# A card's answers as the library reads them (``history_of``): the same under any parameters.
+History = lib.FSRSItem
+
+
+def history_of(answers: Iterable[tuple[int, int]]) -> History:
+    """A card's answers, (grade, days elapsed since the answer before) in order, as the
+    library reads them (``Model.memory``)."""
+    return lib.FSRSItem([_review(RATING[grade], elapsed) for grade, elapsed in answers])
+
+
 def check_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
     """The parameters as a tuple of 21 floats; anything else is a ``FitError``."""
     values = tuple(float(value) for value in parameters)
@@ -80,12 +90,11 @@ class Model:
                 *fuzz_range(interval, self.max_interval))
         return outcome.memory, min(max(round(interval), 1), self.max_interval)
 
-    def memory(self, history: Iterable[tuple[int, int]], start: Memory | None = None) -> Memory:
-        """The memory state after ``history``, a card's answers as (grade, days elapsed since
-        the answer before) in order, from ``start`` (None: a new card): what ``step`` on
-        each gives, in one library call (the library's own loop, for a replay's speed)."""
-        item = lib.FSRSItem([_review(RATING[grade], elapsed) for grade, elapsed in history])
-        return self._fsrs.memory_state(item, start)
+    def memory(self, history: History, start: Memory | None = None) -> Memory:
+        """The memory state after ``history`` (``history_of`` a card's answers) from
+        ``start`` (None: a new card): what ``step`` on each answer gives, in one library
+        call (the library's own loop, for a replay's speed)."""
+        return self._fsrs.memory_state(history, start)
 
     def retrievability(self, stability: float, elapsed_days: float) -> float:
         """The probability of recall ``elapsed_days`` after the last answer of a card with

@@ -9,10 +9,16 @@ defaults stay. Either way the cards are replayed under what is stored.
 
 from __future__ import annotations
 
+import os
+import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
 from operator import itemgetter
+from typing import NoReturn, Self
 
 from flashcards import fsrs
 from flashcards.store import Store, StoreError
@@ -54,25 +60,124 @@ def training_items(store: Store, deck: str | None = None) -> tuple[list, int]:
     return [item for _, item in timed], answers
 
 
-def optimize(store: Store, deck: str | None = None) -> FitReport:
+def optimize(store: Store, deck: str | None = None,
+             while_fitting: Callable[[], object] | None = None) -> FitReport:
     """Fit FSRS to the log (of ``deck``, or all), store the parameters that predict it better
-    (the fitted ones, or the defaults), and replay the cards under them, in one write."""
+    (the fitted ones, or the defaults), and replay the cards under them, in one write.
+
+    The fit, then the evaluations of it and of the defaults, run in a child process on the
+    other core (``_Fit``); meanwhile this one runs ``while_fitting`` (the command line makes
+    the day's backup there), reads the log for the replay, and then replays the cards under
+    the fit while they are evaluated, in a savepoint rolled back if the fit is no better."""
     if deck is not None and deck not in store.deck_names():
         raise StoreError(f"no deck named {deck!r}")
     store.require_writable()
     items, answers = training_items(store, deck)
-    default = fsrs.Model().evaluate(items) if items else None
-    fitted = parameters = None
-    if len(items) < MIN_ITEMS:
-        reason = (f"too little history to fit ({len(items)} training items, at least "
+    count = len(items)
+    if count < MIN_ITEMS:
+        default = fsrs.Model().evaluate(items) if items else None
+        if while_fitting:
+            while_fitting()
+        reason = (f"too little history to fit ({count} training items, at least "
                   f"{MIN_ITEMS} needed): FSRS's default parameters stay")
-    else:
-        candidate = fsrs.fit(items)
-        fitted = fsrs.Model(candidate).evaluate(items)
-        if fitted[0] < default[0]:
-            parameters, reason = candidate, "the fitted parameters predict your log better: stored"
-        else:
-            reason = "the fit predicts your log no better than the defaults: the defaults stay"
-    with store.write():
-        store.set_fsrs_parameters(parameters, deck)
-    return FitReport(deck, answers, len(items), default, fitted, parameters, reason)
+        with store.write():
+            store.set_fsrs_parameters(None, deck)
+        return FitReport(deck, answers, count, default, None, None, reason)
+    with _Fit(items) as fit:
+        del items  # freeing a million items takes a third of a second: here, while it fits
+        if while_fitting:
+            while_fitting()
+        logs = store.answer_logs()
+        candidate = fit.parameters()
+        with store.write():
+            try:
+                with store.write():  # a savepoint, kept only if the fit is better
+                    store.set_fsrs_parameters(candidate, deck, logs)
+                    fitted, default = fit.evaluations()
+                    if fitted[0] >= default[0]:
+                        raise _NoBetter
+                parameters = candidate
+                reason = "the fitted parameters predict your log better: stored"
+            except _NoBetter:
+                store.set_fsrs_parameters(None, deck, logs)
+                parameters = None
+                reason = "the fit predicts your log no better than the defaults: the defaults stay"
+    return FitReport(deck, answers, count, default, fitted, parameters, reason)
+
+
+class _NoBetter(Exception):
+    """The fit predicts the log no better than the defaults: its replay is rolled back."""
+
+
+class _Fit:
+    """``fsrs.fit`` of the training items, then the evaluations of what it fits and of the
+    defaults, in a child process on the other core while this one does the rest: the library holds the GIL, so a
+    thread would not run alongside. The child is forked, so it shares the items (which
+    cannot be pickled); it only computes, and sends the results in order. Where there is no
+    ``fork`` (Windows), each runs here when its result is wanted."""
+
+    def __init__(self, items: list) -> None:
+        self._items: list | None = None
+        self._child = None
+        if not hasattr(os, "fork"):
+            self._items = items
+            return
+        self._conn, child_end = Pipe(duplex=False)
+        pid = os.fork()
+        if pid == 0:  # the child: it never returns from here
+            _fit_and_evaluate(child_end, items)
+        child_end.close()
+        self._child = pid
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Stop the child (still computing if this process was interrupted) and reap it."""
+        if self._child is not None:
+            self._conn.close()
+            os.kill(self._child, signal.SIGKILL)
+            os.waitpid(self._child, 0)
+
+    def parameters(self) -> tuple[float, ...]:
+        """The fitted parameters (waiting for the child)."""
+        if self._items is not None:
+            self._fitted = fsrs.fit(self._items)
+            return self._fitted
+        return self._receive()
+
+    def evaluations(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(log-loss, RMSE over bins) on the items of the fitted parameters, then of the
+        defaults."""
+        if self._items is not None:
+            return _evaluations(self._items, self._fitted)
+        return self._receive()
+
+    def _receive(self) -> tuple:
+        try:
+            result = self._conn.recv()
+        except EOFError:
+            raise OSError("the process fitting FSRS ended unexpectedly") from None
+        if isinstance(result, ValueError):
+            raise result
+        return result
+
+
+def _fit_and_evaluate(conn: Connection, items: list) -> NoReturn:
+    """The child's work: send the fit, then the evaluations (or what went wrong), and leave
+    at once (no clean-up: the parent's open database is not this one's to close, nor its
+    items to free)."""
+    try:
+        parameters = fsrs.fit(items)
+        conn.send(parameters)
+        conn.send(_evaluations(items, parameters))
+    except ValueError as error:  # the library's errors and FitError: the parent raises it
+        conn.send(error)
+    finally:
+        os._exit(0)
+
+
+def _evaluations(items: list, fitted: tuple[float, ...]) -> tuple[tuple[float, float], ...]:
+    """(log-loss, RMSE over bins) on ``items`` of the ``fitted`` parameters, then of the
+    defaults."""
+    return fsrs.Model(fitted).evaluate(items), fsrs.Model().evaluate(items)

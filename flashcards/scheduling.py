@@ -30,6 +30,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -221,25 +222,35 @@ class Progress:
         """Apply answers, (grade, study day) in log order, as ``answer`` on each would.
 
         Under FSRS the library takes the memory state through every answer but the last in
-        one call (``fsrs.Model.memory``), which is the same as its step on each, and only
-        the last one is stepped here for its interval: a replay of a million answers takes
-        a fraction of the time."""
+        one call (``fsrs.Model.memory``, after ``count_earlier``), which is the same as its
+        step on each, and only the last one is stepped here for its interval: a replay of a
+        million answers takes a fraction of the time."""
         if isinstance(self.scheduler, FSRS) and len(answers) > 1:
-            history = []
-            for grade, day in answers[:-1]:
-                repeat = self.is_repeat(day)
-                self._remember_first(grade, day)
-                history.append((grade, self._elapsed(day, repeat)))
-                if not repeat:  # else nothing but the memory moves
-                    self._count_lapse(grade, repeat)
-                    self.state = SM2State(count_repetitions(self.state.repetitions, grade, repeat),
-                                          self.state.interval, self.state.easiness)
-                self.last_day = day
-                self.answers += 1
+            history = self.count_earlier(answers[:-1])
             self.memory = self.scheduler.model.memory(history, self.memory)
             answers = answers[-1:]
         for grade, day in answers:
             self.answer(grade, day)
+
+    def count_earlier(self, answers: Sequence[tuple[int, date]]) -> fsrs.History:
+        """Apply answers under FSRS (any parameters), all but the memory state, which the
+        answers returned (days elapsed included) give with ``fsrs.Model.memory``."""
+        self._remember_first(*answers[0])
+        history = []
+        state = self.state  # under FSRS only its repetitions move
+        repetitions = state.repetitions
+        for grade, day in answers:
+            repeat = self.is_repeat(day)
+            history.append((grade, self._elapsed(day, repeat)))
+            if not repeat:  # else nothing but the memory moves
+                if grade < PASSING_GRADE:  # a lapse is a failure: the state is read only then
+                    self.state = SM2State(repetitions, state.interval, state.easiness)
+                    self._count_lapse(grade, repeat)
+                repetitions = count_repetitions(repetitions, grade, repeat)
+            self.last_day = day
+        self.state = SM2State(repetitions, state.interval, state.easiness)
+        self.answers += len(answers)
+        return fsrs.history_of(history)
 
     def _remember_first(self, grade: int, day: date) -> None:
         # The first answer's day and grade: what the figures count as a card's first study.
@@ -306,3 +317,29 @@ class Progress:
         """True when the card has lapsed often enough to be a leech."""
         return is_leech(self.lapses)
 
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A card's answers under FSRS read ahead of its parameters (``read_ahead``): all but
+    the last one counted, and their history as the library reads it; ``progress`` under
+    any parameters is what ``Progress.answer_all`` gives under them."""
+
+    counted: Progress
+    history: fsrs.History
+    last: tuple[int, date]
+
+    def progress(self, scheduler: FSRS) -> Progress:
+        """The card's progress through all its answers under ``scheduler``."""
+        progress = copy(self.counted)  # shallow: nothing it shares is changed in place
+        progress.scheduler = scheduler
+        progress.memory = scheduler.model.memory(self.history, progress.memory)
+        progress.answer(*self.last)
+        return progress
+
+
+def read_ahead(scheduler: FSRS, card_id: int, answers: Sequence[tuple[int, date]]) -> Ahead:
+    """A new card's answers (two or more, (grade, study day) in log order) under FSRS, read
+    ahead of the parameters they will be replayed under (``Ahead.progress``)."""
+    counted = Progress(scheduler, card_id=card_id)
+    return Ahead(counted, counted.count_earlier(answers[:-1]), answers[-1])

@@ -25,7 +25,7 @@ from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flashcards import clock, fsrs, journal, scheduling, schema
 from flashcards.model import Answer, Card, DayAnswer, LogEntry
@@ -33,6 +33,22 @@ from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
 
 OnProgress = Callable[[int, int], None]  # (cards replayed so far, of how many)
+
+
+class AnswerLog(NamedTuple):
+    """One card's answers as a replay of the whole log reads them (``Store.answer_logs``)."""
+
+    card_id: int
+    answers: list[tuple[int, date]]  # (grade, study day), in time order
+    alone: bool  # actions in its log, or two answers in one millisecond: ``Store.replay`` it
+    ahead: scheduling.Ahead | None  # on FSRS: counted through, ready for any parameters
+
+
+class AnswerLogs(NamedTuple):
+    """The whole log as a replay reads it, and the database's ``data_version`` then."""
+
+    version: int
+    cards: list[AnswerLog]
 
 
 
@@ -342,10 +358,11 @@ class Store:
                                     f"{ACTIVE_DECK}", (deck,)).fetchone()
         return _parameters(row[0] if row else None)
 
-    def set_fsrs_parameters(self, parameters: Sequence[float] | None,
-                            deck: str | None = None) -> None:
+    def set_fsrs_parameters(self, parameters: Sequence[float] | None, deck: str | None = None,
+                            logs: AnswerLogs | None = None) -> None:
         """Store fitted parameters (None: back to the defaults) for the whole log or one deck,
-        and replay the cards when a deck is on FSRS (call inside ``write``)."""
+        and replay the cards when a deck is on FSRS (call inside ``write``; ``logs``: the
+        log as ``answer_logs`` read it, if it was read ahead)."""
         if self.fsrs_parameters(deck) == (parameters and fsrs.check_parameters(parameters)):
             return
         text = None if parameters is None else json.dumps(fsrs.check_parameters(parameters))
@@ -355,7 +372,7 @@ class Store:
             self.conn.execute("UPDATE decks SET fsrs_parameters = ? WHERE name = ?",
                               (text, deck))
         if self.uses_fsrs():
-            self.reschedule()
+            self.reschedule(logs=logs)
 
     def uses_fsrs(self) -> bool:
         """True when a deck's cards are on FSRS (its own choice, or the global setting)."""
@@ -864,37 +881,67 @@ class Store:
         return self.conn.execute(f"{' UNION ALL '.join(union)} ORDER BY card_id, ts, id",
                                  card_ids * len(union))
 
-    def reschedule(self, on_progress: OnProgress | None = None) -> None:
+    def reschedule(self, on_progress: OnProgress | None = None,
+                   logs: AnswerLogs | None = None) -> None:
         """Replay every answered card's log (its study days as stored, in time order) under
         the scheduler its deck uses now, and cache what it gives (call inside ``write``).
 
         What switching the scheduler, or fitting FSRS, does: the log itself stays (it keeps
         SM-2's state after each answer), so this reads only the index of each card's
-        answers, in order (a million answers in a few seconds). A card with actions in its
-        log, or two answers in one millisecond, is replayed on its own (``replay``).
-        ``on_progress`` hears how many of the answers are done.
+        answers, in order (a million answers in a few seconds; ``logs``: the log as
+        ``answer_logs`` read it ahead, used when no other connection has written since). A card
+        with actions in its log, or two answers in one millisecond, is replayed on its own
+        (``replay``). ``on_progress`` hears how many of the answers are done. The big page
+        cache (``bulk_cache``) keeps the cards' indexes in memory while every row is updated.
         """
+        fresh = logs is not None and logs.version == self.data_version()
         schedulers = self.deck_schedulers()
         decks = dict(self.query("SELECT id, deck_id FROM cards"))
-        acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
         total = self.conn.execute("SELECT count(*) FROM reviews").fetchone()[0]
         batch: list[tuple[int, scheduling.Progress]] = []
         done = 0
+        with self.bulk_cache():
+            for card_id, answers, alone, ahead in logs.cards if fresh else self._answer_logs():
+                scheduler = schedulers[decks[card_id]]
+                if alone:
+                    progress = self.replay(card_id, scheduler)
+                elif ahead and isinstance(scheduler, scheduling.FSRS):
+                    progress = ahead.progress(scheduler)
+                else:
+                    progress = scheduling.Progress(scheduler, card_id=card_id)
+                    progress.answer_all(answers)
+                batch.append((card_id, progress))
+                done += len(answers)
+                if len(batch) == 5000:
+                    self._save_progress(batch)
+                    batch.clear()
+                    if on_progress:
+                        on_progress(done, total)
+            self._save_progress(batch)
+
+    def answer_logs(self) -> AnswerLogs:
+        """The whole log as ``reschedule`` replays it, read ahead of a change of FSRS's
+        parameters: each card on FSRS counted through its answers (``scheduling.read_ahead``),
+        all that does not depend on the parameters."""
+        with self.snapshot():
+            return AnswerLogs(self.data_version(), list(self._answer_logs(read_ahead=True)))
+
+    def _answer_logs(self, read_ahead: bool = False) -> Iterator[AnswerLog]:
+        """Every answered card's answers, read from the log's index alone; with
+        ``read_ahead``, those of a card on FSRS counted through (see ``answer_logs``)."""
+        schedulers = self.deck_schedulers() if read_ahead else {}
+        decks = dict(self.query("SELECT id, deck_id FROM cards")) if read_ahead else {}
+        acted = {row[0] for row in self.query("SELECT DISTINCT card_id FROM card_actions")}
         study_day = cache(date.fromisoformat)  # a log spans a few hundred days
-        for card_id, answers in self.logs_by_card():
-            progress = scheduling.Progress(schedulers[decks[card_id]], card_id=card_id)
-            rows = list(answers)
-            tied = len({ts for _, ts, _, _ in rows}) < len(rows)
-            progress.answer_all([(quality, study_day(day)) for _, _, day, quality in rows])
-            batch.append((card_id, self.replay(card_id, progress.scheduler)
-                          if tied or card_id in acted else progress))
-            done += progress.answers
-            if len(batch) == 5000:
-                self._save_progress(batch)
-                batch.clear()
-                if on_progress:
-                    on_progress(done, total)
-        self._save_progress(batch)
+        for card_id, rows in self.logs_by_card():
+            rows = list(rows)
+            answers = [(quality, study_day(day)) for _, _, day, quality in rows]
+            alone = card_id in acted or len({ts for _, ts, _, _ in rows}) < len(rows)
+            scheduler = schedulers.get(decks.get(card_id))
+            ahead = (scheduling.read_ahead(scheduler, card_id, answers)
+                     if isinstance(scheduler, scheduling.FSRS) and not alone
+                     and len(answers) > 1 else None)
+            yield AnswerLog(card_id, answers, alone, ahead)
 
     def logs_by_card(self, deck: str | None = None) -> Iterator[tuple[int, Iterator[tuple]]]:
         """Each answered card's answers (of one deck, or all), as (card id, its answers as

@@ -173,7 +173,7 @@ def test_the_librarys_memory_over_a_history_equals_its_steps():
         for index, (grade, elapsed) in enumerate(history):
             memory = model.step(memory, grade, 0 if index == 0 and start is None else elapsed)[0]
         history[0] = (history[0][0], 0 if start is None else history[0][1])
-        got = model.memory(history, start)
+        got = model.memory(fsrs.history_of(history), start)
         assert (got.stability, got.difficulty) == (memory.stability, memory.difficulty)
 
 
