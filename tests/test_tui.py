@@ -804,3 +804,67 @@ async def test_a_theme_change_redraws_the_card_in_its_colours(store, write_deck)
         assert style_of(view, "code") != before
         assert style_of(view, "code").color == view.get_component_rich_style(
             "card-view--code").color
+
+
+def key_style(footer: KeyFooter, key: str):
+    """The style the footer draws ``key`` (its first key item) in."""
+    return next(segment.style for segment in footer.render_line(0) if segment.text == key)
+
+
+async def test_a_theme_change_redraws_the_footer_keys_in_its_colours(loaded):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        footer = app.screen.query_one(KeyFooter)
+        before = key_style(footer, "space")  # drawn, and kept drawn for the next card
+        app.theme = "textual-light"
+        await pilot.pause()
+        after = key_style(footer, "space")
+        footer.notify_style_update()  # what a footer that kept nothing would draw
+        assert after != before and after == key_style(footer, "space")
+
+
+async def test_the_footer_redraws_once_per_change_of_keys(loaded, monkeypatch):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        footer = app.screen.query_one(KeyFooter)
+        await pilot.pause()
+        refreshes = []
+        real_refresh = KeyFooter.refresh
+        monkeypatch.setattr(KeyFooter, "refresh",
+                            lambda self, *a, **k: refreshes.append(1) or real_refresh(self, *a, **k))
+        app.screen.refresh_bindings()
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        assert refreshes == []  # the same keys: nothing to draw
+        await pilot.press("space", "4")  # the first reveal makes the footer taller
+        refreshes.clear()
+        await pilot.press("space")
+        assert len(refreshes) == 1 and "4 good 1d" in footer_text(app)
+        await pilot.press("4")  # the screen asks twice: after the write, and for the card
+        assert len(refreshes) == 2 and "show answer" in footer_text(app)
+        assert "show answer" in footer.render_line(0).text
+
+
+async def test_the_grade_previews_are_the_shown_cards_after_again_and_undo(loaded):
+    """The previews are worked out at the reveal, for the card then shown: a card back
+    again, or back by an undo, with its own log, never the previews of the card before."""
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+
+        async def previews() -> str:
+            await pilot.press("space")
+            expected = screen.session.intervals()
+            assert screen._intervals == expected
+            return footer_text(app)
+
+        assert "4 good 1d" in await previews()
+        await pilot.press("5")  # one: 1 day
+        assert "4 good 1d" in await previews()
+        await pilot.press("1")  # two: again at the end
+        await pilot.press("u")  # two, back as it was
+        assert "4 good 1d" in await previews()
+        await pilot.press("4", "space", "4")  # two, then three
+        await pilot.press("u")  # three again: its previews, not those of two's last answer
+        assert front(app) == "Front three" and "4 good 1d" in await previews()
+

@@ -296,7 +296,6 @@ class ReviewScreen(BaseScreen):
         self.query_one(ReviewHeader).show(
             card.deck, done + 1, done + len(session.queue), session.counts()
         )
-        self._intervals = session.intervals()
 
 
 def _first_line(text: str) -> str:

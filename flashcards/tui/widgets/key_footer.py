@@ -8,6 +8,10 @@ terminal is narrow (up to 40% of its height) instead of hiding keys.
 At a given width the footer never gets shorter: in a review the keys alternate between one
 line (show answer) and two (the grades), and a footer that followed them would move the
 card up and down, redrawing the whole screen on every key.
+
+Its lines are kept rendered by what they show, so a key that brings back keys shown before
+(a review's front, the same for every card) costs no rendering; a screen that asks twice
+for one change of keys gets one redraw.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from typing import ClassVar
 
 from textual.binding import Binding
 from textual.content import Content
+from textual.strip import Strip
 from textual.style import Style
+from textual.visual import Visual
 from textual.widget import Widget
 
 SEPARATOR = "  "
+CACHED = 8  # sets of keys kept built and rendered: the front's, and a few cards' grades
+Entries = tuple[tuple[Binding, str], ...]  # the binding and label of each key shown
 
 
 class KeyFooter(Widget):
@@ -47,11 +55,14 @@ class KeyFooter(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"key-footer--key"}
     ALLOW_SELECT = False
 
-    _items: list[Content] | None = None
-
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._tallest: dict[int, int] = {}  # width -> the most lines shown at that width
+        self._entries: Entries | None = None  # what is shown now (None: not read yet)
+        # Built items and rendered lines by what they show (and width): a review's footer
+        # alternates between the front's keys, the same for every card, and the grades.
+        self._items: dict[Entries, list[Content]] = {}
+        self._strips: dict[tuple[Entries, int], list[Strip]] = {}
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -60,38 +71,53 @@ class KeyFooter(Widget):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def notify_style_update(self) -> None:
-        self._items = None  # a theme change recolours the keys
+        self._items.clear()  # a theme change recolours the keys
+        self._strips.clear()
         super().notify_style_update()
 
     def _bindings_changed(self, _screen: object) -> None:
-        self._items = None
+        entries = self._read_entries()
+        if entries == self._entries:  # a screen may ask twice for one change: drawn once
+            return
+        self._entries = entries
         # A new layout (costly: the whole screen) only when the footer changes height.
         width = self.content_region.width
         self.refresh(layout=not width or self._height(width) != self.size.height)
 
-    def items(self) -> list[Content]:
-        """One item per action that can run now: its first key and its label."""
-        if self._items is None:
-            self._items = self._build_items()
-        return self._items
-
-    def _build_items(self) -> list[Content]:
+    def _read_entries(self) -> Entries:
+        """The key and label of each action that can run now, in the screen's order."""
         screen = self.screen
         key_label = getattr(screen, "key_label", None)
-        key_style = self.get_visual_style("key-footer--key")
         seen: set[str] = set()
-        items = []
+        entries = []
         for active in screen.active_bindings.values():
             binding: Binding = active.binding
             if not (binding.show and active.enabled) or binding.action in seen:
                 continue
             seen.add(binding.action)
-            label = (key_label(binding) if key_label else None) or binding.description
-            item = Content.assemble(
-                (self.app.get_key_display(binding), key_style),
-                " ",
-                label,
-            )
+            entries.append((binding,
+                            (key_label(binding) if key_label else None) or binding.description))
+        return tuple(entries)
+
+    def items(self) -> list[Content]:
+        """One item per action that can run now: its first key and its label."""
+        entries = self._shown()
+        items = self._items.get(entries)
+        if items is None:
+            items = self._items[entries] = self._build_items(entries)
+            _trim(self._items)
+        return items
+
+    def _shown(self) -> Entries:
+        if self._entries is None:
+            self._entries = self._read_entries()
+        return self._entries
+
+    def _build_items(self, entries: Entries) -> list[Content]:
+        key_style = self.get_visual_style("key-footer--key")
+        items = []
+        for binding, label in entries:
+            item = Content.assemble((self.app.get_key_display(binding), key_style), " ", label)
             click = Style.from_meta({"@click": f"app.simulate_key({binding.key!r})"})
             items.append(item.stylize(click))
         return items
@@ -116,5 +142,20 @@ class KeyFooter(Widget):
     def get_content_height(self, container: object, viewport: object, width: int) -> int:
         return self._height(width)
 
-    def render(self) -> Content:
-        return Content("\n").join(self.lines(self.content_region.width or self.size.width))
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the keys, from the lines rendered for what is shown at this size."""
+        size = self.size
+        key = (self._shown(), size)
+        strips = self._strips.get(key)
+        if strips is None:
+            keys = Content("\n").join(self.lines(size.width))
+            strips = self._strips[key] = Visual.to_strips(self, keys, size.width, size.height,
+                                                          self.visual_style)
+            _trim(self._strips)
+        return strips[y] if y < len(strips) else Strip.blank(size.width, self.rich_style)
+
+
+def _trim(cache: dict) -> None:
+    """Keep the last few entries of a cache (dicts keep their order of insertion)."""
+    while len(cache) > CACHED:
+        del cache[next(iter(cache))]
