@@ -224,6 +224,7 @@ def _run_app(store: Store, deck: str | None, start: str, told: dict[str, list[st
              **study: Any) -> None:
     """Run the app; ``study`` is a custom study's ``search`` and ``cram``."""
     store.require_writable()  # refused before the first card, not at the first answer
+    store.sync_in_background()  # a grade waits for its commit, not for the disk
     from flashcards.tui.app import make_app
 
     app = make_app(store, deck=deck, start=start, daily_backup=True, synced=True, **told,

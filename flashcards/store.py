@@ -27,7 +27,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flashcards import clock, fsrs, journal, scheduling, schema
+from flashcards import clock, durable, fsrs, journal, scheduling, schema
 from flashcards.model import Answer, Card, DayAnswer, LogEntry
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
@@ -186,6 +186,7 @@ class Store:
         self._journaling = False  # this write transaction notes what it logs (_arm_journal)
         self._file = _identity(path)
         self._backed_up: tuple[int, int] | None = None  # _data_version at our last backup
+        self._background: durable.BackgroundSync | None = None  # see sync_in_background
 
     # -- opening -----------------------------------------------------------------
 
@@ -235,8 +236,19 @@ class Store:
             return None
         return self._backup("daily")
 
+    def sync_in_background(self) -> None:
+        """From now on a commit does not wait for the disk: a thread makes it durable right
+        after (see ``durable``). For the app, where the next card waits for the commit."""
+        if self.read_only or self._background is not None:
+            return
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")  # the thread checkpoints
+        self._background = durable.BackgroundSync(self.path)
+
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (once the last commits are on disk)."""
+        if self._background is not None:
+            self._background.close()
         self.conn.close()
 
     def require_writable(self) -> None:
@@ -260,12 +272,19 @@ class Store:
             raise StoreError(f"{self.path}: the database file was replaced or removed while "
                              "open; start flashcards again")
         outermost = not self.conn.in_transaction
+        background = self._background if outermost and not dry_run else None
+        if background is not None and background.error is not None:
+            error, background.error = background.error, None  # told once: the disk may recover
+            raise StoreError(f"{self.path}: the disk did not take the last change (a power cut "
+                             f"could lose it): {error.strerror or error}")
         if outermost:
             self._arm_journal(journaled)
         with schema.transaction(self.conn, dry_run) as conn:
             yield conn
             if outermost and not dry_run and self._journaling:
                 self._flush_journal()
+        if background is not None:
+            background.committed()
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
