@@ -357,10 +357,10 @@ def _import_with_progress(store: Store, paths_: tuple[str, ...], dry_run: bool) 
     from rich.progress import Progress
 
     with Progress(transient=True, console=_console(stderr=True)) as progress:
-        task = progress.add_task("reading decks", total=total)
+        task = progress.add_task("importing decks", total=total)
         return import_files(
             store, paths_, dry_run=dry_run,
-            on_file=lambda _path, size: progress.advance(task, size),
+            on_read=lambda count: progress.advance(task, count),
         )
 
 

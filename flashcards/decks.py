@@ -14,7 +14,7 @@ import difflib
 import gc
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,18 +118,20 @@ def normalize(text: str) -> str:
     return text if normal == text else normal
 
 
-def load_deck(path: Path, streamed: bool = False) -> DeckFile:
+def load_deck(path: Path, streamed: bool = False,
+              on_read: Callable[[int], None] | None = None) -> DeckFile:
     """Read and parse one deck file, a piece at a time: its bytes are never all held.
 
     With ``streamed``, a file that the fast path reads (``yaml_fast``) is checked here only as
     far as the deck's own keys: its ``cards`` are an iterator that reads and checks the
     entries as it is taken, so that the caller can write them meanwhile, and that raises
     ``StreamFailed`` at the first problem (the caller then undoes what it wrote and reads the
-    file again, not streamed). Its ``drafts`` are complete once the cards are all taken."""
+    file again, not streamed). Its ``drafts`` are complete once the cards are all taken, and
+    ``on_read`` hears, as they are, how many more bytes of the file that took, up to its size."""
     try:
         stream = path.open("rb")
         try:
-            deck = _parse(stream, path, streamed=streamed)
+            deck = _parse(stream, path, streamed=streamed, on_read=on_read)
         except BaseException:
             stream.close()
             raise
@@ -160,10 +162,11 @@ def parse_deck(data: bytes, path: Path) -> DeckFile:
     return _parse(io.BytesIO(data), path)
 
 
-def _parse(stream: BinaryIO, path: Path, fast: bool = True, streamed: bool = False) -> DeckFile:
+def _parse(stream: BinaryIO, path: Path, fast: bool = True, streamed: bool = False,
+           on_read: Callable[[int], None] | None = None) -> DeckFile:
     """Validate the deck file that ``stream`` (seekable, at its start) holds: by the fast
-    path where it applies (unless not ``fast``), else by the strict reader; ``streamed``:
-    see ``load_deck``."""
+    path where it applies (unless not ``fast``), else by the strict reader; ``streamed`` and
+    ``on_read``: see ``load_deck``."""
     where = str(path)
     digest = _check_utf8(stream, where)
     with paused_gc():
@@ -181,7 +184,8 @@ def _parse(stream: BinaryIO, path: Path, fast: bool = True, streamed: bool = Fal
             tags=reader.tags,
             new_per_day=reader.new_per_day,
             reviews_per_day=reader.reviews_per_day,
-            cards=reader.streamed_cards(stream) if reader.streaming else reader.cards(),
+            cards=(reader.streamed_cards(stream, on_read) if reader.streaming
+                   else reader.cards()),
             drafts=reader.drafts,
             sha256=digest,
             name_line=reader.name_line,
@@ -481,10 +485,20 @@ class _DeckReader:
             for position, (line, values) in enumerate(self.fast.entries):
                 self.check_entry(_fast_entry(values, line, position), len(self.errors))
 
-    def streamed_cards(self, stream: BinaryIO) -> Iterator[CardSpec]:
+    def streamed_cards(self, stream: BinaryIO,
+                       on_read: Callable[[int], None] | None = None) -> Iterator[CardSpec]:
         """The cards of the fast path's entries, each checked and made as it is read from
         ``stream`` (closed at the end); ``StreamFailed`` at the first problem. The deck's own
-        keys, its tags too, were all read before, from the skeleton."""
+        keys, its tags too, were all read before, from the skeleton. ``on_read`` hears how
+        many more bytes were read at each hand-over, and the rest of the file's at the end."""
+        told = 0
+
+        def tell(upto: int) -> None:
+            nonlocal told
+            if on_read is not None and upto > told:
+                on_read(upto - told)
+                told = upto
+
         with stream, paused_gc():
             try:
                 for position, (line, values) in enumerate(self.fast.entries):
@@ -492,10 +506,12 @@ class _DeckReader:
                     if self.errors:
                         raise StreamFailed
                     if len(self.notes) == _STREAM_NOTES:
+                        tell(stream.tell())
                         yield from self.cards()
             except (yaml_fast.Unsupported, OSError):
                 raise StreamFailed from None
             yield from self.cards()
+            tell(stream.seek(0, io.SEEK_END))  # the file's size: what is left is told
             self.ids.clear()
             self.prompts.clear()
 

@@ -70,7 +70,7 @@ def unchanged_deck(store: Store, path: Path, digest: str) -> DeckReport | None:
 
 
 def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = False,
-                 on_file: Callable[[Path, int], None] | None = None,
+                 on_read: Callable[[int], None] | None = None,
                  skip_invalid: bool = False) -> SyncReport:
     """Sync deck files (and directories of them) into the database, atomically, and remember
     the paths as sources (see ``sync_sources``).
@@ -83,18 +83,30 @@ def import_files(store: Store, paths: Iterable[str | Path], dry_run: bool = Fals
     Without ``skip_invalid``, a deck is streamed (see ``decks.load_deck``): its cards are
     written, by a thread, while the rest of the file is read. A problem found on the way
     undoes the whole transaction, and every file is read again whole, to report them all.
+
+    ``on_read`` hears how many more bytes of the files were read (a streamed deck's as its
+    cards are written), and a negative count when they are read again from the start.
     """
     paths = [Path(path) for path in paths]
     if not skip_invalid:
+        told = 0
+
+        def tell(count: int) -> None:
+            nonlocal told
+            told += count
+            on_read(count)
+
         try:
-            return _import_files(store, paths, dry_run, on_file, skip_invalid, streamed=True)
+            return _import_files(store, paths, dry_run, on_read and tell, skip_invalid,
+                                 streamed=True)
         except StreamFailed:
-            on_file = None  # nothing was written: the files are read again, whole
-    return _import_files(store, paths, dry_run, on_file, skip_invalid, streamed=False)
+            if on_read:  # nothing was written: the files are read again, whole
+                on_read(-told)
+    return _import_files(store, paths, dry_run, on_read, skip_invalid, streamed=False)
 
 
 def _import_files(store: Store, paths: list[Path], dry_run: bool,
-                  on_file: Callable[[Path, int], None] | None, skip_invalid: bool,
+                  on_read: Callable[[int], None] | None, skip_invalid: bool,
                   streamed: bool) -> SyncReport:
     """``import_files``, with every deck streamed or none."""
     files = find_deck_files(paths)
@@ -102,17 +114,19 @@ def _import_files(store: Store, paths: list[Path], dry_run: bool,
     for path in files:
         # Hashed, then read again to parse, a piece at a time: a big file is never all held.
         report = unchanged_deck(store, path, hash_file(path))
+        deck = None
         if report:
             unchanged.append((path, report))
         else:
             from flashcards import decks  # PyYAML: only once a file changed
 
             try:
-                changed.append(decks.load_deck(path, streamed))
+                deck = decks.load_deck(path, streamed, on_read)
+                changed.append(deck)
             except DeckError as error:
                 errors += error.errors
-        if on_file:
-            on_file(path, path.stat().st_size)
+        if on_read and (deck is None or type(deck.cards) is list):
+            on_read(path.stat().st_size)  # a streamed deck's are told as its cards are read
     importing = {_where(path) for path in files}
     clashes = duplicate_deck_errors(
         changed, {report.deck: path for path, report in unchanged}
