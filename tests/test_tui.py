@@ -157,11 +157,29 @@ async def test_header_shows_deck_position_and_counts(loaded):
     app = review_app(loaded)
     async with app.run_test(size=SIZE) as pilot:
         header = app.screen.query_one(ReviewHeader)
-        assert str(header.render()).startswith("基础  1/3 ")
-        assert "new 3  review 0  again 0" in str(header.render())
+        assert header.text.startswith("基础  1/3 ")
+        assert "new 3  review 0  again 0" in header.text
         await pilot.press("space", "1")
-        assert "2/4 " in str(header.render())
-        assert "new 2  review 0  again 1" in str(header.render())
+        assert "2/4 " in header.text
+        assert "new 2  review 0  again 1" in header.text
+
+
+async def test_header_fits_its_width_and_takes_a_new_theme_s_colours(store, write_deck):
+    import_files(store, [write_deck(DECK.replace("基础", "机器学习基础 [bold] 很长的牌组名字"))])
+    app = review_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        header = app.screen.query_one(ReviewHeader)
+        line = header.render_line(0)
+        assert line.cell_length == header.content_region.width
+        assert header.text.startswith("机器学习基础 [bold] 很长的牌组名字  1/3 ━")
+        again = next(segment for segment in line if segment.text == "0")
+        await pilot.resize_terminal(44, 30)
+        assert header.text.startswith("机器学习 …  1/3   new 3")  # no bar; the name cut
+        assert header.render_line(0).cell_length == header.content_region.width == 42
+        app.theme = "textual-light" if app.current_theme.dark else "textual-dark"
+        await pilot.pause()
+        repainted = next(segment for segment in header.render_line(0) if segment.text == "0")
+        assert repainted.style != again.style
 
 
 # -- undo, suspend, bury -------------------------------------------------------------------
@@ -206,7 +224,7 @@ async def test_daily_new_limit_ends_the_review_early(loaded):
     loaded.set_config("new_per_day", 2)
     app = review_app(loaded)
     async with app.run_test(size=SIZE) as pilot:
-        assert "1/2 " in str(app.screen.query_one(ReviewHeader).render())
+        assert "1/2 " in app.screen.query_one(ReviewHeader).text
         await pilot.press("space", "5", "space", "4")
         assert isinstance(app.screen, SummaryScreen)
     # a second sitting the same day has nothing left under the limit
@@ -337,7 +355,7 @@ async def test_markup_in_cards_decks_and_tags_is_shown_literally(store, write_de
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         view = app.screen.query_one(CardView)
         assert card_sides(view)[0] == "a[0] [bold]x [/] [@click=app.quit]q[/]"
-        assert str(app.screen.query_one(ReviewHeader).render()).startswith("[bold]牌[/] a[0]")
+        assert app.screen.query_one(ReviewHeader).text.startswith("[bold]牌[/] a[0]")
         assert "[red]t[/]" in view.text.split("\n")[0]  # the kind and tags line
         await pilot.click(CardView, offset=(5, 3))
         await pilot.press("space")
