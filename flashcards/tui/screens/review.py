@@ -215,8 +215,9 @@ class ReviewScreen(BaseScreen):
         result = save(self, write, *args, on_busy=retry_soon)
         if self._retry is waiting:  # saved, or failed for good: nothing waits any more
             self._retry = None
-        self.refresh_bindings()
-        return result
+        if result is NOT_SAVED:  # the same card stays, its keys as the retry has them
+            self.refresh_bindings()
+        return result  # else the caller shows the next card, and its keys (_next)
 
     async def _set_aside(self, again: Callable[[], Awaitable[None]],
                          action: Callable[[], Card], done: str) -> None:
