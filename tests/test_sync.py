@@ -119,19 +119,16 @@ def test_text_the_fast_path_does_not_read_late_in_a_deck_is_read_again_whole(
     assert "import writer" in writes and "MainThread" in writes  # streamed, then read whole
 
 
-def test_a_streamed_deck_s_bytes_are_told_as_its_cards_are_written(
-    store, write_deck, writes
-) -> None:
+def test_a_streamed_deck_s_bytes_are_told_as_its_cards_are_read(store, write_deck) -> None:
     path = write_deck(big_deck())
     other = write_deck("deck: small\ncards:\n  - front: a\n    back: b\n", "small.yaml")
-    told: list[tuple[int, int]] = []  # each count, and the statements written before it
-    import_files(store, [path, other],
-                 on_read=lambda count: told.append((count, len(writes))))
-    assert all(count > 0 for count, _ in told)
-    assert sum(count for count, _ in told) == path.stat().st_size + other.stat().st_size
-    # The big deck's bytes come a piece at a time, while its cards are being written (a
-    # progress bar never waits at its end while they are).
-    assert len(told) >= 4 and told[-2][1] >= 2
+    told: list[int] = []
+    import_files(store, [path, other], on_read=told.append)
+    assert all(count > 0 for count in told)
+    assert sum(told) == path.stat().st_size + other.stat().st_size
+    # The big deck's bytes (3.4 MB) come a piece at a time, as its cards are read and
+    # handed to the writer: a progress bar never waits at its end while they are written.
+    assert len(told) >= 4 and max(told) < path.stat().st_size / 2
 
 
 def test_a_deck_read_again_whole_takes_back_what_its_streaming_told(
