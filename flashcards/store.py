@@ -51,7 +51,6 @@ class AnswerLogs(NamedTuple):
     cards: list[AnswerLog]
 
 
-
 @dataclass(frozen=True)
 class Setting:
     """What one global setting may hold: a whole number (``low``..``high``), a number
