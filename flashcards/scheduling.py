@@ -318,7 +318,6 @@ class Progress:
         return is_leech(self.lapses)
 
 
-
 @dataclass(frozen=True)
 class Ahead:
     """A card's answers under FSRS read ahead of its parameters (``read_ahead``): all but
