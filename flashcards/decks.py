@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import gc
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from flashcards import cloze, yaml_fast
+from flashcards import cloze, heap, yaml_fast
 from flashcards.deck_files import (  # here too, for the callers that read decks
     DeckError,
     StreamFailed,
@@ -169,7 +167,7 @@ def _parse(stream: BinaryIO, path: Path, fast: bool = True, streamed: bool = Fal
     ``on_read``: see ``load_deck``."""
     where = str(path)
     digest = _check_utf8(stream, where)
-    with paused_gc():
+    with heap.paused_gc():
         reader = _fast_reader(stream, streamed) if fast else None
         if reader is None:
             reader = _DeckReader(stream)
@@ -233,20 +231,6 @@ def _check_utf8(stream: BinaryIO, where: str) -> str:
     if stream.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
         stream.seek(0)
     return digest.hexdigest()
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: for building many objects that form no cycle
-    (a deck's cards, its YAML text), where the collector would find nothing, yet every few
-    hundred thousand new objects it would walk the caller's whole heap (a running app's too)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _kind(node: Node) -> str:
@@ -499,7 +483,7 @@ class _DeckReader:
                 on_read(upto - told)
                 told = upto
 
-        with stream, paused_gc():
+        with stream, heap.paused_gc():
             try:
                 for position, (line, values) in enumerate(self.fast.entries):
                     self.check_entry(_fast_entry(values, line, position), 0)

@@ -30,7 +30,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -330,7 +329,10 @@ class Ahead:
 
     def progress(self, scheduler: FSRS) -> Progress:
         """The card's progress through all its answers under ``scheduler``."""
-        progress = copy(self.counted)  # shallow: nothing it shares is changed in place
+        # A shallow copy (nothing it shares is changed in place), made as ``copy.copy`` makes
+        # it but without its protocol's lookups: a replay makes one per card.
+        progress = object.__new__(Progress)
+        progress.__dict__.update(self.counted.__dict__)
         progress.scheduler = scheduler
         progress.memory = scheduler.model.memory(self.history, progress.memory)
         progress.answer(*self.last)

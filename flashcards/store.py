@@ -27,7 +27,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from flashcards import clock, durable, fsrs, journal, scheduling, schema
+from flashcards import clock, durable, fsrs, heap, journal, scheduling, schema
 from flashcards.model import Answer, Card, DayAnswer, LogEntry
 from flashcards.schema import StoreError
 from flashcards.sm2 import SM2State
@@ -120,6 +120,9 @@ LAST_ANSWER_DAY = ("(SELECT day FROM reviews WHERE reviews.card_id = cards.id "
 # The card columns its log gives (see ``scheduling.Progress.card_row``).
 CACHED_COLUMNS = ("repetitions", "interval", "easiness", "due", "lapses", "leech", "suspended",
                   "buried_until", "stability", "difficulty", "first_day", "first_quality")
+# What a replay of the same log under other settings (``reschedule``) may change: all but the
+# first answer's study day and grade (the last two), so their index is left as it is.
+RESCHEDULED_COLUMNS = CACHED_COLUMNS[:-2]
 BULK_CACHE_KIB = -65536  # PRAGMA cache_size: negative is KiB, so 64 MB
 
 CARD_COLUMNS = (
@@ -912,6 +915,10 @@ class Store:
         (``replay``). ``on_progress`` hears how many of the answers are done. The big page
         cache (``bulk_cache``) keeps the cards' indexes in memory while every row is updated.
         """
+        with heap.paused_gc():  # its queries too: ``logs`` may hold millions of objects
+            self._reschedule(on_progress, logs)
+
+    def _reschedule(self, on_progress: OnProgress | None, logs: AnswerLogs | None) -> None:
         fresh = logs is not None and logs.version == self.data_version()
         schedulers = self.deck_schedulers()
         decks = dict(self.query("SELECT id, deck_id FROM cards"))
@@ -931,17 +938,17 @@ class Store:
                 batch.append((card_id, progress))
                 done += len(answers)
                 if len(batch) == 5000:
-                    self._save_progress(batch)
+                    self._save_progress(batch, RESCHEDULED_COLUMNS)
                     batch.clear()
                     if on_progress:
                         on_progress(done, total)
-            self._save_progress(batch)
+            self._save_progress(batch, RESCHEDULED_COLUMNS)
 
     def answer_logs(self) -> AnswerLogs:
         """The whole log as ``reschedule`` replays it, read ahead of a change of FSRS's
         parameters: each card on FSRS counted through its answers (``scheduling.read_ahead``),
         all that does not depend on the parameters."""
-        with self.snapshot():
+        with self.snapshot(), heap.paused_gc():
             return AnswerLogs(self.data_version(), list(self._answer_logs(read_ahead=True)))
 
     def _answer_logs(self, read_ahead: bool = False) -> Iterator[AnswerLog]:
@@ -979,12 +986,15 @@ class Store:
                 (deck,))
         return groupby(rows, key=itemgetter(0))
 
-    def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]]) -> None:
-        """Cache each card's replayed state, lapses, leech and suspended flags, buried day
-        and FSRS memory (call inside ``write``)."""
+    def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]],
+                       columns: tuple[str, ...] = CACHED_COLUMNS) -> None:
+        """Cache each card's replayed state, lapses, leech and suspended flags, buried day,
+        FSRS memory and first answer, or the first ``columns`` of those (call inside
+        ``write``)."""
+        count = len(columns)
         self.conn.executemany(
-            f"UPDATE cards SET {' = ?, '.join(CACHED_COLUMNS)} = ? WHERE id = ?",
-            [(*progress.card_row(), card_id) for card_id, progress in cards],
+            f"UPDATE cards SET {' = ?, '.join(columns)} = ? WHERE id = ?",
+            [(*progress.card_row()[:count], card_id) for card_id, progress in cards],
         )
 
     def cached_row(self, card_id: int) -> tuple:

@@ -1,6 +1,5 @@
 """Tests for flashcards.decks: YAML deck files -> card records, and every error with its line."""
 
-import gc
 import hashlib
 import re
 import subprocess
@@ -28,7 +27,6 @@ from flashcards.decks import (
     load_decks,
     normalize,
     parse_deck,
-    paused_gc,
 )
 
 PATH = Path("deck.yaml")
@@ -881,13 +879,3 @@ def test_numbers_too_large_for_a_deck_are_one_line_each(write_deck):
         f"{path}:3: reviews_per_day must be at most 100000, not '{'9' * 39}…'",
         f"{path}:5: card 1: cloze deletion '{{{{c{'9' * 36}…' must be c1 to c999",
     ]
-
-
-def test_the_collector_is_paused_inside_and_given_back_as_it_was():
-    assert gc.isenabled()
-    with paused_gc():
-        assert not gc.isenabled()
-        with paused_gc():  # nested: the outer pause holds
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()

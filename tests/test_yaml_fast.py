@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from test_hostile import yaml_documents
 
 from benchmarks.generate import card_yaml
-from flashcards import decks, paths, yaml_fast
+from flashcards import decks, heap, paths, yaml_fast
 from flashcards.cli import cli
 from flashcards.decks import DeckError, DeckFile, StreamFailed
 
@@ -38,7 +38,7 @@ def fast_path_reads(data: bytes) -> bool:
     """Whether the fast path reads the file itself (not handing it to the strict reader)."""
     stream = io.BytesIO(data)
     stream.seek(3 if data.startswith(b"\xef\xbb\xbf") else 0)
-    with decks.paused_gc():
+    with heap.paused_gc():
         return decks._fast_reader(stream) is not None
 
 
