@@ -34,7 +34,7 @@ from itertools import chain, islice
 
 from flashcards import clock
 from flashcards.model import Answer, Card, Search
-from flashcards.store import Store, due_sql, showable_sql
+from flashcards.store import Replayed, Store, due_sql, showable_sql
 
 MAX_ANSWER_SECONDS = 60  # a longer pause was a break, not thinking (Anki caps it too)
 NEW, REVIEW, AGAIN = "new", "review", "again"
@@ -102,6 +102,7 @@ class Session:
         self._started = clock.monotonic()
         self._shown_at = self._started
         self._current: Card | None = None
+        self._replayed: Replayed | None = None  # the log read for the intervals, for answer
 
     # -- building the queue ----------------------------------------------------------
 
@@ -218,7 +219,8 @@ class Session:
         card = self.current
         if card is None or self.cram:  # a cram answer moves nothing
             return {}
-        return self.store.replay(card.id).preview(self.store.today())
+        self._replayed = self.store.replayed(card.id)
+        return self._replayed.progress.preview(self.store.today())
 
     # -- actions -------------------------------------------------------------------------
 
@@ -227,8 +229,9 @@ class Session:
         card = self._require_wanted_card()
         seconds = min(clock.monotonic() - self._shown_at, MAX_ANSWER_SECONDS)
         snapshot = self._snapshot()
+        replayed, self._replayed = self._replayed, None  # used once: the answer changes it
         result = self.store.answer(card.id, quality, duration_ms=round(seconds * 1000),
-                                   cram=self.cram)
+                                   cram=self.cram, replayed=replayed)
         self.answers.append(result)
         self.queue.pop(0)
         if result.became_leech:

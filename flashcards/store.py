@@ -44,6 +44,19 @@ class AnswerLog(NamedTuple):
     ahead: scheduling.Ahead | None  # on FSRS: counted through, ready for any parameters
 
 
+class Replayed(NamedTuple):
+    """A card's log as ``Store.answer`` builds on it (``Store.replayed``), and the moment of
+    the database it was read at: given back to ``answer``, it spares reading it again while
+    nothing has been written since (``Store.moment``)."""
+
+    card_id: int
+    deck_id: int
+    progress: scheduling.Progress  # under its deck's scheduler
+    log: scheduling.Progress  # under SM-2, as the log's rows keep it (``progress`` on SM-2)
+    last_ts: int | None  # the time of its last log entry, answer or action
+    moment: tuple[int, int]
+
+
 class AnswerLogs(NamedTuple):
     """The whole log as a replay reads it, and the database's ``data_version`` then."""
 
@@ -189,6 +202,7 @@ class Store:
         self._file = _identity(path)
         self._backed_up: tuple[int, int] | None = None  # _data_version at our last backup
         self._background: durable.BackgroundSync | None = None  # see sync_in_background
+        self._commits = 0  # write transactions this connection committed (``moment``)
 
     # -- opening -----------------------------------------------------------------
 
@@ -224,6 +238,11 @@ class Store:
     def data_version(self) -> int:
         """A number that changes whenever another connection commits to the database."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def moment(self) -> tuple[int, int]:
+        """What changes whenever the database is written, by another connection
+        (``data_version``) or by this one."""
+        return self.data_version(), self._commits
 
     @property
     def version(self) -> int:
@@ -285,6 +304,8 @@ class Store:
             yield conn
             if outermost and not dry_run and self._journaling:
                 self._flush_journal()
+        if outermost:
+            self._commits += 1
         if background is not None:
             background.committed()
 
@@ -601,12 +622,15 @@ class Store:
     # -- the review log ----------------------------------------------------------------
 
     def answer(self, card_id: int, quality: int, duration_ms: int | None = None,
-               at: datetime | None = None, cram: bool = False) -> Answer:
+               at: datetime | None = None, cram: bool = False,
+               replayed: Replayed | None = None) -> Answer:
         """Log an answer and update the card, committed before this returns.
 
         The first answer of a study day moves the card's state; later answers the same day
         (SM-2's "repeat items below 4") are logged as repeats and change nothing. A ``cram``
         answer (custom study that leaves the schedule alone) goes to the cram log.
+        ``replayed``: the card's log as ``replayed`` read it, used (and changed) if nothing
+        was written since, else read again.
         """
         if quality not in scheduling.GRADES:
             raise ValueError(f"a grade is a whole number from 0 to 5, not {quality!r}")
@@ -614,8 +638,8 @@ class Store:
         day = clock.study_day(at, self.config()["rollover_hour"])
         review_id = uuid.uuid4().hex
         with self.write():
-            card = self.card(card_id)
             if cram:
+                card = self.card(card_id)
                 self.conn.execute(
                     "INSERT INTO cram_answers (id, card_id, reviewed_at, ts, day, quality, "
                     "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -623,10 +647,11 @@ class Store:
                      quality, duration_ms),
                 )
                 return Answer(review_id, card_id, quality, True, card.state, card.due, False)
-            progress = self.replay(card_id)
-            log = self._log_progress(progress)
-            ts, day = scheduling.answer_order(scheduling.to_ms(at), day,
-                                              self._last_ts([card_id]).get(card_id),
+            if replayed is None or replayed.card_id != card_id or replayed.moment != self.moment():
+                replayed = self.replayed(card_id)
+            progress, log = replayed.progress, replayed.log
+            was_leech = progress.is_leech
+            ts, day = scheduling.answer_order(scheduling.to_ms(at), day, replayed.last_ts,
                                               progress.last_day)
             repeat = _feed(log, progress, quality, day)
             self.conn.execute(
@@ -636,11 +661,25 @@ class Store:
                 (review_id, card_id, clock.iso(at), ts, day.isoformat(), quality,
                  int(repeat), *log.state_row(), duration_ms),
             )
-            self._tally_days([(1, self._deck_ids([card_id])[card_id], day.isoformat(),
-                               repeat, quality, duration_ms)])
+            self._tally_days([(1, replayed.deck_id, day.isoformat(), repeat, quality,
+                               duration_ms)])
             self._save_progress([(card_id, progress)])
         return Answer(review_id, card_id, quality, repeat, progress.state, progress.due,
-                      progress.is_leech and not card.leech)
+                      progress.is_leech and not was_leech)
+
+    def replayed(self, card_id: int) -> Replayed:
+        """A card's log replayed under its deck's scheduler and under SM-2, all read at one
+        moment: what ``answer`` builds on. The app reads it when the card is revealed (for
+        the grades' intervals) and hands it to ``answer``, which then reads nothing again
+        unless the database was written meanwhile."""
+        with self.snapshot():
+            row = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?",
+                                    (card_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no card with id {card_id}")
+            progress = self.replay(card_id, self.deck_schedulers()[row[0]])
+            return Replayed(card_id, row[0], progress, self._log_progress(progress),
+                            self._last_ts([card_id]).get(card_id), self.moment())
 
     def undo_answer(self, review_id: str) -> Card:
         """Remove one answer (a cram answer too) from the log and restore the card's state

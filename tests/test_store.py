@@ -420,3 +420,53 @@ def test_the_bulk_cache_is_given_back_even_after_an_error(store):
         assert store.query("PRAGMA cache_size") == [(BULK_CACHE_KIB,)]
         raise RuntimeError
     assert store.query("PRAGMA cache_size") == before
+
+
+def log_and_cards(store: Store) -> tuple[list, list]:
+    """The log (without its random ids) and the cards, as stored."""
+    log = store.query("SELECT card_id, reviewed_at, ts, day, quality, repeat, repetitions, "
+                      "interval, easiness, due FROM reviews ORDER BY ts, card_id")
+    return log, store.query("SELECT * FROM cards ORDER BY id")
+
+
+@pytest.mark.parametrize("scheduler", ["sm2", "fsrs"])
+def test_an_answer_on_the_log_read_at_the_reveal_is_the_answer_read_at_the_key(
+        tmp_path, store, write_deck, scheduler):
+    """``answer(replayed=...)`` (what the app does) against ``answer`` reading the log
+    itself, over the same answers on two copies of one database."""
+    import_files(store, [write_deck(DECK)])
+    store.set_config("scheduler", scheduler)
+    store.close()
+    copies = []
+    for name in ("read-ahead.db", "read-at-key.db"):
+        copy = tmp_path / name
+        copy.write_bytes(store.path.read_bytes())
+        copies.append(Store.open(copy))
+    rng = random.Random(5)
+    start = clock.now()
+    for step in range(60):
+        at = start + timedelta(days=step // 3, hours=step % 3)
+        card_id = rng.choice(sorted(card_ids(copies[0]).values()))
+        quality = rng.randint(0, 5)
+        copies[0].answer(card_id, quality, at=at, replayed=copies[0].replayed(card_id))
+        copies[1].answer(card_id, quality, at=at)
+    assert log_and_cards(copies[0]) == log_and_cards(copies[1])
+
+
+def test_a_log_read_before_another_write_is_read_again(store, write_deck):
+    """Written meanwhile, by another connection or by this one: the answer builds on the
+    log as it is now, not as it was read."""
+    import_files(store, [write_deck(DECK)])
+    card_id = card_ids(store)["1 + 1 = ?"]
+    start = clock.now()
+    stale = store.replayed(card_id)
+    other = Store.open(store.path)
+    other.answer(card_id, 5, at=start)
+    other.close()
+    store.answer(card_id, 5, at=start + timedelta(days=1), replayed=stale)
+    assert store.card(card_id).repetitions == 2
+    stale = store.replayed(card_id)
+    store.act([card_id], "forget", at=start + timedelta(days=2))
+    store.answer(card_id, 5, at=start + timedelta(days=3), replayed=stale)
+    assert store.card(card_id).repetitions == 1
+    assert store.replay(card_id).card_row() == store.cached_row(card_id)

@@ -100,7 +100,7 @@ class ReviewScreen(BaseScreen):
             self.call_after_refresh(self.app.finish_review, self.session)
         else:
             self._show_header()
-            self.query_one(CardView).prepare(self.session.upcoming())
+            self.query_one(CardView).prepare(self.session.upcoming)
 
     # -- what the footer shows -------------------------------------------------------------
 
@@ -284,7 +284,6 @@ class ReviewScreen(BaseScreen):
             self.revealed = False
             view.show(card, self.session.current_kind)
             self.refresh_bindings()
-        view.prepare(self.session.upcoming())
         # The last card's lines are garbage now: collect them while the front is read, once
         # the next card is rendered, rather than when the collector decides to, which can be
         # in the middle of the next key.

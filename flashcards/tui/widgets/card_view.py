@@ -82,15 +82,16 @@ class CardView(ScrollView, can_focus=True):
         self._rendered_for: tuple | None = None  # the width and styles of those lines
         self._style_set: tuple[str, tuple[Style, ...]] | None = None  # theme, its styles
         self._ahead: Timer | None = None
-        self._next: Card | None = None  # the card most likely shown after this one
-        self._next_kind = "new"
+        # What gives the card most likely shown after this one, and its kind (if any).
+        self._upcoming: Callable[[], tuple[Card, str] | None] = lambda: None
 
     # -- what is shown -------------------------------------------------------------------
 
     def show(self, card: Card, kind: str) -> None:
         """Show a card's front (another card, or the same again), its back hidden."""
         self.card, self.kind, self.revealed = card, kind, False
-        self.scroll_home(animate=False)
+        if self.scroll_offset.y:  # a no-op scroll still costs a tenth of a millisecond
+            self.scroll_home(animate=False)
         self._update()
         self._render_ahead_soon()
 
@@ -99,10 +100,11 @@ class CardView(ScrollView, can_focus=True):
         self.revealed = True
         self._update()
 
-    def prepare(self, upcoming: tuple[Card, str] | None) -> None:
-        """Render the lines of ``upcoming`` (a card and its kind) soon, unseen, so that
-        showing it next is a swap."""
-        self._next, self._next_kind = upcoming or (None, "new")
+    def prepare(self, upcoming: Callable[[], tuple[Card, str] | None]) -> None:
+        """Render the lines of the card ``upcoming`` gives (a card and its kind, or None)
+        soon, unseen, so that showing it next is a swap. It is asked then, after each card
+        shown, not in the key that shows one."""
+        self._upcoming = upcoming
         self._render_ahead_soon()
 
     @property
@@ -179,9 +181,11 @@ class CardView(ScrollView, can_focus=True):
         self._ahead = None
         if self.card is not None:
             self._back_lines(self.card)
-        if self._next is not None:
-            self._front_lines(self._next, self._next_kind)
-            self._back_lines(self._next)
+        upcoming = self._upcoming()
+        if upcoming is not None:
+            card, kind = upcoming
+            self._front_lines(card, kind)
+            self._back_lines(card)
 
     def _front_lines(self, card: Card, kind: str) -> list[Strip]:
         return self._part(partial(self._front, card, kind), ("front", kind, card.tags, card.front))
