@@ -811,6 +811,23 @@ async def test_the_footer_keeps_its_height_from_front_to_back(loaded):
         assert footer.size.height == tall and "show answer" in footer_text(app)
 
 
+async def test_the_footer_keys_kept_by_state_are_the_keys_the_bindings_give(loaded):
+    """The review says what its keys depend on (``keys_state``); through every kind of key
+    (reveal, grade, undo, a window too small, suspend) the footer shows what reading the
+    bindings again gives."""
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        footer = app.screen.query_one(KeyFooter)
+        for keys in (["space"], ["4"], ["space"], ["1"], ["u"], ["space"], ["s"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert footer._shown() == footer._read_bindings()
+        await pilot.resize_terminal(20, 6)
+        await pilot.pause()
+        assert footer._shown() == footer._read_bindings()
+        assert "show answer" not in footer_text(app)
+
+
 async def test_a_theme_change_redraws_the_card_in_its_colours(store, write_deck):
     import_files(store, [write_deck("deck: d\ncards:\n  - {front: '**bold** `code`', back: b}\n")])
     app = review_app(store)

@@ -120,6 +120,13 @@ class ReviewScreen(BaseScreen):
             return self.session.can_undo()
         return True
 
+    def keys_state(self) -> tuple:
+        """What ``check_action`` and ``key_label`` answer from: the footer reads the keys
+        again only when this changes."""
+        blocked = self.session.current is None or self.too_small or self._retry is not None
+        labels = tuple(self._intervals.items()) if self.revealed else ()
+        return blocked, self.revealed, self.session.can_undo(), labels
+
     def key_label(self, binding: Binding) -> str | None:
         """Grade keys read "good 6d": the label and the interval that grade would give."""
         if binding.action.startswith("grade("):

@@ -11,7 +11,9 @@ card up and down, redrawing the whole screen on every key.
 
 Its lines are kept rendered by what they show, so a key that brings back keys shown before
 (a review's front, the same for every card) costs no rendering; a screen that asks twice
-for one change of keys gets one redraw.
+for one change of keys gets one redraw. A screen may also say what its keys depend on
+(``keys_state() -> tuple``): for a state seen before, the keys are not read again (reading
+them asks every binding of the focus chain whether it may run).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class KeyFooter(Widget):
         # alternates between the front's keys, the same for every card, and the grades.
         self._items: dict[Entries, list[Content]] = {}
         self._strips: dict[tuple[Entries, int], list[Strip]] = {}
+        self._by_state: dict[tuple, Entries] = {}  # keys read, by focus and screen state
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -86,6 +89,19 @@ class KeyFooter(Widget):
 
     def _read_entries(self) -> Entries:
         """The key and label of each action that can run now, in the screen's order."""
+        screen = self.screen
+        keys_state = getattr(screen, "keys_state", None)
+        if keys_state is None:
+            return self._read_bindings()
+        state = (screen.focused, keys_state())
+        entries = self._by_state.get(state)
+        if entries is None:
+            entries = self._by_state[state] = self._read_bindings()
+            _trim(self._by_state)
+        return entries
+
+    def _read_bindings(self) -> Entries:
+        """The key and label of each action that can run now, read from the bindings."""
         screen = self.screen
         key_label = getattr(screen, "key_label", None)
         seen: set[str] = set()
