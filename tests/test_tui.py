@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import sys
 import threading
@@ -26,7 +27,7 @@ from flashcards.text import format_interval
 from flashcards.tui.app import FlashcardsApp, make_app
 from flashcards.tui.editing import editor_command
 from flashcards.tui.screens.home import HomeScreen
-from flashcards.tui.screens.review import ReviewScreen
+from flashcards.tui.screens.review import YOUNG_OBJECTS, ReviewScreen
 from flashcards.tui.screens.summary import SummaryScreen
 from flashcards.tui.widgets.card_view import AHEAD_DELAY, CardView
 from flashcards.tui.widgets.key_footer import KeyFooter
@@ -826,6 +827,16 @@ async def test_the_footer_keys_kept_by_state_are_the_keys_the_bindings_give(load
         await pilot.pause()
         assert footer._shown() == footer._read_bindings()
         assert "show answer" not in footer_text(app)
+
+
+async def test_a_review_leaves_the_collector_to_its_idle_moments_and_gives_it_back(loaded):
+    before = gc.get_threshold()
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE) as pilot:
+        assert gc.get_threshold()[0] == YOUNG_OBJECTS
+        await pilot.press("space", "4", "space", "4")
+        await pilot.pause()
+    assert gc.get_threshold() == before
 
 
 async def test_a_theme_change_redraws_the_card_in_its_colours(store, write_deck):
