@@ -85,7 +85,7 @@ class ReviewScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield ReviewHeader(cram=self.session.cram)
         yield CardView(self.session.current, self.session.current_kind or "new")
-        yield KeyFooter()
+        yield KeyFooter(immediate=True)
         yield Static(id="too-small")
 
     def on_resize(self, event: Resize) -> None:

@@ -57,24 +57,31 @@ class KeyFooter(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"key-footer--key"}
     ALLOW_SELECT = False
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, immediate: bool = False, **kwargs: object) -> None:
+        """``immediate``: the keys are read in the screen's ``refresh_bindings()`` call
+        itself, not once the message at hand is handled: for a screen that calls it only
+        when its state is settled (the review does, on every key: a step less per key)."""
         super().__init__(**kwargs)
+        self._immediate = immediate
         self._tallest: dict[int, int] = {}  # width -> the most lines shown at that width
         self._entries: Entries | None = None  # what is shown now (None: not read yet)
         # Built items and rendered lines by what they show (and width): a review's footer
         # alternates between the front's keys, the same for every card, and the grades.
         self._items: dict[Entries, list[Content]] = {}
+        self._lines: dict[tuple[Entries, int], list[Content]] = {}  # packed, by width
         self._strips: dict[tuple[Entries, int], list[Strip]] = {}
         self._by_state: dict[tuple, Entries] = {}  # keys read, by focus and screen state
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed,
+                                                      immediate=self._immediate)
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def notify_style_update(self) -> None:
         self._items.clear()  # a theme change recolours the keys
+        self._lines.clear()
         self._strips.clear()
         super().notify_style_update()
 
@@ -140,6 +147,14 @@ class KeyFooter(Widget):
 
     def lines(self, width: int) -> list[Content]:
         """The items packed into lines of at most ``width`` cells, never splitting one."""
+        key = (self._shown(), width)
+        lines = self._lines.get(key)
+        if lines is None:
+            lines = self._lines[key] = self._pack(width)
+            _trim(self._lines)
+        return lines
+
+    def _pack(self, width: int) -> list[Content]:
         lines: list[Content] = []
         line = Content()
         for item in self.items():
