@@ -304,7 +304,7 @@ class Store:
             yield conn
             if outermost and not dry_run and self._journaling:
                 self._flush_journal()
-        if outermost:
+        if outermost and not dry_run:
             self._commits += 1
         if background is not None:
             background.committed()
