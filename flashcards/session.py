@@ -215,7 +215,8 @@ class Session:
         return self.current_kind == AGAIN
 
     def intervals(self) -> dict[int, int]:
-        """For each grade, the interval in days it would give the current card."""
+        """For each grade, the interval in days it would give the current card (worked
+        out on its replayed log, which ``answer`` then builds on)."""
         card = self.current
         if card is None or self.cram:  # a cram answer moves nothing
             return {}

@@ -673,13 +673,17 @@ class Store:
         the grades' intervals) and hands it to ``answer``, which then reads nothing again
         unless the database was written meanwhile."""
         with self.snapshot():
-            row = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?",
-                                    (card_id,)).fetchone()
-            if row is None:
-                raise StoreError(f"no card with id {card_id}")
-            progress = self.replay(card_id, self.deck_schedulers()[row[0]])
-            return Replayed(card_id, row[0], progress, self._log_progress(progress),
+            deck_id = self._deck_id(card_id)
+            progress = self.replay(card_id, self.deck_schedulers()[deck_id])
+            return Replayed(card_id, deck_id, progress, self._log_progress(progress),
                             self._last_ts([card_id]).get(card_id), self.moment())
+
+    def _deck_id(self, card_id: int) -> int:
+        """The deck id of one card; a ``StoreError`` when there is no such card."""
+        row = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?", (card_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no card with id {card_id}")
+        return row[0]
 
     def undo_answer(self, review_id: str) -> Card:
         """Remove one answer (a cram answer too) from the log and restore the card's state
@@ -785,9 +789,7 @@ class Store:
         """The progress that a card's log, as stored (study days and order), gives under
         ``scheduler`` (by default the one its deck uses now): its answers and actions."""
         if scheduler is None:
-            deck_id = self.conn.execute("SELECT deck_id FROM cards WHERE id = ?",
-                                        (card_id,)).fetchone()[0]
-            scheduler = self.deck_schedulers()[deck_id]
+            scheduler = self.deck_schedulers()[self._deck_id(card_id)]
         progress = scheduling.Progress(scheduler, card_id=card_id)
         rows = self.query(
             "SELECT ts, id, quality, day, NULL FROM reviews WHERE card_id = ?1 "
