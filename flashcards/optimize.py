@@ -65,10 +65,11 @@ def optimize(store: Store, deck: str | None = None,
     """Fit FSRS to the log (of ``deck``, or all), store the parameters that predict it better
     (the fitted ones, or the defaults), and replay the cards under them, in one write.
 
-    The fit, then the evaluations of it and of the defaults, run in a child process on the
-    other core (``_Fit``); meanwhile this one runs ``while_fitting`` (the command line makes
-    the day's backup there), reads the log for the replay, and then replays the cards under
-    the fit while they are evaluated, in a savepoint rolled back if the fit is no better.
+    The fit, then its evaluation, run in a child process on the other core (``_Fit``);
+    meanwhile this one runs ``while_fitting`` (the command line makes the day's backup
+    there), evaluates the defaults and reads the log for the replay, and then replays the
+    cards under the fit while it is evaluated, in a savepoint rolled back if the fit is no
+    better.
     The collector is paused throughout: it would find no cycle among the millions of objects
     of the items and the log, yet walk them all again and again (a third of the time)."""
     if deck is not None and deck not in store.deck_names():
@@ -93,16 +94,17 @@ def _optimize(store: Store, deck: str | None,
             store.set_fsrs_parameters(None, deck)
         return FitReport(deck, answers, count, default, None, None, reason)
     with _Fit(items) as fit:
-        del items  # freeing a million items takes a third of a second: here, while it fits
         if while_fitting:
             while_fitting()
+        default = fsrs.Model().evaluate(items)
+        del items  # freeing a million items takes a third of a second: here, while it fits
         logs = store.answer_logs()
         candidate = fit.parameters()
         with store.write():
             try:
                 with store.write():  # a savepoint, kept only if the fit is better
                     store.set_fsrs_parameters(candidate, deck, logs)
-                    fitted, default = fit.evaluations()
+                    fitted = fit.evaluation()
                     if fitted[0] >= default[0]:
                         raise _NoBetter
                 parameters = candidate
@@ -119,11 +121,10 @@ class _NoBetter(Exception):
 
 
 class _Fit:
-    """``fsrs.fit`` of the training items, then the evaluations of what it fits and of the
-    defaults, in a child process on the other core while this one does the rest: the
-    library holds the GIL, so a thread would not run alongside. The child is forked, so it
-    shares the items (which cannot be pickled); it only computes, and sends the results in
-    order. Where there is no ``fork`` (Windows), each runs here when its result is wanted."""
+    """``fsrs.fit`` of the training items, then the evaluation of what it fits, in a child
+    process on the other core while this one does the rest: the library holds the GIL, so
+    a thread would not run alongside. The child is forked, so it shares the items (which
+    cannot be pickled); it only computes, and sends the results in order. Where there is no ``fork`` (Windows), each runs here when its result is wanted."""
 
     def __init__(self, items: list) -> None:
         self._items: list | None = None
@@ -155,11 +156,10 @@ class _Fit:
             return self._fitted
         return self._receive()
 
-    def evaluations(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        """(log-loss, RMSE over bins) on the items of the fitted parameters, then of the
-        defaults."""
+    def evaluation(self) -> tuple[float, float]:
+        """(log-loss, RMSE over bins) of the fitted parameters on the items."""
         if self._items is not None:
-            return _evaluations(self._items, self._fitted)
+            return fsrs.Model(self._fitted).evaluate(self._items)
         return self._receive()
 
     def _receive(self) -> tuple:
@@ -173,20 +173,15 @@ class _Fit:
 
 
 def _fit_and_evaluate(conn: Connection, items: list) -> NoReturn:
-    """The child's work: send the fit, then the evaluations (or what went wrong), and leave
+    """The child's work: send the fit, then its evaluation (or what went wrong), and leave
     at once (no clean-up: the parent's open database is not this one's to close, nor its
     items to free)."""
     try:
         parameters = fsrs.fit(items)
         conn.send(parameters)
-        conn.send(_evaluations(items, parameters))
+        conn.send(fsrs.Model(parameters).evaluate(items))
     except ValueError as error:  # the library's errors and FitError: the parent raises it
         conn.send(error)
     finally:
         os._exit(0)
 
-
-def _evaluations(items: list, fitted: tuple[float, ...]) -> tuple[tuple[float, float], ...]:
-    """(log-loss, RMSE over bins) on ``items`` of the ``fitted`` parameters, then of the
-    defaults."""
-    return fsrs.Model(fitted).evaluate(items), fsrs.Model().evaluate(items)

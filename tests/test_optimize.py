@@ -113,7 +113,7 @@ def test_an_interrupted_optimize_leaves_the_database_as_it_was(fitted, monkeypat
         raise KeyboardInterrupt
 
     before = state(fitted)
-    monkeypatch.setattr(optimize._Fit, "evaluations", interrupt)
+    monkeypatch.setattr(optimize._Fit, "evaluation", interrupt)
     with pytest.raises(KeyboardInterrupt):
         optimize.optimize(fitted)
     assert state(fitted) == before
