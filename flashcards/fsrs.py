@@ -117,14 +117,15 @@ def fuzz_range(interval: float, max_interval: int) -> tuple[int, int]:
     return min(max(2, round(interval - delta)), high), high
 
 
-def training_items(history: Iterable[tuple[int, int, int]]) -> list[tuple[int, lib.FSRSItem]]:
-    """One card's training items, each with its time: ``history`` is the card's answers in
-    time order as (time, grade, study day number); one item per answer on a later day than
-    the one before, holding every answer up to it with the days elapsed between them."""
+def training_items(log: Iterable[tuple[int, int, int, int]]) -> list[tuple[int, lib.FSRSItem]]:
+    """One card's training items, each with its time: ``log`` is the card's answers in
+    time order as (card, time, study day number, grade), as the store reads them; one item
+    per answer on a later day than the one before, holding every answer up to it with the
+    days elapsed between them."""
     reviews: list[lib.FSRSReview] = []
     items = []
     last_day = None
-    for ts, grade, day in history:
+    for _, ts, day, grade in log:
         elapsed = 0 if last_day is None else day - last_day
         reviews.append(_review(RATING[grade], elapsed))
         if elapsed > 0:

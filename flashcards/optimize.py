@@ -13,8 +13,6 @@ import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from functools import cache
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from operator import itemgetter
@@ -47,15 +45,14 @@ def training_items(store: Store, deck: str | None = None) -> tuple[fsrs.Training
     in Anki: its answers before are not part of it."""
     forgotten = dict(store.query(
         "SELECT card_id, max(ts) FROM card_actions WHERE action = 'forget' GROUP BY card_id"))
-    # Each study day's number, worked out once (a log spans a few hundred days).
-    ordinal = cache(lambda day: date.fromisoformat(day).toordinal())
     timed = []
     answers = 0
-    for card_id, log in store.logs_by_card(deck):
-        since = forgotten.get(card_id, -1)
-        history = [(ts, quality, ordinal(day)) for _, ts, day, quality in log if ts > since]
-        answers += len(history)
-        timed += fsrs.training_items(history)
+    for card_id, rows in store.logs_by_card(deck, day_numbers=True):
+        log = list(rows)
+        if card_id in forgotten:
+            log = [row for row in log if row[1] > forgotten[card_id]]
+        answers += len(log)
+        timed += fsrs.training_items(log)
     timed.sort(key=itemgetter(0))
     return fsrs.TrainingItems([item for _, item in timed]), answers
 

@@ -1009,22 +1009,25 @@ class Store:
                      and len(answers) > 1 else None)
             yield AnswerLog(card_id, answers, alone, ahead)
 
-    def logs_by_card(self, deck: str | None = None) -> Iterator[tuple[int, Iterator[tuple]]]:
+    def logs_by_card(self, deck: str | None = None,
+                     day_numbers: bool = False) -> Iterator[tuple[int, Iterator[tuple]]]:
         """Each answered card's answers (of one deck, or all), as (card id, its answers as
-        ``(card_id, ts, day, quality)`` in time order), read from the log's index alone.
+        ``(card_id, ts, day, quality)`` in time order), read from the log's index alone;
+        ``day`` is the study day's ISO date, or with ``day_numbers`` a whole number of days
+        (SQLite's Julian day, for counting days between answers without parsing dates).
 
         (card_id, ts) is the order of that index; two answers of one card in the same
         millisecond (merged logs) may come in another order than (ts, id): ``reschedule``
         replays such a card on its own."""
+        day = "CAST(julianday(reviews.day) AS INTEGER)" if day_numbers else "reviews.day"
+        columns = f"reviews.card_id, reviews.ts, {day}, reviews.quality"
         if deck is None:
-            rows = self.conn.execute("SELECT card_id, ts, day, quality FROM reviews "
-                                     "ORDER BY card_id, ts")
+            rows = self.conn.execute(f"SELECT {columns} FROM reviews ORDER BY card_id, ts")
         else:
             rows = self.conn.execute(
-                "SELECT reviews.card_id, reviews.ts, reviews.day, reviews.quality FROM reviews "
-                "JOIN cards ON cards.id = reviews.card_id JOIN decks ON decks.id = "
-                "cards.deck_id WHERE decks.name = ? ORDER BY reviews.card_id, reviews.ts",
-                (deck,))
+                f"SELECT {columns} FROM reviews JOIN cards ON cards.id = reviews.card_id "
+                "JOIN decks ON decks.id = cards.deck_id WHERE decks.name = ? "
+                "ORDER BY reviews.card_id, reviews.ts", (deck,))
         return groupby(rows, key=itemgetter(0))
 
     def _save_progress(self, cards: Iterable[tuple[int, scheduling.Progress]],

@@ -290,7 +290,7 @@ def test_fitting_filters_items_without_a_later_day_answer():
         lib.FSRS(lib.DEFAULT_PARAMETERS).compute_parameters([same_day])
     assert not isinstance(raised.value, Exception)
     assert fsrs.fit([same_day]) == fsrs.DEFAULT_PARAMETERS
-    assert fsrs.training_items([(0, 1, 10), (1, 4, 10), (2, 1, 10)]) == []
+    assert fsrs.training_items([(1, 0, 10, 1), (1, 1, 10, 4), (1, 2, 10, 1)]) == []
 
 
 def test_a_deck_may_choose_its_scheduler_in_its_file(loaded, write_deck):
