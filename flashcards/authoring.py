@@ -190,8 +190,12 @@ def add_card(store: Store, card: NewCard) -> Added:
     # two adds at once (two terminals) take turns instead of losing one card.
     with store.write():
         data = decks.read_file(path)
-        insertion = _with_entry(data, path, card)
-        deck = _validated(insertion, data, path, card)
+        try:
+            insertion = _with_entry(data, path, card, quick=True)
+            deck = _validated(insertion, data, path, card)
+        except (AuthoringError, DeckError):  # said as the parser's own way says it
+            insertion = _with_entry(data, path, card, quick=False)
+            deck = _validated(insertion, data, path, card)
         sync.sync(store, [deck])
         if decks.read_file(path) != data:
             raise AuthoringError(f"{path}: changed while the card was being added; try again")
@@ -304,12 +308,13 @@ class _Insertion:
     lines: int
 
 
-def _with_entry(data: bytes, path: Path, card: NewCard) -> _Insertion:
-    """The file's bytes with the new entry inserted after the last one."""
+def _with_entry(data: bytes, path: Path, card: NewCard, quick: bool) -> _Insertion:
+    """The file's bytes with the new entry inserted after the last one (found at a glance
+    when ``quick`` and the file is plain enough, see ``_cards_at_end``)."""
     bom = data[:3] if data.startswith(b"\xef\xbb\xbf") else b""
     try:
         text = data[len(bom):].decode("utf-8")
-        spot = _find_cards(text)
+        spot = (quick and _cards_at_end(text)) or _find_cards(text)
     except (UnicodeDecodeError, yaml.YAMLError):
         spot = None
     if spot is None:  # no list to add to: the loader says what is wrong
@@ -358,6 +363,32 @@ def _line_count(text: str) -> int:
     """The line (from 1) on which the end of ``text`` is, counting breaks as YAML does."""
     return 1 + text.count("\n") + text.count("\r") - text.count("\r\n") + sum(
         text.count(mark) for mark in _LINE_BREAKS[2:])
+
+
+def _cards_at_end(text: str) -> _CardsList | None:
+    """The common file at a glance: a block ``cards:`` list, its entries indented, that ends
+    the file, whose last line is text of its last entry (not blank, not a comment). The
+    parser (``_find_cards``) would put the new entry after that line, at the end of the
+    file; this finds it without the parser's ~10 events per card. None: ask the parser (a
+    flow list, a key or a document after the list, blank or comment lines at the end, an
+    anchor or a tag on the list, another kind of line break, a tab)."""
+    key = 0 if text.startswith("cards:") else text.find("\ncards:") + 1
+    entry = _FIRST_ENTRY.match(text, key)
+    if entry is None or text.rfind("\ncards:") >= key or _TOP_LEVEL_LINE.search(text, key + 1):
+        return None
+    last_line = text[text.rfind("\n", 0, len(text) - 1) + 1:]
+    plain = (text.endswith("\n") and not any(mark in text for mark in _OTHER_BREAKS)
+             and "\n---" not in text[:key] and "\n..." not in "\n" + text)
+    entry_text = last_line.startswith(" ") and not last_line.lstrip(" ").startswith(("#", "\n"))
+    return _CardsList(len(text), False, len(entry[1]), False) if plain and entry_text else None
+
+
+# Where the quick look gives up: what YAML also counts as a line break, or a tab.
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029", "\t")
+# A line that starts at the left margin and is not a comment: a key, or a document's mark.
+_TOP_LEVEL_LINE = re.compile(r"\n[^ \n#]")
+# The key's line, then blank and comment lines, then the indented "-" of the first entry.
+_FIRST_ENTRY = re.compile(r"cards:[ ]*(?:#.*)?\n(?:[ ]*(?:#.*)?\n)*( +)-[ \n]")
 
 
 def _find_cards(text: str) -> _CardsList | None:

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import click
 import pytest
+import yaml
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flashcards import authoring
 from flashcards.authoring import AuthoringError, NewCard, add_card, read_template, template
@@ -268,6 +271,51 @@ def test_lines_that_would_swallow_the_new_entry_are_caught_by_reading_it_back(st
     with pytest.raises(AuthoringError, match="would not read back as written"):
         add_card(store, NewCard("d", "f", "two\nlines"))
     assert path.read_text().endswith("# deeper\n")
+
+
+# Pieces of deck files, plain and hostile, that the quick look at a file's end
+# (authoring._cards_at_end) must either read as the parser does or leave to it.
+_HEADS = ["deck: d\n", "---\ndeck: d\n", "# c\ndeck: d\n", "deck: d\n---\n", "",
+          "deck: d\ncards: []\n", "x: |\n  cards:\n  - a\n"]
+_KEYS = ["cards:\n", "cards:   # c\n", "cards: &a\n", "cards: !!seq\n", "cards:\n\n# c\n",
+         "cards:\n  # c\n"]
+_VALUES = ["x", "'q # not'", '"a\\nb"', "|\n{i}    lit\n\n{i}    more", "|+\n{i}    keep\n",
+           "|-\n{i}    strip", ">\n{i}    fold\n{i}    # in text", "plain\n{i}    goes on",
+           "[a,\n{i}    b]", "x  # c", "|\n{i}    # text, not a comment", "中文 [bold]",
+           "x\n{i}        # deeper", "|\n{i}    a\n\n\n", "|\n{i}  too little"]
+_TAILS = ["", "\n", "# c\n", "  # c\n", "\n\n", "tags: [t]\n", "...\n", "---\nx: 1\n",
+          "  \n", "\t\n", "cards: []\n"]
+
+
+@given(st.sampled_from(_HEADS), st.sampled_from(_KEYS), st.sampled_from(["", "  ", "    "]),
+       st.lists(st.tuples(st.sampled_from(_VALUES), st.sampled_from(_VALUES)), min_size=1,
+                max_size=3), st.sampled_from([""] * len(_TAILS) + _TAILS),  # mostly plain
+       st.booleans())
+@settings(max_examples=3000, deadline=None)
+def test_the_quick_look_at_the_end_finds_what_the_parser_finds(head, key, indent, entries,
+                                                                tail, final_break):
+    body = "".join(f"{indent}- front: {front}\n{indent}  back: {back}\n".format(i=indent)
+                   for front, back in entries)
+    text = head + key + body + tail
+    if not final_break:
+        text = text.rstrip("\n")
+    quick = authoring._cards_at_end(text)
+    try:
+        found = authoring._find_cards(text)
+    except yaml.YAMLError:  # the add then tells the parser's error (the quick look's
+        return              # new file does not read back, so it asks the parser too)
+    assert quick is None or quick == found
+
+
+def test_a_second_add_finds_the_end_at_a_glance_and_both_cards_are_kept(store, write_deck,
+                                                                       monkeypatch):
+    path = write_deck("deck: d\ncards:\n  - front: a\n    back: |\n      b\n")
+    import_files(store, [path])
+    add_card(store, NewCard("d", "one", "1"))
+    monkeypatch.setattr(authoring, "_find_cards", None)  # the parser is not asked
+    add_card(store, NewCard("d", "two", "2\nlines"))
+    assert [(spec.front, spec.back) for spec in load_deck(path).cards] == [
+        ("a", "b"), ("one", "1"), ("two", "2\nlines")]
 
 
 # -- the editor's template -------------------------------------------------------------------
