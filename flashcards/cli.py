@@ -35,6 +35,7 @@ from flashcards.text import printable
 
 DB_META = "flashcards.db"
 CARDS_PAGE = 50  # cards that `flashcards cards` lists on a terminal unless told otherwise
+MAX_LIMIT = 2**63 - 2  # a limit, and the one more row asked for, are SQLite integers
 PIPE_WIDTH = 1_000_000  # columns of a console that is no terminal: tables are never cut
 
 
@@ -598,7 +599,7 @@ def _can_edit() -> bool:
 @click.argument("query", required=False, default="")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the cards as a JSON list, with the columns of `export --what cards`.")
-@click.option("--limit", type=click.IntRange(min=0), default=None,
+@click.option("--limit", type=click.IntRange(0, MAX_LIMIT), default=None,
               help=f"List at most N cards; 0 lists all (default: {CARDS_PAGE} in a table on a "
                    "terminal, else all).")
 @db_option

@@ -592,6 +592,10 @@ def test_cards_limit(cards):
     assert len(every.stdout.splitlines()) == 1 + len(ALL) and every.stderr == ""
     assert len(json.loads(run("--json", "--limit", "3").stdout)) == 3
     assert run("--limit", "-1").exit_code == 2
+    too_many = run("--limit", str(2**64))
+    assert too_many.exit_code == 2 and "Traceback" not in too_many.output
+    assert "is not in the range 0<=x<=" in too_many.stderr
+    assert len(run("--limit", str(2**63 - 2)).stdout.splitlines()) == 1 + len(ALL)
 
 
 def test_cards_takes_a_query_that_starts_with_a_minus(cards):
