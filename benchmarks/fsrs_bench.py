@@ -80,7 +80,7 @@ def measure_fsrs(work: Path, db: Path, runs: int) -> list[tuple]:
         libs.append(time.perf_counter() - started)
     seconds, floor = statistics.median(fits), statistics.median(libs)
     rows.append((f"flashcards optimize, 1M reviews [{len(fits)} runs]", f"{seconds:.2f} s",
-                 f"{floor:.2f} s (o)", f"+{seconds - floor:.2f} s", "a few s", None))
+                 f"{floor:.2f} s (o)", f"{seconds - floor:+z.2f} s", "a few s", None))
     rows += _answer_latency(copy)
     return rows
 
