@@ -8,6 +8,7 @@ database that held data. A database from a newer flashcards is refused untouched
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 15_000
+# Less room than this and a failed open is put down to a full disk: the log files SQLite
+# makes beside a database need a few pages, a checkpoint more.
+FULL_DISK_BYTES = 1 << 20
 
 
 class StoreError(Exception):
@@ -428,9 +432,19 @@ def connect(path: Path, create_dirs: bool = False,
             conn.close()
             raise
     except sqlite3.DatabaseError as error:
-        why = f" ({read_only})" if read_only else ""
+        why = f" ({read_only})" if read_only else _full_disk(path)
         raise StoreError(f"{path}: cannot open database: {error}{why}") from None
     return conn, read_only
+
+
+def _full_disk(path: Path) -> str:
+    """What to add to an error on opening ``path`` when its disk is full: SQLite then says
+    only "disk I/O error" (it cannot make its log files beside the database)."""
+    try:
+        free = shutil.disk_usage(path.parent).free
+    except OSError:
+        return ""
+    return f" (the disk is full: {free // 1024} KB free)" if free < FULL_DISK_BYTES else ""
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:

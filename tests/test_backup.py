@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
-from flashcards import backup, clock
+from flashcards import backup, clock, schema
 from flashcards.cli import cli
 from flashcards.store import Store
 from flashcards.sync import import_files
@@ -228,3 +229,22 @@ def test_a_failing_daily_backup_is_reported_and_blocks_no_command(write_deck, mo
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, result.output
         assert f"warning: the daily backup failed: {failure}" in result.stderr
+
+
+@pytest.mark.parametrize(("free", "hint"), [(0, True), (10 << 20, False)])
+def test_a_database_that_cannot_be_opened_on_a_full_disk_says_so(write_deck, monkeypatch,
+                                                                 free, hint):
+    """SQLite says only "disk I/O error" when it cannot make its log files."""
+    run("import", str(write_deck(DECK)))
+
+    def no_room(conn, read_only):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(schema, "_configure", no_room)
+    monkeypatch.setattr(schema.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(
+        8 << 20, 8 << 20, free))
+    result = run("decks")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.count("\n") == 1
+    assert ("cannot open database: disk I/O error (the disk is full: 0 KB free)" in
+            result.output) == hint

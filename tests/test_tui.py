@@ -544,6 +544,28 @@ async def test_a_reimport_the_database_refuses_is_told_and_e_tries_again(loaded,
     assert next(loaded.iter_cards("cards.key = 'one'")).back == "Back one, edited"
 
 
+@pytest.mark.parametrize(("refusal", "advice"), [
+    ("database or disk is full", "Free some space on the disk, then press the key again."),
+    ("disk I/O error", "Press the key again in a moment."),
+])
+async def test_a_grade_the_disk_refuses_is_told_with_what_to_do_and_kept_for_later(
+        loaded, monkeypatch, refusal, advice):
+    app = review_app(loaded)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("space")
+        with monkeypatch.context() as refused:
+            def no_room(*args, **kwargs):
+                raise sqlite3.OperationalError(refusal)
+
+            refused.setattr(Store, "answer", no_room)
+            await pilot.press("4")
+            assert [notification.message for notification in app._notifications] == [
+                f"Not saved ({refusal}): nothing changed. {advice}"]
+            assert log(loaded) == [] and front(app) == "Front one"
+        await pilot.press("4")
+        assert log(loaded) == [("one", 4, 0)]
+
+
 async def test_a_missing_editor_is_reported(loaded, monkeypatch):
     monkeypatch.setenv("EDITOR", "/nonexistent/editor")
     app = review_app(loaded)

@@ -32,9 +32,16 @@ def save(screen: Screen, write: Callable[..., Any], *args: Any,
         if on_busy is not None and is_busy(error):
             on_busy()
         else:
-            screen.notify(f"Not saved ({error}): nothing changed. Press the key again in a "
-                          "moment.", severity="error", timeout=8, markup=False)
+            screen.notify(f"Not saved ({error}): nothing changed. {_advice(error)}",
+                          severity="error", timeout=8, markup=False)
         return NOT_SAVED
+
+
+def _advice(error: Exception) -> str:
+    """What to do about a refused write: waiting helps unless the disk is full."""
+    if isinstance(error, sqlite3.OperationalError) and "disk is full" in str(error):
+        return "Free some space on the disk, then press the key again."
+    return "Press the key again in a moment."
 
 
 def is_busy(error: Exception) -> bool:
