@@ -121,7 +121,8 @@ class _Fit:
     """``fsrs.fit`` of the training items, then the evaluation of what it fits, in a child
     process on the other core while this one does the rest: the library holds the GIL, so
     a thread would not run alongside. The child is forked, so it shares the items (which
-    cannot be pickled); it only computes, and sends the results in order. Where there is no ``fork`` (Windows), each runs here when its result is wanted."""
+    cannot be pickled); it only computes, and sends the results in order. Where there is
+    no ``fork`` (Windows), each runs here when its result is wanted."""
 
     def __init__(self, items: list) -> None:
         self._items: list | None = None
