@@ -190,10 +190,13 @@ def add_card(store: Store, card: NewCard) -> Added:
     # two adds at once (two terminals) take turns instead of losing one card.
     with store.write():
         data = decks.read_file(path)
+        insertion = _with_entry(data, path, card, quick=True)
         try:
-            insertion = _with_entry(data, path, card, quick=True)
             deck = _validated(insertion, data, path, card)
-        except (AuthoringError, DeckError):  # said as the parser's own way says it
+        except (AuthoringError, DeckError):
+            if not insertion.at_a_glance:
+                raise
+            # Placed by the parser instead, the problem is said as it always was.
             insertion = _with_entry(data, path, card, quick=False)
             deck = _validated(insertion, data, path, card)
         sync.sync(store, [deck])
@@ -306,15 +309,18 @@ class _Insertion:
     id: str
     line: int
     lines: int
+    at_a_glance: bool  # placed by ``_cards_at_end``, not by the parser
 
 
 def _with_entry(data: bytes, path: Path, card: NewCard, quick: bool) -> _Insertion:
     """The file's bytes with the new entry inserted after the last one (found at a glance
     when ``quick`` and the file is plain enough, see ``_cards_at_end``)."""
     bom = data[:3] if data.startswith(b"\xef\xbb\xbf") else b""
+    glance = None
     try:
         text = data[len(bom):].decode("utf-8")
-        spot = (quick and _cards_at_end(text)) or _find_cards(text)
+        glance = _cards_at_end(text) if quick else None
+        spot = glance or _find_cards(text)
     except (UnicodeDecodeError, yaml.YAMLError):
         spot = None
     if spot is None:  # no list to add to: the loader says what is wrong
@@ -338,7 +344,7 @@ def _with_entry(data: bytes, path: Path, card: NewCard, quick: bool) -> _Inserti
     line = _line_count(before) + (insert[0] in _LINE_BREAKS)
     new_text = before + insert + text[spot.at:]
     lines = _line_count(insert.strip(_LINE_BREAKS))
-    return _Insertion(bom + new_text.encode("utf-8"), ident, line, lines)
+    return _Insertion(bom + new_text.encode("utf-8"), ident, line, lines, glance is not None)
 
 
 def _entry(card: NewCard, ident: str) -> dict[str, object]:

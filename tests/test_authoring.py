@@ -244,6 +244,25 @@ def test_a_deck_file_broken_since_its_sync_is_reported_where_it_is_broken(loaded
     assert snapshot(loaded, deck_path) == before
 
 
+@pytest.mark.parametrize("quick", [True, False])
+def test_a_broken_file_is_reported_alike_whether_its_end_was_seen_at_a_glance(
+        store, write_deck, monkeypatch, quick):
+    """The glance puts the entry inside a list left open on the last line, where the error
+    would blame the new card; what is said is the file's own error, as the parser says it."""
+    path = write_deck("deck: d\ncards:\n  - front: a\n    back: b\n")
+    import_files(store, [path])
+    path.write_text("deck: d\ncards:\n  - front: a\n    back: b\n    tags: [a,\n")
+    before = snapshot(store, path)
+    if not quick:
+        monkeypatch.setattr(authoring, "_cards_at_end", lambda text: None)
+    with pytest.raises(DeckError) as error:
+        add_card(store, NewCard("d", "f", "b"))
+    with pytest.raises(DeckError) as own:
+        load_deck(path)
+    assert error.value.errors == own.value.errors  # the file's own error, not the new card's
+    assert snapshot(store, path) == before
+
+
 def test_a_file_that_renamed_its_deck_since_its_sync_is_an_error(loaded, deck_path):
     deck_path.write_text(DECK.replace("deck: 基础", "deck: other"))
     with pytest.raises(AuthoringError, match="now names deck 'other'"):
