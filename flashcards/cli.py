@@ -81,6 +81,23 @@ def _deck_error() -> type[Exception]:
     return DeckError
 
 
+class FileToRead(click.Path):
+    """An existing file for a command to read (or ``-``, standard input, where allowed). A
+    device or a pipe named here is refused: /dev/zero would be read for ever, and a pipe
+    nobody writes to waited on for ever."""
+
+    def __init__(self, allow_dash: bool = False) -> None:
+        super().__init__(exists=True, dir_okay=False, allow_dash=allow_dash)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        if path != "-" and not os.path.isfile(path):
+            pipe = "; to read a pipe, give - and pipe it in" if self.allow_dash else ""
+            self.fail(f"{click.format_filename(path)!r} is not a file{pipe}.", param, ctx)
+        return path
+
+
 def _remember_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     if value:
         ctx.meta[DB_META] = value
@@ -512,7 +529,7 @@ def simulate(days: int) -> None:
 
 
 @cli.command()
-@click.argument("notes", type=click.Path(exists=True, dir_okay=False))
+@click.argument("notes", type=FileToRead())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the deck here.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 def draft(notes: str, output: str | None, force: bool) -> None:
@@ -753,7 +770,7 @@ def export(what: str, fmt: str, output: str | None, force: bool, raw: bool, deck
 
 
 @cli.command("import-reviews")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("file", type=FileToRead(allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check the file and count what it would add.")
 @db_option
 def import_reviews(file: str, dry_run: bool) -> None:
@@ -780,7 +797,7 @@ def import_reviews(file: str, dry_run: bool) -> None:
 
 
 @cli.command("import-anki")
-@click.argument("package", type=click.Path(exists=True, dir_okay=False))
+@click.argument("package", type=FileToRead())
 @click.option("--out", type=click.Path(file_okay=False),
               help="Folder for the deck files (default: your decks folder).")
 @db_option

@@ -83,8 +83,10 @@ def gather_deck_files(paths: Iterable[str | Path], errors: list[str]) -> list[Pa
                     and candidate.is_file()
                 ):
                     found[candidate] = None
-        elif path.exists():
+        elif path.is_file():
             found[path] = None
+        elif path.exists():  # a device or a pipe: /dev/zero would be read for ever
+            errors.append(f"{given}: not a file (a deck is a YAML file)")
         else:
             errors.append(f"{given}: no such file or directory")
     return list(found)

@@ -416,6 +416,8 @@ def connect(path: Path, create_dirs: bool = False,
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.parent.is_dir():
         raise StoreError(f"{path}: directory {path.parent} does not exist")
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path}: not a database file (a folder, a device or a pipe)")
     read_only = _why_read_only(path)
     if read_only and not path.exists():
         raise StoreError(f"{path}: cannot create the database: {read_only}")

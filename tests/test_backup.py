@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -248,3 +249,14 @@ def test_a_database_that_cannot_be_opened_on_a_full_disk_says_so(write_deck, mon
     assert result.output.count("\n") == 1
     assert ("cannot open database: disk I/O error (the disk is full: 0 KB free)" in
             result.output) == hint
+
+
+@pytest.mark.parametrize("kind", ["folder", "pipe", "device"])
+def test_a_database_path_that_is_no_file_is_a_one_line_error(tmp_path, monkeypatch, kind):
+    path = {"folder": tmp_path, "pipe": tmp_path / "pipe", "device": Path("/dev/zero")}[kind]
+    if kind == "pipe":
+        os.mkfifo(path)
+    monkeypatch.setenv("FLASHCARDS_DB", str(path))
+    result = run("stats")
+    assert result.exit_code == 1
+    assert result.output == f"error: {path}: not a database file (a folder, a device or a pipe)\n"

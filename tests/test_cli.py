@@ -271,3 +271,14 @@ def test_a_reader_that_goes_away_is_no_error(write_deck):
                           stderr=subprocess.PIPE, text=True, check=False)
     os.close(write)
     assert (done.returncode, done.stderr) == (1, "")
+
+
+@pytest.mark.parametrize("command", [["import-reviews"], ["import-anki"], ["draft"]])
+def test_a_device_or_a_pipe_named_for_reading_is_refused_at_once(tmp_path, command):
+    """/dev/zero would be read for ever, a pipe nobody writes to waited on for ever."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    for path in ("/dev/zero", str(pipe)):
+        result = run(*command, path)
+        assert result.exit_code == 2
+        assert f"'{path}' is not a file" in result.output

@@ -1,6 +1,7 @@
 """Tests for flashcards.decks: YAML deck files -> card records, and every error with its line."""
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -747,6 +748,17 @@ def test_find_deck_files_reports_every_missing_path(tmp_path: Path) -> None:
         f"{tmp_path / 'nope'}: no such file or directory",
         "also/missing.yaml: no such file or directory",
     ]
+
+
+def test_a_device_or_a_pipe_is_no_deck_file(tmp_path: Path) -> None:
+    """Read as a file, /dev/zero would never end and a pipe nobody writes to never start."""
+    pipe = tmp_path / "pipe.yaml"
+    os.mkfifo(pipe)
+    with pytest.raises(DeckError) as caught:
+        find_deck_files([pipe, "/dev/zero"])
+    assert caught.value.errors == [f"{pipe}: not a file (a deck is a YAML file)",
+                                   "/dev/zero: not a file (a deck is a YAML file)"]
+    assert find_deck_files([tmp_path]) == []  # a folder's pipes were never read
 
 
 def test_load_deck_reads_the_file(tmp_path: Path) -> None:
